@@ -1,0 +1,3 @@
+DROP TABLE memberships;
+DROP TABLE workspaces;
+DROP TABLE users;

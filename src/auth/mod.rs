@@ -1,0 +1,12 @@
+//! Who is asking: password hashing, the typed session, the signed-in user,
+//! CSRF protection and failure throttling.
+
+pub mod csrf;
+pub mod current_user;
+pub mod password;
+pub mod session;
+pub mod throttle;
+
+pub use current_user::CurrentUser;
+pub use session::TypedSession;
+pub use throttle::FailureThrottle;

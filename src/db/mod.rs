@@ -1,0 +1,184 @@
+//! Database access: one code path for SQLite and PostgreSQL.
+//!
+//! Rules: the backend is chosen from the URL scheme ([`DatabaseUrl`]); models
+//! return `QueryResult`; every query runs off the async threads through
+//! [`Db::run`]; a connection that cannot be had is [`Unavailable`], which the
+//! web maps to 503 and SMTP to a 4xx reply.
+
+pub mod models;
+pub mod schema;
+mod url;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use self::url::DatabaseUrl;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever backend the configuration names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// The database could not be reached (pool exhausted, server down).
+#[derive(Debug, thiserror::Error)]
+#[error("database unavailable: {0}")]
+pub struct Unavailable(String);
+
+impl Unavailable {
+    pub fn from_message(message: &str) -> Self {
+        Self(message.to_owned())
+    }
+}
+
+/// A query that failed, or never ran because no connection could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Unavailable(#[from] Unavailable),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Opens connections for r2d2, picking the backend from the URL scheme and
+/// setting SQLite's pragmas on every new connection.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        use diesel::r2d2::Error;
+        match &self.url {
+            DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConn::Postgresql)
+                .map_err(Error::ConnectionError),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(Error::ConnectionError)?;
+                conn.batch_execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// A cloneable handle on the connection pool.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<ConnectionManager>,
+}
+
+impl Db {
+    /// Connects once (so a bad URL or unreachable server is reported with its
+    /// real cause), then builds the pool.
+    pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Self, String> {
+        if let DatabaseUrl::Sqlite(path) = url
+            && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        let manager = ConnectionManager::new(url.clone());
+        r2d2::ManageConnection::connect(&manager).map_err(|e| e.to_string())?;
+        let pool = r2d2::Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(5))
+            .test_on_check_out(true)
+            .build_unchecked(manager);
+        Ok(Self { pool })
+    }
+
+    /// A connection for blocking code (CLI commands, start-up).
+    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, Unavailable> {
+        self.pool.get().map_err(|e| Unavailable(e.to_string()))
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<Unavailable> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(|e| Unavailable(e.to_string()))?;
+            f(&mut conn)
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
+        }
+    }
+
+    /// Runs a diesel query with a pooled connection on the blocking thread pool.
+    pub async fn query<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| f(conn).map_err(DbError::Query)).await
+    }
+
+    /// Applies pending migrations of the connection's backend; returns their names.
+    pub fn migrate(&self) -> Result<Vec<String>, String> {
+        let mut conn = self.get().map_err(|e| e.to_string())?;
+        run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))
+    }
+}
+
+type MigrationError = Box<dyn std::error::Error + Send + Sync>;
+
+fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, MigrationError> {
+    let applied = match conn {
+        DbConn::Sqlite(conn) => conn
+            .run_pending_migrations(SQLITE_MIGRATIONS)?
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        DbConn::Postgresql(conn) => {
+            // Several instances may start at once: one migrates, the others wait.
+            conn.batch_execute("SELECT pg_advisory_lock(7078657274)")?;
+            let applied = conn
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|versions| versions.iter().map(ToString::to_string).collect());
+            conn.batch_execute("SELECT pg_advisory_unlock(7078657274)")?;
+            applied?
+        }
+    };
+    Ok(applied)
+}

@@ -1,0 +1,80 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::models::Workspace;
+use crate::db::schema::{memberships, workspaces};
+use crate::domain::{Role, UserId, WorkspaceId};
+
+/// A user's role in one workspace.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = memberships)]
+pub struct Membership {
+    pub workspace_id: WorkspaceId,
+    pub user_id: UserId,
+    pub role: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A workspace as seen by one of its members.
+#[derive(Debug, Clone)]
+pub struct WorkspaceWithRole {
+    pub workspace: Workspace,
+    pub role: Role,
+}
+
+impl Membership {
+    pub fn insert(
+        conn: &mut DbConn,
+        workspace_id: &WorkspaceId,
+        user_id: &UserId,
+        role: Role,
+        now: NaiveDateTime,
+    ) -> QueryResult<()> {
+        diesel::insert_into(memberships::table)
+            .values(Membership {
+                workspace_id: workspace_id.clone(),
+                user_id: user_id.clone(),
+                role: role.as_str().to_owned(),
+                created_at: now,
+            })
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    /// The user's role in the workspace with this slug, or `None` when the
+    /// workspace does not exist or the user is not a member (callers answer
+    /// both with 404 so existence does not leak).
+    pub fn find_by_slug(
+        conn: &mut DbConn,
+        user_id: &UserId,
+        slug: &str,
+    ) -> QueryResult<Option<WorkspaceWithRole>> {
+        let row: Option<(Workspace, String)> = workspaces::table
+            .inner_join(memberships::table)
+            .filter(workspaces::slug.eq(slug))
+            .filter(memberships::user_id.eq(user_id))
+            .select((Workspace::as_select(), memberships::role))
+            .first(conn)
+            .optional()?;
+        Ok(row.and_then(into_with_role))
+    }
+
+    /// Every workspace the user belongs to, by name.
+    pub fn workspaces_of(
+        conn: &mut DbConn,
+        user_id: &UserId,
+    ) -> QueryResult<Vec<WorkspaceWithRole>> {
+        let rows: Vec<(Workspace, String)> = workspaces::table
+            .inner_join(memberships::table)
+            .filter(memberships::user_id.eq(user_id))
+            .order((workspaces::name.asc(), workspaces::slug.asc()))
+            .select((Workspace::as_select(), memberships::role))
+            .load(conn)?;
+        Ok(rows.into_iter().filter_map(into_with_role).collect())
+    }
+}
+
+fn into_with_role((workspace, role): (Workspace, String)) -> Option<WorkspaceWithRole> {
+    Role::parse(&role).map(|role| WorkspaceWithRole { workspace, role })
+}

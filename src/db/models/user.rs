@@ -1,0 +1,57 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{lower, users};
+use crate::domain::{EmailAddress, UserId};
+
+/// A person who signs in to the dashboard.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub disabled: bool,
+    /// Bumped to sign out every session of this user.
+    pub session_version: i32,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: UserId,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub is_admin: bool,
+    pub created_at: NaiveDateTime,
+}
+
+impl User {
+    pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<User> {
+        diesel::insert_into(users::table)
+            .values(new)
+            .execute(conn)?;
+        Self::find(conn, &new.id)
+    }
+
+    pub fn find(conn: &mut DbConn, id: &UserId) -> QueryResult<User> {
+        users::table.find(id).select(User::as_select()).first(conn)
+    }
+
+    pub fn find_by_email(conn: &mut DbConn, email: &EmailAddress) -> QueryResult<Option<User>> {
+        users::table
+            .filter(lower(users::email).eq(email.as_str()))
+            .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+        users::table.count().get_result(conn)
+    }
+}

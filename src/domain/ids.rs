@@ -1,0 +1,42 @@
+use diesel_derive_newtype::DieselNewType;
+use serde::{Deserialize, Serialize};
+
+macro_rules! uuid_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(DieselNewType, Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A new time-ordered (v7) UUID.
+            pub fn generate() -> Self {
+                Self(uuid::Uuid::now_v7().to_string())
+            }
+
+            /// Accepts only a well-formed UUID (so path segments never reach SQL unchecked).
+            pub fn parse(raw: &str) -> Option<Self> {
+                uuid::Uuid::parse_str(raw).ok().map(|u| Self(u.to_string()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// Identifies a user.
+    UserId
+);
+uuid_id!(
+    /// Identifies a workspace; the API calls it `account_id`.
+    WorkspaceId
+);

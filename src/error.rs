@@ -1,0 +1,154 @@
+//! The error rule: models return `QueryResult`; handlers return [`AppResult`].
+//! diesel's `NotFound` becomes 404, an unreachable database 503, and anything
+//! unexpected is logged here and answered 500 with an opaque page, so no
+//! internal detail (SQL, paths, secrets) ever reaches a response.
+
+use std::time::Duration;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::db::{DbError, Unavailable};
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No such thing, or not yours to know about (non-members get this too).
+    #[error("not found")]
+    NotFound,
+    /// A member whose role does not allow the action.
+    #[error("forbidden")]
+    Forbidden,
+    /// No valid session: the browser is sent to the sign-in page.
+    #[error("sign-in required")]
+    LoginRequired,
+    /// A state-changing request without the session's CSRF token.
+    #[error("CSRF token missing or wrong")]
+    CsrfRejected,
+    /// A request that could not be read (e.g. a malformed form body).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("too many attempts")]
+    TooManyRequests { retry_after: Duration },
+    #[error(transparent)]
+    Unavailable(#[from] Unavailable),
+    #[error("unexpected: {0}")]
+    Unexpected(String),
+}
+
+impl AppError {
+    pub fn unexpected(error: impl std::fmt::Display) -> Self {
+        Self::Unexpected(error.to_string())
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::NotFound => Self::NotFound,
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => Self::Unavailable(Unavailable::from_message(info.message())),
+            other => Self::Unexpected(other.to_string()),
+        }
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Unavailable(e) => Self::Unavailable(e),
+            DbError::Query(e) => e.into(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+struct ErrorPage<'a> {
+    csrf_token: &'a str,
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Forbidden | Self::CsrfRejected => StatusCode::FORBIDDEN,
+            Self::LoginRequired => StatusCode::SEE_OTHER,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title, message) = match self {
+            Self::LoginRequired => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/login"))
+                    .insert_header(("HX-Redirect", "/login"))
+                    .finish();
+            }
+            Self::NotFound => (
+                "Page not found",
+                "There is nothing here, or you do not have access to it.",
+            ),
+            Self::BadRequest(_) => (
+                "Bad request",
+                "The request could not be read. Go back, reload the page and try again.",
+            ),
+            Self::Forbidden => (
+                "Not allowed",
+                "Your role in this workspace does not allow this. Ask a workspace admin.",
+            ),
+            Self::CsrfRejected => (
+                "Form expired",
+                "This form was opened in an earlier session. Go back, reload the page and try again.",
+            ),
+            Self::TooManyRequests { .. } => (
+                "Too many attempts",
+                "Too many failed attempts. Wait a few minutes and try again.",
+            ),
+            Self::Unavailable(error) => {
+                tracing::error!(%error, "database unavailable");
+                (
+                    "Temporarily unavailable",
+                    "Postern cannot reach its database right now. Try again in a moment.",
+                )
+            }
+            Self::Unexpected(error) => {
+                tracing::error!(%error, "unexpected error");
+                (
+                    "Something went wrong",
+                    "An unexpected error occurred. It has been logged; try again.",
+                )
+            }
+        };
+        let status = self.status_code();
+        let page = ErrorPage {
+            csrf_token: "",
+            status: status.as_u16(),
+            title,
+            message,
+        };
+        let mut response = HttpResponse::build(status);
+        if let Self::TooManyRequests { retry_after } = self {
+            response.insert_header((
+                header::RETRY_AFTER,
+                retry_after.as_secs().max(1).to_string(),
+            ));
+        }
+        match page.render() {
+            Ok(body) => response.content_type("text/html; charset=utf-8").body(body),
+            Err(_) => response.content_type("text/plain").body(message),
+        }
+    }
+}

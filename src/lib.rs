@@ -1,0 +1,15 @@
+//! Postern: a self-hosted SMTP credential manager and authenticated
+//! submission gateway. `main.rs` parses the command line; everything else
+//! lives here so integration tests can build the same application.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod secrets;
+pub mod service;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,99 @@
+//! Users: first-run setup, creation, and password sign-in.
+
+use chrono::Utc;
+use diesel::Connection;
+
+use crate::auth::password;
+use crate::db::models::{Membership, NewUser, User, Workspace};
+use crate::db::{Db, DbConn, Unavailable};
+use crate::domain::{EmailAddress, Role, UserId};
+use crate::service::{is_unique_violation, workspaces};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("setup has already been completed")]
+    SetupDone,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Unavailable(#[from] Unavailable),
+}
+
+/// The fields of a new account; the password is already hashed.
+pub struct NewAccount<'a> {
+    pub email: &'a EmailAddress,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub is_admin: bool,
+}
+
+pub fn create_user(conn: &mut DbConn, account: &NewAccount<'_>) -> Result<User, AccountError> {
+    let new = NewUser {
+        id: UserId::generate(),
+        email: account.email.as_str(),
+        name: account.name,
+        password_hash: account.password_hash,
+        is_admin: account.is_admin,
+        created_at: Utc::now().naive_utc(),
+    };
+    User::insert(conn, &new).map_err(|e| {
+        if is_unique_violation(&e) {
+            AccountError::EmailTaken
+        } else {
+            e.into()
+        }
+    })
+}
+
+/// First run: creates the first user (a server admin) as owner of a first
+/// workspace. Refused once any user exists, even when two requests race.
+pub fn create_first_admin(
+    conn: &mut DbConn,
+    account: &NewAccount<'_>,
+    workspace_name: &str,
+) -> Result<(User, Workspace), AccountError> {
+    conn.transaction(|conn| {
+        if User::count(conn)? > 0 {
+            return Err(AccountError::SetupDone);
+        }
+        let user = create_user(conn, account)?;
+        let workspace = workspaces::create(conn, &user.id, workspace_name)?;
+        Ok((user, workspace))
+    })
+}
+
+/// True while no user exists (the dashboard then offers `/setup`).
+pub fn needs_setup(conn: &mut DbConn) -> diesel::QueryResult<bool> {
+    Ok(User::count(conn)? == 0)
+}
+
+/// Checks an email and password. Unknown emails cost an argon2 verify too,
+/// so response time does not tell which accounts exist.
+pub async fn authenticate(
+    db: &Db,
+    email: EmailAddress,
+    password: String,
+) -> Result<Option<User>, AccountError> {
+    let user = db
+        .run(move |conn| User::find_by_email(conn, &email).map_err(AccountError::from))
+        .await?
+        .filter(|u| !u.disabled);
+    let phc = user.as_ref().map(|u| u.password_hash.clone());
+    let matches =
+        tokio::task::spawn_blocking(move || password::verify_or_dummy(&password, phc.as_deref()))
+            .await
+            .unwrap_or(false);
+    Ok(user.filter(|_| matches))
+}
+
+/// Gives `user` a role in a workspace (used by setup, the CLI and tests).
+pub fn add_member(
+    conn: &mut DbConn,
+    workspace: &Workspace,
+    user: &UserId,
+    role: Role,
+) -> diesel::QueryResult<()> {
+    Membership::insert(conn, &workspace.id, user, role, Utc::now().naive_utc())
+}

@@ -1,0 +1,14 @@
+//! What Postern does, independent of how it was asked: the dashboard, the
+//! REST API, the SMTP listener and the CLI all call these functions, and none
+//! of them writes SQL of its own.
+
+pub mod accounts;
+pub mod workspaces;
+
+/// True when a diesel error is a unique-index violation.
+pub(crate) fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

@@ -1,0 +1,45 @@
+//! Form helpers: per-field error messages for re-rendered forms, and a 400
+//! page (not a bare text body) for forms that do not even deserialize.
+
+use std::collections::HashMap;
+
+use actix_web::web;
+use validator::ValidationErrors;
+
+use crate::error::AppError;
+
+/// The first error message of each invalid field, shown beside the field.
+#[derive(Debug, Default)]
+pub struct FieldErrors(HashMap<String, String>);
+
+impl FieldErrors {
+    pub fn from_validation(errors: &ValidationErrors) -> Self {
+        let mut out = Self::default();
+        for (field, errs) in errors.field_errors() {
+            if let Some(message) = errs.iter().find_map(|e| e.message.as_ref()) {
+                out.add(&field, message.to_string());
+            }
+        }
+        out
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.into());
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(256 * 1024)
+        .error_handler(|error, _req| AppError::BadRequest(error.to_string()).into())
+}

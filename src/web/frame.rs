@@ -1,0 +1,86 @@
+//! What every signed-in page shows around its content: the top bar (workspace
+//! switcher, user menu) and, inside a workspace, the Settings navigation.
+
+use crate::db::models::{Membership, User, WorkspaceWithRole};
+use crate::domain::Role;
+use crate::error::AppResult;
+use crate::startup::AppState;
+use crate::web::workspace::WorkspaceAccess;
+
+/// One entry of the workspace switcher.
+pub struct WorkspaceLink {
+    pub slug: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// The workspace the page belongs to.
+pub struct CurrentWorkspace {
+    pub slug: String,
+    pub name: String,
+    pub role: Role,
+}
+
+pub struct Frame {
+    pub user_name: String,
+    pub user_email: String,
+    pub workspaces: Vec<WorkspaceLink>,
+    pub current: Option<CurrentWorkspace>,
+    /// The Settings navigation entry to highlight, by its URL segment.
+    pub nav: &'static str,
+}
+
+impl Frame {
+    /// The frame of a page outside any workspace (e.g. the workspace list).
+    pub async fn for_user(state: &AppState, user: &User) -> AppResult<Self> {
+        let id = user.id.clone();
+        let workspaces = state
+            .db
+            .query(move |conn| Membership::workspaces_of(conn, &id))
+            .await?;
+        Ok(Self {
+            user_name: user.name.clone(),
+            user_email: user.email.clone(),
+            workspaces: workspaces.into_iter().map(link).collect(),
+            current: None,
+            nav: "",
+        })
+    }
+
+    /// The frame of a workspace page, with `nav` highlighted.
+    pub async fn for_workspace(
+        state: &AppState,
+        access: &WorkspaceAccess,
+        nav: &'static str,
+    ) -> AppResult<Self> {
+        let mut frame = Self::for_user(state, &access.user).await?;
+        frame.current = Some(CurrentWorkspace {
+            slug: access.workspace.slug.clone(),
+            name: access.workspace.name.clone(),
+            role: access.role,
+        });
+        frame.nav = nav;
+        Ok(frame)
+    }
+
+    /// Whether the page belongs to the workspace with this slug.
+    pub fn is_current(&self, slug: &str) -> bool {
+        self.current.as_ref().is_some_and(|c| c.slug == slug)
+    }
+
+    pub fn user_initial(&self) -> String {
+        self.user_name
+            .chars()
+            .next()
+            .map(|c| c.to_uppercase().collect())
+            .unwrap_or_else(|| "?".into())
+    }
+}
+
+fn link(w: WorkspaceWithRole) -> WorkspaceLink {
+    WorkspaceLink {
+        slug: w.workspace.slug,
+        name: w.workspace.name,
+        role: w.role,
+    }
+}

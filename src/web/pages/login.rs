@@ -1,0 +1,120 @@
+//! Sign-in and sign-out. Failures are throttled per client address and per
+//! email: after 5 in 15 minutes the next attempt gets 429.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::{CurrentUser, TypedSession};
+use crate::domain::EmailAddress;
+use crate::error::AppResult;
+use crate::service::accounts;
+use crate::startup::AppState;
+use crate::web::pages::setup::account_error;
+use crate::web::{render, see_other};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginForm {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/login.html")]
+struct LoginPage<'a> {
+    csrf_token: String,
+    email: &'a str,
+    error: Option<&'a str>,
+}
+
+pub async fn login_form(
+    state: web::Data<AppState>,
+    session: TypedSession,
+) -> AppResult<HttpResponse> {
+    if CurrentUser::load(&state, &session).await?.is_some() {
+        return Ok(see_other("/"));
+    }
+    if state.db.query(accounts::needs_setup).await? {
+        return Ok(see_other("/setup"));
+    }
+    page(&session, StatusCode::OK, "", None)
+}
+
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: TypedSession,
+    web::Form(form): web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
+    let address_key = format!(
+        "ip:{}",
+        req.peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default()
+    );
+    let email_key = format!("email:{}", form.email.trim().to_lowercase());
+    let throttle = &state.login_throttle;
+    if let Some(wait) = throttle
+        .blocked_for(&address_key)
+        .or(throttle.blocked_for(&email_key))
+    {
+        tracing::warn!(address = %address_key, "sign-in throttled");
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let message =
+            format!("Too many failed sign-in attempts. Try again in {minutes} minute(s).");
+        let mut response = page(
+            &session,
+            StatusCode::TOO_MANY_REQUESTS,
+            &form.email,
+            Some(&message),
+        )?;
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(wait.as_secs().max(1)),
+        );
+        return Ok(response);
+    }
+    let user = match EmailAddress::parse(&form.email) {
+        Ok(email) => accounts::authenticate(&state.db, email, form.password)
+            .await
+            .map_err(account_error)?,
+        Err(_) => None,
+    };
+    let Some(user) = user else {
+        throttle.record_failure(&address_key);
+        throttle.record_failure(&email_key);
+        tracing::info!(address = %address_key, "sign-in failed");
+        return page(
+            &session,
+            StatusCode::UNAUTHORIZED,
+            &form.email,
+            Some("The email or password is incorrect."),
+        );
+    };
+    throttle.clear(&email_key);
+    session.log_in(&user)?;
+    tracing::info!(user = %user.id, "signed in");
+    Ok(see_other("/"))
+}
+
+pub async fn logout(session: TypedSession) -> HttpResponse {
+    session.log_out();
+    see_other("/login")
+}
+
+fn page(
+    session: &TypedSession,
+    status: StatusCode,
+    email: &str,
+    error: Option<&str>,
+) -> AppResult<HttpResponse> {
+    render(
+        status,
+        &LoginPage {
+            csrf_token: session.csrf_token(),
+            email,
+            error,
+        },
+    )
+}

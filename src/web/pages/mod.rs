@@ -1,0 +1,8 @@
+//! Dashboard handlers, one file per resource.
+
+pub mod credentials;
+pub mod health;
+pub mod index;
+pub mod login;
+pub mod setup;
+pub mod workspaces;

@@ -1,0 +1,148 @@
+//! First run: while no user exists, `/setup` creates the first admin and
+//! their first workspace, then signs them in.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use validator::Validate;
+
+use crate::auth::{TypedSession, password};
+use crate::domain::EmailAddress;
+use crate::error::{AppError, AppResult};
+use crate::service::accounts::{self, AccountError, NewAccount};
+use crate::startup::AppState;
+use crate::web::forms::FieldErrors;
+use crate::web::{render, see_other};
+
+#[derive(Debug, Default, Deserialize, Validate)]
+pub struct SetupForm {
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "Enter your name (up to 100 characters)."
+    ))]
+    pub name: String,
+    #[validate(email(message = "Enter a valid email address."))]
+    pub email: String,
+    #[validate(length(min = 10, max = 1024, message = "Use at least 10 characters."))]
+    pub password: String,
+    #[validate(must_match(other = "password", message = "The passwords do not match."))]
+    pub password_confirm: String,
+    #[validate(length(
+        min = 1,
+        max = 80,
+        message = "Name the workspace (up to 80 characters)."
+    ))]
+    pub workspace: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/setup.html")]
+struct SetupPage<'a> {
+    csrf_token: String,
+    form: &'a SetupForm,
+    errors: FieldErrors,
+}
+
+pub async fn setup_form(
+    state: web::Data<AppState>,
+    session: TypedSession,
+) -> AppResult<HttpResponse> {
+    if !state.db.query(accounts::needs_setup).await? {
+        return Ok(see_other("/login"));
+    }
+    let form = SetupForm {
+        workspace: "My workspace".into(),
+        ..SetupForm::default()
+    };
+    render(
+        StatusCode::OK,
+        &SetupPage {
+            csrf_token: session.csrf_token(),
+            form: &form,
+            errors: FieldErrors::default(),
+        },
+    )
+}
+
+pub async fn setup(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    web::Form(mut form): web::Form<SetupForm>,
+) -> AppResult<HttpResponse> {
+    form.name = form.name.trim().to_owned();
+    form.email = form.email.trim().to_owned();
+    form.workspace = form.workspace.trim().to_owned();
+    let mut errors = match form.validate() {
+        Ok(()) => FieldErrors::default(),
+        Err(e) => FieldErrors::from_validation(&e),
+    };
+    let email = EmailAddress::parse(&form.email);
+    if let Err(message) = &email {
+        errors.add("email", message.clone());
+    }
+    let email = match email {
+        Ok(email) if errors.is_empty() => email,
+        _ => return invalid(&session, form, errors),
+    };
+    let hash = hash_blocking(form.password.clone()).await?;
+    let (name, workspace) = (form.name.clone(), form.workspace.clone());
+    let created = state
+        .db
+        .run(move |conn| {
+            let account = NewAccount {
+                email: &email,
+                name: &name,
+                password_hash: &hash,
+                is_admin: true,
+            };
+            accounts::create_first_admin(conn, &account, &workspace)
+        })
+        .await;
+    match created {
+        Ok((user, workspace)) => {
+            tracing::info!(user = %user.id, workspace = %workspace.slug, "first admin created");
+            session.log_in(&user)?;
+            session.set_last_workspace(&workspace.slug);
+            Ok(see_other(&format!(
+                "/w/{}/settings/smtp-credentials",
+                workspace.slug
+            )))
+        }
+        Err(AccountError::SetupDone) => Ok(see_other("/login")),
+        Err(e) => Err(account_error(e)),
+    }
+}
+
+fn invalid(
+    session: &TypedSession,
+    mut form: SetupForm,
+    errors: FieldErrors,
+) -> AppResult<HttpResponse> {
+    form.password.clear();
+    form.password_confirm.clear();
+    render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &SetupPage {
+            csrf_token: session.csrf_token(),
+            form: &form,
+            errors,
+        },
+    )
+}
+
+/// Hashes a password on the blocking pool.
+pub async fn hash_blocking(plain: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || password::hash(&plain))
+        .await
+        .map_err(AppError::unexpected)
+}
+
+pub fn account_error(error: AccountError) -> AppError {
+    match error {
+        AccountError::Unavailable(e) => AppError::Unavailable(e),
+        AccountError::Database(e) => e.into(),
+        other => AppError::unexpected(other),
+    }
+}

@@ -1,0 +1,63 @@
+//! The workspace a `/w/{slug}/…` request is about, and the caller's role in
+//! it. Anyone who is not a member gets 404, whether or not it exists.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use crate::auth::{CurrentUser, TypedSession};
+use crate::db::models::{Membership, User, Workspace};
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::startup::AppState;
+
+pub struct WorkspaceAccess {
+    pub user: User,
+    pub workspace: Workspace,
+    pub role: Role,
+}
+
+impl WorkspaceAccess {
+    /// 403 unless the role allows the action.
+    pub fn require(&self, allowed: fn(Role) -> bool) -> AppResult<()> {
+        if allowed(self.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+impl FromRequest for WorkspaceAccess {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let slug = req.match_info().get("slug").map(str::to_owned);
+        let user = CurrentUser::from_request(req, payload);
+        let session = TypedSession::from_request(req, payload).into_inner();
+        Box::pin(async move {
+            let CurrentUser(user) = user.await?;
+            let state = state.ok_or_else(|| AppError::unexpected("AppState missing"))?;
+            let slug = slug.ok_or(AppError::NotFound)?;
+            let user_id = user.id.clone();
+            let lookup = slug.clone();
+            let found = state
+                .db
+                .query(move |conn| Membership::find_by_slug(conn, &user_id, &lookup))
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if let Ok(session) = session {
+                session.set_last_workspace(&slug);
+            }
+            Ok(Self {
+                user,
+                workspace: found.workspace,
+                role: found.role,
+            })
+        })
+    }
+}

@@ -1,0 +1,106 @@
+// Postern's only script besides htmx: CSRF header for htmx, copy buttons,
+// native <dialog> open/close, confirm dialogs, and closing open menus.
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-CSRF-Token"] = csrfToken();
+  });
+
+  function copyText(text, button) {
+    var done = function () {
+      var label = button.querySelector("[data-copy-label]") || button;
+      var before = label.textContent;
+      label.textContent = "Copied";
+      button.classList.add("is-copied");
+      setTimeout(function () {
+        label.textContent = before;
+        button.classList.remove("is-copied");
+      }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(text); done(); });
+    } else {
+      fallbackCopy(text);
+      done();
+    }
+  }
+
+  function fallbackCopy(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "visually-hidden";
+    document.body.appendChild(area);
+    area.select();
+    try { document.execCommand("copy"); } catch (e) { /* nothing else to try */ }
+    document.body.removeChild(area);
+  }
+
+  document.addEventListener("click", function (event) {
+    var copy = event.target.closest("[data-copy]");
+    if (copy) {
+      event.preventDefault();
+      var source = copy.getAttribute("data-copy-from");
+      var text = source ? (document.getElementById(source) || {}).textContent : copy.getAttribute("data-copy");
+      copyText((text || "").trim(), copy);
+      return;
+    }
+    var opener = event.target.closest("[data-dialog-open]");
+    if (opener) {
+      var dialog = document.getElementById(opener.getAttribute("data-dialog-open"));
+      if (dialog && typeof dialog.showModal === "function") {
+        event.preventDefault();
+        closeMenus(null);
+        dialog.showModal();
+        var focus = dialog.querySelector("[autofocus], input:not([type=hidden]), button");
+        if (focus) { focus.focus(); }
+      }
+      return;
+    }
+    var closer = event.target.closest("[data-dialog-close]");
+    if (closer) {
+      var open = closer.closest("dialog");
+      if (open) {
+        event.preventDefault();
+        open.close();
+      }
+      return;
+    }
+    closeMenus(event.target.closest("details[data-menu]"));
+  });
+
+  // Clicking the backdrop of a modal dialog closes it.
+  document.addEventListener("click", function (event) {
+    if (event.target.tagName === "DIALOG" && event.target.open) {
+      var box = event.target.getBoundingClientRect();
+      var inside = event.clientX >= box.left && event.clientX <= box.right &&
+        event.clientY >= box.top && event.clientY <= box.bottom;
+      if (!inside) { event.target.close(); }
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeMenus(null); }
+  });
+
+  function closeMenus(except) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (menu !== except) { menu.removeAttribute("open"); }
+    });
+  }
+
+  // A dialog that asks to refresh something when it closes (e.g. the table
+  // after a password was shown) fires its htmx trigger.
+  document.addEventListener("close", function (event) {
+    var dialog = event.target;
+    if (dialog.tagName === "DIALOG" && dialog.hasAttribute("data-refresh-on-close") && window.htmx) {
+      window.htmx.trigger(document.body, dialog.getAttribute("data-refresh-on-close"));
+    }
+  }, true);
+})();
