@@ -8,6 +8,7 @@ use crate::error::AppError;
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
+#[exclude = "screenshots/*"]
 struct Assets;
 
 pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {

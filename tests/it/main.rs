@@ -1,1 +1,14 @@
+//! Postern's integration tests: one binary, every test with its own app and
+//! database (SQLite in a temp dir, or a fresh PostgreSQL database when
+//! POSTERN_TEST_POSTGRES_URL is set), so they run in parallel.
 
+mod helpers;
+
+mod cli;
+mod e2e;
+mod health;
+mod login;
+mod security;
+mod sessions;
+mod setup;
+mod workspaces;

@@ -1,0 +1,223 @@
+//! The `postern` binary as an operator runs it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_postern");
+
+fn postern(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("POSTERN_DATA_DIR", dir.join("data"))
+        .env("POSTERN_LOG", "warn");
+    cmd
+}
+
+/// Runs a command expected to fail at start-up; returns its stderr.
+#[track_caller]
+fn fails_with_one_line(cmd: &mut Command) -> String {
+    let output = cmd.output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "exit code; stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn an_unparsable_http_address_stops_start_up_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = fails_with_one_line(
+        postern(dir.path())
+            .arg("serve")
+            .env("POSTERN_HTTP_ADDR", "localhost:http"),
+    );
+    assert!(
+        stderr.starts_with("postern: POSTERN_HTTP_ADDR: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unknown_database_scheme_stops_start_up_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = fails_with_one_line(
+        postern(dir.path())
+            .arg("serve")
+            .env("POSTERN_DATABASE_URL", "mysql://root@localhost/postern"),
+    );
+    assert!(
+        stderr.starts_with("postern: POSTERN_DATABASE_URL: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("mysql"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_database_stops_start_up_without_leaking_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = fails_with_one_line(postern(dir.path()).arg("serve").env(
+        "POSTERN_DATABASE_URL",
+        "postgres://postern:hunter2secret@127.0.0.1:1/postern?connect_timeout=2",
+    ));
+    assert!(
+        stderr.starts_with("postern: POSTERN_DATABASE_URL: cannot open"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2secret"), "{stderr}");
+}
+
+#[test]
+fn a_port_in_use_stops_start_up_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let stderr = fails_with_one_line(
+        postern(dir.path())
+            .arg("serve")
+            .env("POSTERN_HTTP_ADDR", &addr),
+    );
+    assert!(
+        stderr.starts_with("postern: POSTERN_HTTP_ADDR: cannot listen"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_config_file_with_an_unknown_setting_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("postern.toml");
+    std::fs::write(&file, "http_adr = \"127.0.0.1:1\"\n").unwrap();
+    let stderr = fails_with_one_line(postern(dir.path()).args([
+        "--config",
+        file.to_str().unwrap(),
+        "serve",
+    ]));
+    assert!(stderr.contains("http_adr"), "{stderr}");
+}
+
+#[test]
+fn users_and_workspaces_can_be_created_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = postern(dir.path())
+        .args([
+            "user",
+            "create",
+            "--email",
+            "Ops@Example.com",
+            "--name",
+            "Ops Person",
+            "--admin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-long-cli-password\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains("created user Ops Person <ops@example.com>")
+    );
+
+    let output = postern(dir.path())
+        .args([
+            "workspace",
+            "create",
+            "--name",
+            "Ops Team",
+            "--owner",
+            "ops@example.com",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("/w/ops-team"));
+
+    let stderr = fails_with_one_line(postern(dir.path()).args([
+        "workspace",
+        "create",
+        "--name",
+        "X",
+        "--owner",
+        "nobody@example.com",
+    ]));
+    assert!(
+        stderr.contains("no user with email nobody@example.com"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_short_password_on_stdin_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = postern(dir.path())
+        .args(["user", "create", "--email", "a@example.com", "--name", "A"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at least 10 characters"));
+}
+
+#[test]
+fn serve_with_no_configuration_creates_its_data_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = postern(dir.path())
+        .arg("serve")
+        .env("POSTERN_HTTP_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(
+        line.starts_with("Postern is running (SQLite). Dashboard: http://127.0.0.1:"),
+        "{line}"
+    );
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let addr = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(dir.path().join("data/postern.db").exists());
+    assert!(dir.path().join("data/secret.key").exists());
+
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+    line.clear();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "Postern stopped.");
+}

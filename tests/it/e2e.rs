@@ -1,0 +1,10 @@
+//! End-to-end tests: headless Chromium driven through WebDriver (fantoccini).
+//!
+//! The driver is POSTERN_WEBDRIVER_URL when set (scripts/test starts one),
+//! else a chromedriver this test starts itself. Each test saves screenshots
+//! under target/e2e-screenshots/.
+
+mod browser;
+mod first_run;
+
+pub use browser::Browser;

@@ -1,0 +1,361 @@
+//! `spawn_app()` and the fixtures and HTTP helpers tests share.
+
+use std::sync::{Arc, Once};
+
+use actix_web::dev::ServerHandle;
+use diesel::{Connection, RunQueryDsl};
+use postern::config::Config;
+use postern::db::Db;
+use postern::db::models::{User, Workspace};
+use postern::domain::{EmailAddress, Role};
+use postern::service::accounts::{self, NewAccount};
+use postern::service::workspaces;
+use postern::startup::Application;
+use reqwest::{Response, StatusCode};
+use tempfile::TempDir;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+#[derive(Clone)]
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub client: reqwest::Client,
+    pub database_url: String,
+    pub handle: ServerHandle,
+    resources: Arc<Resources>,
+}
+
+/// What lives as long as the last clone of the app: the data directory and
+/// the test's PostgreSQL database.
+struct Resources {
+    data_dir: TempDir,
+    _postgres: Option<PostgresDb>,
+}
+
+/// A PostgreSQL database made for one test and dropped after it.
+struct PostgresDb {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PostgresDb {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
+        }
+    }
+}
+
+static TRACING: Once = Once::new();
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// As [`spawn_app`], with a chance to change the configuration first.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
+    TRACING.call_once(|| {
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            postern::telemetry::init(&filter).unwrap();
+        }
+    });
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (database_url, postgres) = match std::env::var("POSTERN_TEST_POSTGRES_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let (url, db) = create_postgres_db(&admin_url);
+            (url, Some(db))
+        }
+        _ => (
+            format!("sqlite://{}/postern.db", data_dir.path().display()),
+            None,
+        ),
+    };
+    let mut config =
+        Config::from_sources(None, test_env(&data_dir, &database_url)).expect("test configuration");
+    customize(&mut config);
+    start(config, data_dir, database_url, postgres).await
+}
+
+/// Stops the app and starts it again on the same data directory and
+/// database, keeping the client (and so its cookies): a restart.
+pub async fn restart(app: TestApp) -> TestApp {
+    let TestApp {
+        handle,
+        database_url,
+        resources,
+        client,
+        ..
+    } = app;
+    handle.stop(true).await;
+    let Resources {
+        data_dir,
+        _postgres: postgres,
+    } = Arc::try_unwrap(resources)
+        .unwrap_or_else(|_| panic!("restart needs the only handle on the app"));
+    let config = Config::from_sources(None, test_env(&data_dir, &database_url)).unwrap();
+    let mut restarted = start(config, data_dir, database_url, postgres).await;
+    restarted.client = client;
+    restarted
+}
+
+fn test_env(data_dir: &TempDir, database_url: &str) -> Vec<(String, String)> {
+    vec![
+        (
+            "POSTERN_DATA_DIR".to_owned(),
+            data_dir.path().display().to_string(),
+        ),
+        ("POSTERN_DATABASE_URL".to_owned(), database_url.to_owned()),
+        ("POSTERN_HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+        ("POSTERN_DATABASE_POOL_SIZE".to_owned(), "4".to_owned()),
+    ]
+}
+
+async fn start(
+    config: Config,
+    data_dir: TempDir,
+    database_url: String,
+    postgres: Option<PostgresDb>,
+) -> TestApp {
+    let app = Application::build(config)
+        .await
+        .expect("application builds");
+    let port = app.http_port();
+    let db = app.db();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        db,
+        client: new_client(),
+        database_url,
+        handle,
+        resources: Arc::new(Resources {
+            data_dir,
+            _postgres: postgres,
+        }),
+    }
+}
+
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn create_postgres_db(admin_url: &str) -> (String, PostgresDb) {
+    let name = format!("postern_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn =
+        diesel::PgConnection::establish(admin_url).expect("POSTERN_TEST_POSTGRES_URL answers");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .expect("create test database");
+    let mut url = url::Url::parse(admin_url).expect("POSTERN_TEST_POSTGRES_URL is a URL");
+    url.set_path(&name);
+    (
+        url.to_string(),
+        PostgresDb {
+            admin_url: admin_url.to_owned(),
+            name,
+        },
+    )
+}
+
+/// A page as a user sees it.
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Page {
+    async fn from(response: Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let location = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.text().await.unwrap();
+        Self {
+            status,
+            location,
+            body,
+            headers,
+        }
+    }
+
+    pub fn csrf_token(&self) -> Option<String> {
+        let start = self.body.find("name=\"csrf-token\" content=\"")? + 27;
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_owned())
+    }
+
+    #[track_caller]
+    pub fn assert_redirect_to(&self, path: &str) {
+        assert_eq!(
+            self.status,
+            StatusCode::SEE_OTHER,
+            "expected a redirect, got {}: {}",
+            self.status,
+            self.body
+        );
+        assert_eq!(self.location.as_deref(), Some(path));
+    }
+
+    #[track_caller]
+    pub fn assert_contains(&self, text: &str) {
+        assert!(
+            self.body.contains(text),
+            "page lacks {text:?}:\n{}",
+            self.body
+        );
+    }
+}
+
+impl TestApp {
+    /// The same app seen by another browser (no cookies).
+    pub fn new_visitor(&self) -> TestApp {
+        TestApp {
+            client: new_client(),
+            ..self.clone()
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Page::from(self.client.get(self.url(path)).send().await.unwrap()).await
+    }
+
+    /// The CSRF token of this client's session, from the first page that shows one.
+    pub async fn csrf_token(&self) -> String {
+        for path in ["/workspaces", "/login", "/setup"] {
+            if let Some(token) = self.get(path).await.csrf_token() {
+                return token;
+            }
+        }
+        panic!("no page showed a CSRF token");
+    }
+
+    /// Posts a form the way the browser does, with the session's CSRF token.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf_token().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        Page::from(
+            self.client
+                .post(self.url(path))
+                .form(&form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts a form without any CSRF token.
+    pub async fn post_form_without_csrf(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        Page::from(
+            self.client
+                .post(self.url(path))
+                .form(fields)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Page {
+        self.post_form("/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    /// Creates a user with [`PASSWORD`] directly in the database.
+    pub async fn create_user(&self, email: &str, name: &str) -> User {
+        let (email, name) = (EmailAddress::parse(email).unwrap(), name.to_owned());
+        let hash = postern::auth::password::hash(PASSWORD);
+        self.db
+            .run(move |conn| {
+                accounts::create_user(
+                    conn,
+                    &NewAccount {
+                        email: &email,
+                        name: &name,
+                        password_hash: &hash,
+                        is_admin: false,
+                    },
+                )
+            })
+            .await
+            .unwrap()
+    }
+
+    pub async fn create_workspace(&self, owner: &User, name: &str) -> Workspace {
+        let (owner, name) = (owner.id.clone(), name.to_owned());
+        self.db
+            .query(move |conn| workspaces::create(conn, &owner, &name))
+            .await
+            .unwrap()
+    }
+
+    pub async fn add_member(&self, workspace: &Workspace, user: &User, role: Role) {
+        let (workspace, user) = (workspace.clone(), user.id.clone());
+        self.db
+            .query(move |conn| accounts::add_member(conn, &workspace, &user, role))
+            .await
+            .unwrap();
+    }
+
+    /// A signed-in owner of a fresh workspace, on this app's client.
+    pub async fn signed_in_owner(&self) -> (User, Workspace) {
+        let user = self.create_user("owner@example.com", "Olive Owner").await;
+        let workspace = self.create_workspace(&user, "Acme Mail").await;
+        self.login("owner@example.com", PASSWORD)
+            .await
+            .assert_redirect_to("/");
+        (user, workspace)
+    }
+
+    /// The number of rows in a table.
+    pub async fn count_rows(&self, table: &'static str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        self.db
+            .query(move |conn| {
+                diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                    .get_result::<Count>(conn)
+            })
+            .await
+            .unwrap()
+            .n
+    }
+}
+
+/// True when the variable is set to a non-empty value.
+pub fn env_set(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.is_empty())
+}
+
+/// Skips a test whose external service is missing, except in CI, where
+/// anything missing is a failure.
+pub fn skip_or_fail(what: &str) {
+    if env_set("CI") {
+        panic!("{what} is required in CI");
+    }
+    eprintln!("skipped: {what} is not available");
+}
