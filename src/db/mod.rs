@@ -132,11 +132,13 @@ impl Db {
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: From<Unavailable> + Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
         let task = tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(|e| Unavailable(e.to_string()))?;
+            let mut conn = pool
+                .get()
+                .map_err(|e| DbError::Unavailable(Unavailable(e.to_string())))?;
             f(&mut conn)
         });
         match task.await {
@@ -158,6 +160,37 @@ impl Db {
     pub fn migrate(&self) -> Result<Vec<String>, String> {
         let mut conn = self.get().map_err(|e| e.to_string())?;
         run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))
+    }
+}
+
+/// Runs `f` in a transaction meant to write. On SQLite it starts with
+/// `BEGIN IMMEDIATE`, so a concurrent writer makes it wait (busy_timeout)
+/// instead of failing with SQLITE_BUSY halfway; nested calls use savepoints.
+pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConn::Sqlite(inner) = conn else {
+        return conn.transaction(f);
+    };
+    let depth = AnsiTransactionManager::transaction_manager_status_mut(inner)
+        .transaction_depth()
+        .map_err(E::from)?;
+    if depth.is_some() {
+        return conn.transaction(f);
+    }
+    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(error)
+        }
     }
 }
 

@@ -35,9 +35,77 @@ diesel::table! {
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, workspaces, memberships);
 
 diesel::define_sql_function! {
     /// SQL `lower(text)`, the same on both backends.
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+diesel::table! {
+    domains (id) {
+        id -> Text,
+        workspace_id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    smtp_credentials (id) {
+        id -> Text,
+        workspace_id -> Text,
+        name -> Text,
+        username -> Text,
+        description -> Text,
+        sandbox -> Bool,
+        scope -> Text,
+        active -> Bool,
+        password_hash -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        last_used_ip -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    smtp_credential_domains (credential_id, domain_id) {
+        credential_id -> Text,
+        domain_id -> Text,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        workspace_id -> Text,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        ip -> Nullable<Text>,
+        at -> Timestamp,
+        details -> Text,
+    }
+}
+
+diesel::joinable!(smtp_credential_domains -> smtp_credentials (credential_id));
+diesel::joinable!(smtp_credential_domains -> domains (domain_id));
+diesel::joinable!(domains -> workspaces (workspace_id));
+diesel::joinable!(smtp_credentials -> workspaces (workspace_id));
+diesel::joinable!(audit_events -> workspaces (workspace_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    workspaces,
+    memberships,
+    domains,
+    smtp_credentials,
+    smtp_credential_domains,
+    audit_events,
+);
+
+diesel::define_sql_function! {
+    /// SQL `coalesce` for a nullable time: sorts "never" as the given time.
+    fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>, y: diesel::sql_types::Timestamp) -> diesel::sql_types::Timestamp;
 }

@@ -40,3 +40,15 @@ uuid_id!(
     /// Identifies a workspace; the API calls it `account_id`.
     WorkspaceId
 );
+uuid_id!(
+    /// Identifies an SMTP credential.
+    CredentialId
+);
+uuid_id!(
+    /// Identifies a sending domain of a workspace.
+    DomainId
+);
+uuid_id!(
+    /// Identifies an entry of the activity log.
+    AuditEventId
+);

@@ -1,12 +1,18 @@
 //! Domain types: input is parsed into one of these once, at the edge; past
 //! that, the type proves the value is valid.
 
+mod domain_name;
 mod email_address;
 mod ids;
 mod role;
 mod slug;
+mod time;
+pub mod username;
 
+pub use domain_name::DomainName;
 pub use email_address::EmailAddress;
-pub use ids::{UserId, WorkspaceId};
+pub use ids::{AuditEventId, CredentialId, DomainId, UserId, WorkspaceId};
 pub use role::Role;
 pub use slug::Slug;
+pub use time::{now, relative_time};
+pub use username::Username;

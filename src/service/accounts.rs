@@ -1,11 +1,10 @@
 //! Users: first-run setup, creation, and password sign-in.
 
 use chrono::Utc;
-use diesel::Connection;
 
 use crate::auth::password;
 use crate::db::models::{Membership, NewUser, User, Workspace};
-use crate::db::{Db, DbConn, Unavailable};
+use crate::db::{Db, DbConn, DbError, write_transaction};
 use crate::domain::{EmailAddress, Role, UserId};
 use crate::service::{is_unique_violation, workspaces};
 
@@ -16,9 +15,13 @@ pub enum AccountError {
     #[error("setup has already been completed")]
     SetupDone,
     #[error(transparent)]
-    Database(#[from] diesel::result::Error),
-    #[error(transparent)]
-    Unavailable(#[from] Unavailable),
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for AccountError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(DbError::Query(e))
+    }
 }
 
 /// The fields of a new account; the password is already hashed.
@@ -54,7 +57,7 @@ pub fn create_first_admin(
     account: &NewAccount<'_>,
     workspace_name: &str,
 ) -> Result<(User, Workspace), AccountError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         if User::count(conn)? > 0 {
             return Err(AccountError::SetupDone);
         }

@@ -3,6 +3,9 @@
 //! of them writes SQL of its own.
 
 pub mod accounts;
+pub mod audit;
+pub mod credentials;
+pub mod domains;
 pub mod workspaces;
 
 /// True when a diesel error is a unique-index violation.

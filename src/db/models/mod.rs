@@ -1,9 +1,15 @@
 //! One file per table: the row struct, its insert form, and its queries.
 
+pub mod audit_event;
+pub mod domain;
 pub mod membership;
+pub mod smtp_credential;
 pub mod user;
 pub mod workspace;
 
+pub use audit_event::AuditEvent;
+pub use domain::{Domain, DomainUsage};
 pub use membership::{Membership, WorkspaceWithRole};
+pub use smtp_credential::SmtpCredential;
 pub use user::{NewUser, User};
 pub use workspace::Workspace;

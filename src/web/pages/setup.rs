@@ -141,8 +141,7 @@ pub async fn hash_blocking(plain: String) -> AppResult<String> {
 
 pub fn account_error(error: AccountError) -> AppError {
     match error {
-        AccountError::Unavailable(e) => AppError::Unavailable(e),
-        AccountError::Database(e) => e.into(),
+        AccountError::Db(e) => e.into(),
         other => AppError::unexpected(other),
     }
 }

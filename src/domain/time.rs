@@ -1,0 +1,43 @@
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+
+/// Now, in UTC, to the microsecond: what both SQLite and PostgreSQL store, so
+/// a time read back compares equal to the one written (keyset cursors rely
+/// on it).
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// "just now", "5 minutes ago", "3 hours ago", "2 days ago", or the date.
+pub fn relative_time(then: NaiveDateTime, now: NaiveDateTime) -> String {
+    let seconds = (now - then).num_seconds();
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
+    match seconds {
+        s if s < 45 => "just now".to_owned(),
+        s if s < 3_600 => plural((s + 30) / 60, "minute"),
+        s if s < 86_400 => plural(s / 3_600, "hour"),
+        s if s < 30 * 86_400 => plural(s / 86_400, "day"),
+        _ => then.format("%b %-d, %Y").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn recent_times_read_naturally() {
+        let now = now();
+        assert_eq!(relative_time(now - Duration::seconds(10), now), "just now");
+        assert_eq!(relative_time(now - Duration::seconds(60), now), "1 minute ago");
+        assert_eq!(relative_time(now - Duration::minutes(5), now), "5 minutes ago");
+        assert_eq!(relative_time(now - Duration::hours(3), now), "3 hours ago");
+        assert_eq!(relative_time(now - Duration::days(1), now), "1 day ago");
+    }
+
+    #[test]
+    fn old_times_show_the_date() {
+        let then = NaiveDateTime::parse_from_str("2025-03-04 10:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
+        assert_eq!(relative_time(then, now()), "Mar 4, 2025");
+    }
+}

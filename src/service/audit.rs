@@ -1,0 +1,51 @@
+//! The activity log: who did what to which credential, from where.
+
+use crate::db::DbConn;
+use crate::db::models::AuditEvent;
+use crate::domain::{AuditEventId, UserId, WorkspaceId, now};
+
+/// Who is acting: a signed-in user (by email) or an API key (by label).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub label: String,
+    pub user_id: Option<UserId>,
+    pub ip: Option<String>,
+}
+
+pub fn record(
+    conn: &mut DbConn,
+    workspace: &WorkspaceId,
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    details: &str,
+) -> diesel::QueryResult<()> {
+    AuditEvent::insert(
+        conn,
+        &AuditEvent {
+            id: AuditEventId::generate(),
+            workspace_id: workspace.clone(),
+            actor: actor.label.clone(),
+            action: action.to_owned(),
+            target: target.to_owned(),
+            ip: actor.ip.clone(),
+            at: now(),
+            details: details.to_owned(),
+        },
+    )
+}
+
+/// How the activity page names an action.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "smtp_credential.created" => "Created SMTP credential",
+        "smtp_credential.regenerated" => "Regenerated password",
+        "smtp_credential.activated" => "Activated SMTP credential",
+        "smtp_credential.deactivated" => "Deactivated SMTP credential",
+        "smtp_credential.updated" => "Edited SMTP credential",
+        "smtp_credential.deleted" => "Deleted SMTP credential",
+        "domain.added" => "Added sending domain",
+        "domain.removed" => "Removed sending domain",
+        other => other,
+    }
+}
