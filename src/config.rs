@@ -21,6 +21,11 @@ pub struct Config {
     pub secret_key: Option<String>,
     /// Server-side sessions in Redis (for several instances); cookies otherwise.
     pub redis_url: Option<String>,
+    /// Where the SMTP submission listener accepts connections.
+    pub smtp_addrs: Vec<SocketAddr>,
+    /// The host name applications connect to (shown in the dashboard, used in
+    /// the SMTP greeting); the dashboard's own host name when unset.
+    pub smtp_hostname: Option<String>,
     /// `tracing` filter, e.g. `info` or `postern=debug,actix_web=info`.
     pub log: String,
 }
@@ -49,6 +54,8 @@ pub const SETTINGS: &[&str] = &[
     "http_addr",
     "secret_key",
     "redis_url",
+    "smtp_addr",
+    "smtp_hostname",
     "log",
 ];
 
@@ -137,6 +144,20 @@ impl Config {
                     Ok(Some(v.to_owned()))
                 } else {
                     Err(format!("{v:?} is not a redis:// URL"))
+                }
+            })?,
+            smtp_addrs: src.parse("smtp_addr", vec![([127, 0, 0, 1], 2525).into()], |v| {
+                v.split(',').map(parse_addr).collect::<Result<Vec<_>, _>>()
+            })?,
+            smtp_hostname: src.parse("smtp_hostname", None, |v| {
+                let host = v.trim();
+                if host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+                {
+                    Ok(Some(host.to_owned()))
+                } else {
+                    Err(format!("{v:?} is not a host name"))
                 }
             })?,
             log: src.parse("log", "info".to_owned(), |v| Ok(v.to_owned()))?,

@@ -23,6 +23,9 @@ use crate::db::Db;
 pub struct AppState {
     pub db: Db,
     pub login_throttle: FailureThrottle,
+    /// Shown in the dashboard's connection settings.
+    pub smtp_hostname: Option<String>,
+    pub smtp_port: u16,
 }
 
 /// Sign-in failures allowed per address or email before 429.
@@ -71,6 +74,8 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             login_throttle: FailureThrottle::new(LOGIN_FAILURES_ALLOWED, LOGIN_FAILURE_WINDOW),
+            smtp_hostname: config.smtp_hostname.clone(),
+            smtp_port: config.smtp_addrs.first().map_or(2525, |a| a.port()),
         });
         let server = match &config.redis_url {
             Some(url) => {

@@ -16,6 +16,7 @@ const USER_ID: &str = "user_id";
 const SESSION_VERSION: &str = "session_version";
 const CSRF_TOKEN: &str = "csrf";
 const LAST_WORKSPACE: &str = "last_workspace";
+const FLASH: &str = "flash";
 
 impl TypedSession {
     /// Wraps the session middleware's handle (for middleware and extractors).
@@ -62,6 +63,16 @@ impl TypedSession {
     /// The CSRF token if the session already has one (never creates one).
     pub fn existing_csrf_token(&self) -> Option<String> {
         self.0.get::<String>(CSRF_TOKEN).ok().flatten()
+    }
+
+    /// Leaves a one-line message for the next page this session sees.
+    pub fn flash(&self, message: &str) {
+        let _ = self.0.insert(FLASH, message);
+    }
+
+    /// Takes the message left by [`Self::flash`], if any.
+    pub fn take_flash(&self) -> Option<String> {
+        self.0.remove_as::<String>(FLASH).and_then(Result::ok)
     }
 
     pub fn last_workspace(&self) -> Option<String> {

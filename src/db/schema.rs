@@ -35,7 +35,6 @@ diesel::table! {
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 
-
 diesel::define_sql_function! {
     /// SQL `lower(text)`, the same on both backends.
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;

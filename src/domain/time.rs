@@ -29,15 +29,22 @@ mod tests {
     fn recent_times_read_naturally() {
         let now = now();
         assert_eq!(relative_time(now - Duration::seconds(10), now), "just now");
-        assert_eq!(relative_time(now - Duration::seconds(60), now), "1 minute ago");
-        assert_eq!(relative_time(now - Duration::minutes(5), now), "5 minutes ago");
+        assert_eq!(
+            relative_time(now - Duration::seconds(60), now),
+            "1 minute ago"
+        );
+        assert_eq!(
+            relative_time(now - Duration::minutes(5), now),
+            "5 minutes ago"
+        );
         assert_eq!(relative_time(now - Duration::hours(3), now), "3 hours ago");
         assert_eq!(relative_time(now - Duration::days(1), now), "1 day ago");
     }
 
     #[test]
     fn old_times_show_the_date() {
-        let then = NaiveDateTime::parse_from_str("2025-03-04 10:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
+        let then =
+            NaiveDateTime::parse_from_str("2025-03-04 10:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
         assert_eq!(relative_time(then, now()), "Mar 4, 2025");
     }
 }

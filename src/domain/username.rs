@@ -49,7 +49,14 @@ mod tests {
         assert!(Username::parse("abcd").is_ok());
         assert!(Username::parse(&"a".repeat(50)).is_ok());
         assert!(Username::parse("App_Mailer_01").is_ok());
-        for bad in ["abc", &"a".repeat(51), "bad-name", "é_user", "with space", ""] {
+        for bad in [
+            "abc",
+            &"a".repeat(51),
+            "bad-name",
+            "é_user",
+            "with space",
+            "",
+        ] {
             assert!(Username::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }
@@ -60,7 +67,11 @@ mod tests {
             let name = Username::generate();
             assert!(Username::parse(name.as_str()).is_ok(), "{name:?}");
             assert!(name.as_str().starts_with("smtp_") && name.as_str().len() == 13);
-            assert!(name.as_str()[5..].chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+            assert!(
+                name.as_str()[5..]
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            );
         }
     }
 }

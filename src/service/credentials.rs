@@ -141,7 +141,10 @@ pub async fn create(
             outcome
         })
         .await?;
-    Ok(WithPassword { credential: view, password })
+    Ok(WithPassword {
+        credential: view,
+        password,
+    })
 }
 
 fn insert(
@@ -172,17 +175,32 @@ fn insert(
             created_by: actor.user_id.clone(),
         };
         SmtpCredential::insert(conn, &credential).map_err(|e| {
-            if is_unique_violation(&e) { CredentialError::UsernameTaken } else { e.into() }
+            if is_unique_violation(&e) {
+                CredentialError::UsernameTaken
+            } else {
+                e.into()
+            }
         })?;
         if let Scope::Scoped(ids) = &fields.scope {
             SmtpCredential::set_domains(conn, &credential.id, ids)?;
         }
-        audit::record(conn, workspace, actor, "smtp_credential.created", &target(&credential), &mode_details(fields))?;
+        audit::record(
+            conn,
+            workspace,
+            actor,
+            "smtp_credential.created",
+            &target(&credential),
+            &mode_details(fields),
+        )?;
         Ok(view_one(conn, credential)?)
     })
 }
 
-fn check_domains(conn: &mut DbConn, workspace: &WorkspaceId, scope: &Scope) -> Result<(), CredentialError> {
+fn check_domains(
+    conn: &mut DbConn,
+    workspace: &WorkspaceId,
+    scope: &Scope,
+) -> Result<(), CredentialError> {
     if let Scope::Scoped(ids) = scope {
         let known = Domain::of_workspace(conn, workspace)?;
         if ids.is_empty() || !ids.iter().all(|id| known.iter().any(|d| &d.id == id)) {
@@ -197,17 +215,29 @@ fn target(credential: &SmtpCredential) -> String {
 }
 
 fn mode_details(fields: &CredentialFields) -> String {
-    let mode = if fields.sandbox { "sandbox" } else { "production" };
+    let mode = if fields.sandbox {
+        "sandbox"
+    } else {
+        "production"
+    };
     format!("{mode}, {}", fields.scope.as_str())
 }
 
 /// Loads a credential of this workspace, or `NotFound` (also for another
 /// workspace's credential).
-fn load(conn: &mut DbConn, workspace: &WorkspaceId, id: &CredentialId) -> Result<SmtpCredential, CredentialError> {
+fn load(
+    conn: &mut DbConn,
+    workspace: &WorkspaceId,
+    id: &CredentialId,
+) -> Result<SmtpCredential, CredentialError> {
     SmtpCredential::find_in_workspace(conn, workspace, id)?.ok_or(CredentialError::NotFound)
 }
 
-pub async fn get(db: &Db, workspace: &WorkspaceId, id: CredentialId) -> Result<CredentialView, CredentialError> {
+pub async fn get(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: CredentialId,
+) -> Result<CredentialView, CredentialError> {
     let workspace = workspace.clone();
     db.run(move |conn| {
         let credential = load(conn, &workspace, &id)?;
@@ -231,13 +261,23 @@ pub async fn regenerate(
             write_transaction(conn, |conn| {
                 let credential = load(conn, &workspace, &id)?;
                 SmtpCredential::set_password_hash(conn, &id, &hash, now())?;
-                audit::record(conn, &workspace, &actor, "smtp_credential.regenerated", &target(&credential), "")?;
+                audit::record(
+                    conn,
+                    &workspace,
+                    &actor,
+                    "smtp_credential.regenerated",
+                    &target(&credential),
+                    "",
+                )?;
                 let credential = load(conn, &workspace, &id)?;
                 Ok::<_, CredentialError>(view_one(conn, credential)?)
             })
         })
         .await?;
-    Ok(WithPassword { credential: view, password })
+    Ok(WithPassword {
+        credential: view,
+        password,
+    })
 }
 
 pub async fn set_active(
@@ -253,7 +293,11 @@ pub async fn set_active(
             let credential = load(conn, &workspace, &id)?;
             if credential.active != active {
                 SmtpCredential::set_active(conn, &id, active, now())?;
-                let action = if active { "smtp_credential.activated" } else { "smtp_credential.deactivated" };
+                let action = if active {
+                    "smtp_credential.activated"
+                } else {
+                    "smtp_credential.deactivated"
+                };
                 audit::record(conn, &workspace, &actor, action, &target(&credential), "")?;
             }
             let credential = load(conn, &workspace, &id)?;
@@ -289,7 +333,14 @@ pub async fn update(
                 Scope::Global => &[],
             };
             SmtpCredential::set_domains(conn, &id, ids)?;
-            audit::record(conn, &workspace, &actor, "smtp_credential.updated", &target(&before), &mode_details(&fields))?;
+            audit::record(
+                conn,
+                &workspace,
+                &actor,
+                "smtp_credential.updated",
+                &target(&before),
+                &mode_details(&fields),
+            )?;
             let credential = load(conn, &workspace, &id)?;
             Ok(view_one(conn, credential)?)
         })
@@ -310,7 +361,14 @@ pub async fn delete(
             let credential = load(conn, &workspace, &id)?;
             let view = view_one(conn, credential.clone())?;
             SmtpCredential::delete(conn, &id)?;
-            audit::record(conn, &workspace, &actor, "smtp_credential.deleted", &target(&credential), "")?;
+            audit::record(
+                conn,
+                &workspace,
+                &actor,
+                "smtp_credential.deleted",
+                &target(&credential),
+                "",
+            )?;
             Ok(view)
         })
     })
@@ -318,7 +376,11 @@ pub async fn delete(
 }
 
 /// One page of the workspace's credentials.
-pub async fn list(db: &Db, workspace: &WorkspaceId, request: ListRequest) -> Result<CredentialPage, DbError> {
+pub async fn list(
+    db: &Db,
+    workspace: &WorkspaceId,
+    request: ListRequest,
+) -> Result<CredentialPage, DbError> {
     let workspace = workspace.clone();
     db.query(move |conn| {
         let filter = request.filter.as_deref();
@@ -347,10 +409,21 @@ pub async fn list(db: &Db, workspace: &WorkspaceId, request: ListRequest) -> Res
         };
         let (next, previous) = match request.anchor {
             Anchor::First => (more.then(|| rows.last().map(cursor)).flatten(), None),
-            Anchor::After(_) => (more.then(|| rows.last().map(cursor)).flatten(), rows.first().map(cursor)),
-            Anchor::Before(_) => (rows.last().map(cursor), more.then(|| rows.first().map(cursor)).flatten()),
+            Anchor::After(_) => (
+                more.then(|| rows.last().map(cursor)).flatten(),
+                rows.first().map(cursor),
+            ),
+            Anchor::Before(_) => (
+                rows.last().map(cursor),
+                more.then(|| rows.first().map(cursor)).flatten(),
+            ),
         };
-        Ok(CredentialPage { items: views(conn, rows)?, total, next, previous })
+        Ok(CredentialPage {
+            items: views(conn, rows)?,
+            total,
+            next,
+            previous,
+        })
     })
     .await
 }
@@ -360,8 +433,16 @@ fn view_one(conn: &mut DbConn, credential: SmtpCredential) -> diesel::QueryResul
 }
 
 fn views(conn: &mut DbConn, rows: Vec<SmtpCredential>) -> diesel::QueryResult<Vec<CredentialView>> {
-    let ids: Vec<CredentialId> = rows.iter().filter(|c| c.scope == "scoped").map(|c| c.id.clone()).collect();
-    let links = if ids.is_empty() { Vec::new() } else { SmtpCredential::domains_of(conn, &ids)? };
+    let ids: Vec<CredentialId> = rows
+        .iter()
+        .filter(|c| c.scope == "scoped")
+        .map(|c| c.id.clone())
+        .collect();
+    let links = if ids.is_empty() {
+        Vec::new()
+    } else {
+        SmtpCredential::domains_of(conn, &ids)?
+    };
     Ok(rows
         .into_iter()
         .map(|c| {
@@ -398,7 +479,10 @@ impl Cursor {
         let text = String::from_utf8(bytes).ok()?;
         let (micros, id) = text.split_once('.')?;
         let at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
-        Some(Self { at, id: CredentialId::parse(id)? })
+        Some(Self {
+            at,
+            id: CredentialId::parse(id)?,
+        })
     }
 }
 
@@ -408,10 +492,16 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        let cursor = Cursor { at: now(), id: CredentialId::generate() };
+        let cursor = Cursor {
+            at: now(),
+            id: CredentialId::generate(),
+        };
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
         assert_eq!(Cursor::decode("not a cursor"), None);
-        assert_eq!(Cursor::decode(&URL_SAFE_NO_PAD.encode("12.not-a-uuid")), None);
+        assert_eq!(
+            Cursor::decode(&URL_SAFE_NO_PAD.encode("12.not-a-uuid")),
+            None
+        );
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! A workspace's sending domains.
 
-
 use crate::db::models::{Domain, DomainUsage};
 use crate::db::{Db, DbError, write_transaction};
 use crate::domain::{DomainId, DomainName, WorkspaceId, now};
@@ -30,7 +29,12 @@ pub async fn list(db: &Db, workspace: &WorkspaceId) -> Result<Vec<DomainUsage>, 
     db.query(move |conn| Domain::usage(conn, &workspace)).await
 }
 
-pub async fn add(db: &Db, workspace: &WorkspaceId, name: DomainName, actor: Actor) -> Result<Domain, DomainError> {
+pub async fn add(
+    db: &Db,
+    workspace: &WorkspaceId,
+    name: DomainName,
+    actor: Actor,
+) -> Result<Domain, DomainError> {
     let workspace = workspace.clone();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
@@ -41,7 +45,11 @@ pub async fn add(db: &Db, workspace: &WorkspaceId, name: DomainName, actor: Acto
                 created_at: now(),
             };
             Domain::insert(conn, &domain).map_err(|e| {
-                if is_unique_violation(&e) { DomainError::Duplicate } else { e.into() }
+                if is_unique_violation(&e) {
+                    DomainError::Duplicate
+                } else {
+                    e.into()
+                }
             })?;
             audit::record(conn, &workspace, &actor, "domain.added", &domain.name, "")?;
             Ok(domain)
@@ -52,17 +60,32 @@ pub async fn add(db: &Db, workspace: &WorkspaceId, name: DomainName, actor: Acto
 
 /// Removes a domain no credential is scoped to (a scoped credential must
 /// never silently lose its last domain).
-pub async fn remove(db: &Db, workspace: &WorkspaceId, id: DomainId, actor: Actor) -> Result<Domain, DomainError> {
+pub async fn remove(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: DomainId,
+    actor: Actor,
+) -> Result<Domain, DomainError> {
     let workspace = workspace.clone();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
             let usage = Domain::usage(conn, &workspace)?;
-            let entry = usage.into_iter().find(|u| u.domain.id == id).ok_or(DomainError::NotFound)?;
+            let entry = usage
+                .into_iter()
+                .find(|u| u.domain.id == id)
+                .ok_or(DomainError::NotFound)?;
             if entry.credentials > 0 {
                 return Err(DomainError::InUse(entry.credentials));
             }
             Domain::delete(conn, &id)?;
-            audit::record(conn, &workspace, &actor, "domain.removed", &entry.domain.name, "")?;
+            audit::record(
+                conn,
+                &workspace,
+                &actor,
+                "domain.removed",
+                &entry.domain.name,
+                "",
+            )?;
             Ok(entry.domain)
         })
     })
@@ -71,6 +94,8 @@ pub async fn remove(db: &Db, workspace: &WorkspaceId, id: DomainId, actor: Actor
 
 pub async fn find(db: &Db, workspace: &WorkspaceId, id: DomainId) -> Result<Domain, DomainError> {
     let workspace = workspace.clone();
-    db.run(move |conn| Domain::find_in_workspace(conn, &workspace, &id)?.ok_or(DomainError::NotFound))
-        .await
+    db.run(move |conn| {
+        Domain::find_in_workspace(conn, &workspace, &id)?.ok_or(DomainError::NotFound)
+    })
+    .await
 }

@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 
-use crate::db::{DbConn, write_transaction};
 use crate::db::models::{Membership, Workspace};
+use crate::db::{DbConn, write_transaction};
 use crate::domain::{Role, Slug, UserId};
 
 /// The longest workspace name accepted.

@@ -43,3 +43,32 @@ pub fn form_config() -> web::FormConfig {
         .limit(256 * 1024)
         .error_handler(|error, _req| AppError::BadRequest(error.to_string()).into())
 }
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|error, _req| AppError::BadRequest(error.to_string()).into())
+}
+
+/// A url-encoded form body that may repeat a key (`domains=a&domains=b`),
+/// which `web::Form` cannot read into a `Vec`.
+pub struct HtmlForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for HtmlForm<T> {
+    type Error = AppError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let body = <web::Bytes as actix_web::FromRequest>::from_request(req, payload);
+        Box::pin(async move {
+            let body = body
+                .await
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            serde_html_form::from_bytes(&body)
+                .map(HtmlForm)
+                .map_err(|e| AppError::BadRequest(e.to_string()))
+        })
+    }
+}

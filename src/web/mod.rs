@@ -1,6 +1,7 @@
 //! The dashboard: routes, page frame, security headers and static assets.
 
 pub mod assets;
+pub mod dialog;
 pub mod forms;
 pub mod frame;
 pub mod pages;
@@ -15,6 +16,7 @@ use crate::error::AppError;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use pages::*;
     cfg.app_data(forms::form_config())
+        .app_data(forms::query_config())
         .route("/", web::get().to(index::index))
         .route("/setup", web::get().to(setup::setup_form))
         .route("/setup", web::post().to(setup::setup))
@@ -25,10 +27,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/workspaces", web::post().to(workspaces::create))
         .route("/w/{slug}", web::get().to(workspaces::home))
         .route("/w/{slug}/settings", web::get().to(workspaces::home))
-        .route(
-            "/w/{slug}/settings/smtp-credentials",
-            web::get().to(credentials::list),
+        .service(
+            web::scope("/w/{slug}/settings/smtp-credentials")
+                .route("", web::get().to(credentials::list))
+                .route("", web::post().to(credentials::create))
+                .route("/new", web::get().to(credentials::new_form))
+                .route("/{id}/edit", web::get().to(credentials::edit_form))
+                .route("/{id}/edit", web::post().to(credentials::edit))
+                .route(
+                    "/{id}/regenerate",
+                    web::get().to(credentials::confirm_regenerate),
+                )
+                .route("/{id}/regenerate", web::post().to(credentials::regenerate))
+                .route("/{id}/activate", web::post().to(credentials::activate))
+                .route("/{id}/deactivate", web::post().to(credentials::deactivate))
+                .route("/{id}/delete", web::get().to(credentials::confirm_delete))
+                .route("/{id}/delete", web::post().to(credentials::delete)),
         )
+        .route("/w/{slug}/settings/domains", web::get().to(domains::list))
+        .route("/w/{slug}/settings/domains", web::post().to(domains::add))
+        .route(
+            "/w/{slug}/settings/domains/{id}/delete",
+            web::get().to(domains::confirm_remove),
+        )
+        .route(
+            "/w/{slug}/settings/domains/{id}/delete",
+            web::post().to(domains::remove),
+        )
+        .route("/w/{slug}/settings/activity", web::get().to(activity::list))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/static/{path:.*}", web::get().to(assets::serve))
@@ -37,6 +63,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
+}
+
+/// The element an htmx request will swap (`HX-Target`), or `None` for a
+/// plain browser request (which gets the whole page).
+pub fn htmx_target(req: &actix_web::HttpRequest) -> Option<String> {
+    req.headers().get("HX-Request")?;
+    Some(
+        req.headers()
+            .get("HX-Target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// The client's address, for the activity log.
+pub fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
 }
 
 /// A 303 redirect, the answer to a successful form post.

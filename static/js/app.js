@@ -72,7 +72,8 @@
       }
       return;
     }
-    closeMenus(event.target.closest("details[data-menu]"));
+    var item = event.target.closest(".menu-item");
+    closeMenus(item ? null : event.target.closest("details[data-menu]"));
   });
 
   // Clicking the backdrop of a modal dialog closes it.
@@ -95,11 +96,58 @@
     });
   }
 
+  // htmx fills the shared dialog's body; open it as a modal.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var dialog = event.detail.target.closest && event.detail.target.closest("dialog");
+    if (dialog && !dialog.open && dialog.querySelector("#modal-body > *")) {
+      dialog.showModal();
+      var focus = dialog.querySelector("[autofocus]") || dialog.querySelector("input:not([type=hidden]), button");
+      if (focus) { focus.focus(); }
+    }
+  });
+
+  document.body.addEventListener("closeModal", function () {
+    document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });
+  });
+
+  document.body.addEventListener("showToast", function (event) {
+    showToast(event.detail && event.detail.value);
+  });
+
+  function showToast(message) {
+    var area = document.getElementById("toasts");
+    if (!area || !message) { return; }
+    var toast = document.createElement("div");
+    toast.className = "toast";
+    toast.textContent = message;
+    area.appendChild(toast);
+    setTimeout(function () { toast.classList.add("is-leaving"); }, 3500);
+    setTimeout(function () { toast.remove(); }, 4000);
+  }
+
+  // A page rendered with a dialog already open (the no-JavaScript flow, or a
+  // bookmarked /new) shows it as a proper modal once script runs.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("dialog.modal[open]").forEach(function (d) {
+      d.close();
+      d.showModal();
+    });
+    document.querySelectorAll(".toasts .toast").forEach(function (t) {
+      setTimeout(function () { t.classList.add("is-leaving"); }, 3500);
+      setTimeout(function () { t.remove(); }, 4000);
+    });
+  });
+
   // A dialog that asks to refresh something when it closes (e.g. the table
   // after a password was shown) fires its htmx trigger.
   document.addEventListener("close", function (event) {
     var dialog = event.target;
-    if (dialog.tagName === "DIALOG" && dialog.hasAttribute("data-refresh-on-close") && window.htmx) {
+    if (dialog.tagName !== "DIALOG") { return; }
+    // A shown password must not linger in the page once the dialog is closed.
+    var body = dialog.querySelector("#modal-body");
+    var hadContent = body && body.children.length > 0;
+    if (body) { body.innerHTML = ""; }
+    if (hadContent && dialog.hasAttribute("data-refresh-on-close") && window.htmx) {
       window.htmx.trigger(document.body, dialog.getAttribute("data-refresh-on-close"));
     }
   }, true);

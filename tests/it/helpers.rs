@@ -211,6 +211,26 @@ impl Page {
         assert_eq!(self.location.as_deref(), Some(path));
     }
 
+    /// The text of the first element matching `css`.
+    pub fn text_of(&self, css: &str) -> Option<String> {
+        let document = scraper::Html::parse_document(&self.body);
+        let selector = scraper::Selector::parse(css).unwrap();
+        document
+            .select(&selector)
+            .next()
+            .map(|e| e.text().collect::<String>().trim().to_owned())
+    }
+
+    /// The values of `attr` on every element matching `css`, in page order.
+    pub fn attrs(&self, css: &str, attr: &str) -> Vec<String> {
+        let document = scraper::Html::parse_document(&self.body);
+        let selector = scraper::Selector::parse(css).unwrap();
+        document
+            .select(&selector)
+            .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+            .collect()
+    }
+
     #[track_caller]
     pub fn assert_contains(&self, text: &str) {
         assert!(
@@ -262,6 +282,34 @@ impl TestApp {
                 .unwrap(),
         )
         .await
+    }
+
+    /// Posts a form as htmx does: CSRF token in a header, `HX-Request` set.
+    pub async fn htmx_post(&self, path: &str, target: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf_token().await;
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("HX-Request", "true")
+            .header("HX-Target", target)
+            .header("X-CSRF-Token", token)
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        Page::from(response).await
+    }
+
+    pub async fn htmx_get(&self, path: &str, target: &str) -> Page {
+        let response = self
+            .client
+            .get(self.url(path))
+            .header("HX-Request", "true")
+            .header("HX-Target", target)
+            .send()
+            .await
+            .unwrap();
+        Page::from(response).await
     }
 
     /// Posts a form without any CSRF token.

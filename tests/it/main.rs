@@ -5,6 +5,7 @@
 mod helpers;
 
 mod cli;
+mod credentials;
 mod e2e;
 mod health;
 mod login;

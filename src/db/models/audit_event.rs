@@ -24,7 +24,10 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     pub fn insert(conn: &mut DbConn, event: &AuditEvent) -> QueryResult<()> {
-        diesel::insert_into(audit_events::table).values(event).execute(conn).map(|_| ())
+        diesel::insert_into(audit_events::table)
+            .values(event)
+            .execute(conn)
+            .map(|_| ())
     }
 
     /// Newest first; `before` continues from an earlier page's last entry.
@@ -40,9 +43,9 @@ impl AuditEvent {
             .into_boxed();
         if let Some((at, id)) = before {
             query = query.filter(
-                audit_events::at
-                    .lt(*at)
-                    .or(audit_events::at.eq(*at).and(audit_events::id.lt(id.clone()))),
+                audit_events::at.lt(*at).or(audit_events::at
+                    .eq(*at)
+                    .and(audit_events::id.lt(id.clone()))),
             );
         }
         query

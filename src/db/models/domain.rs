@@ -24,7 +24,10 @@ pub struct DomainUsage {
 
 impl Domain {
     pub fn insert(conn: &mut DbConn, domain: &Domain) -> QueryResult<()> {
-        diesel::insert_into(domains::table).values(domain).execute(conn).map(|_| ())
+        diesel::insert_into(domains::table)
+            .values(domain)
+            .execute(conn)
+            .map(|_| ())
     }
 
     /// The workspace's domains by name.
@@ -48,12 +51,19 @@ impl Domain {
             .into_iter()
             .map(|domain| {
                 let credentials = links.iter().filter(|l| **l == domain.id).count() as i64;
-                DomainUsage { domain, credentials }
+                DomainUsage {
+                    domain,
+                    credentials,
+                }
             })
             .collect())
     }
 
-    pub fn find_in_workspace(conn: &mut DbConn, workspace: &WorkspaceId, id: &DomainId) -> QueryResult<Option<Domain>> {
+    pub fn find_in_workspace(
+        conn: &mut DbConn,
+        workspace: &WorkspaceId,
+        id: &DomainId,
+    ) -> QueryResult<Option<Domain>> {
         domains::table
             .filter(domains::workspace_id.eq(workspace))
             .filter(domains::id.eq(id))

@@ -135,7 +135,10 @@ impl SmtpCredential {
     }
 
     /// The credential with this username, compared without regard to case.
-    pub fn find_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<SmtpCredential>> {
+    pub fn find_by_username(
+        conn: &mut DbConn,
+        username: &str,
+    ) -> QueryResult<Option<SmtpCredential>> {
         smtp_credentials::table
             .filter(lower(smtp_credentials::username).eq(username.to_lowercase()))
             .select(SmtpCredential::as_select())
@@ -143,23 +146,43 @@ impl SmtpCredential {
             .optional()
     }
 
-    pub fn update(conn: &mut DbConn, id: &CredentialId, changes: &CredentialChanges<'_>) -> QueryResult<()> {
+    pub fn update(
+        conn: &mut DbConn,
+        id: &CredentialId,
+        changes: &CredentialChanges<'_>,
+    ) -> QueryResult<()> {
         diesel::update(smtp_credentials::table.find(id))
             .set(changes)
             .execute(conn)
             .map(|_| ())
     }
 
-    pub fn set_active(conn: &mut DbConn, id: &CredentialId, active: bool, now: NaiveDateTime) -> QueryResult<()> {
+    pub fn set_active(
+        conn: &mut DbConn,
+        id: &CredentialId,
+        active: bool,
+        now: NaiveDateTime,
+    ) -> QueryResult<()> {
         diesel::update(smtp_credentials::table.find(id))
-            .set((smtp_credentials::active.eq(active), smtp_credentials::updated_at.eq(now)))
+            .set((
+                smtp_credentials::active.eq(active),
+                smtp_credentials::updated_at.eq(now),
+            ))
             .execute(conn)
             .map(|_| ())
     }
 
-    pub fn set_password_hash(conn: &mut DbConn, id: &CredentialId, hash: &str, now: NaiveDateTime) -> QueryResult<()> {
+    pub fn set_password_hash(
+        conn: &mut DbConn,
+        id: &CredentialId,
+        hash: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<()> {
         diesel::update(smtp_credentials::table.find(id))
-            .set((smtp_credentials::password_hash.eq(hash), smtp_credentials::updated_at.eq(now)))
+            .set((
+                smtp_credentials::password_hash.eq(hash),
+                smtp_credentials::updated_at.eq(now),
+            ))
             .execute(conn)
             .map(|_| ())
     }
@@ -169,9 +192,15 @@ impl SmtpCredential {
     }
 
     /// Replaces the credential's domains.
-    pub fn set_domains(conn: &mut DbConn, id: &CredentialId, domain_ids: &[DomainId]) -> QueryResult<()> {
-        diesel::delete(smtp_credential_domains::table.filter(smtp_credential_domains::credential_id.eq(id)))
-            .execute(conn)?;
+    pub fn set_domains(
+        conn: &mut DbConn,
+        id: &CredentialId,
+        domain_ids: &[DomainId],
+    ) -> QueryResult<()> {
+        diesel::delete(
+            smtp_credential_domains::table.filter(smtp_credential_domains::credential_id.eq(id)),
+        )
+        .execute(conn)?;
         // One row at a time: the multi-backend connection has no batch insert.
         for domain_id in domain_ids {
             diesel::insert_into(smtp_credential_domains::table)
@@ -193,7 +222,11 @@ impl SmtpCredential {
             .inner_join(domains::table)
             .filter(smtp_credential_domains::credential_id.eq_any(ids))
             .order(domains::name.asc())
-            .select((smtp_credential_domains::credential_id, domains::id, domains::name))
+            .select((
+                smtp_credential_domains::credential_id,
+                domains::id,
+                domains::name,
+            ))
             .load(conn)
     }
 
@@ -215,7 +248,11 @@ impl SmtpCredential {
         query
     }
 
-    pub fn count(conn: &mut DbConn, workspace: &WorkspaceId, filter: Option<&str>) -> QueryResult<i64> {
+    pub fn count(
+        conn: &mut DbConn,
+        workspace: &WorkspaceId,
+        filter: Option<&str>,
+    ) -> QueryResult<i64> {
         Self::filtered(workspace, filter).count().get_result(conn)
     }
 

@@ -1,6 +1,8 @@
 //! Dashboard handlers, one file per resource.
 
+pub mod activity;
 pub mod credentials;
+pub mod domains;
 pub mod health;
 pub mod index;
 pub mod login;

@@ -1,0 +1,106 @@
+//! Settings → Activity: every change to the workspace's credentials and
+//! domains, newest first, with who did it and from which address.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+
+use crate::auth::TypedSession;
+use crate::db::models::AuditEvent;
+use crate::domain::{AuditEventId, now, relative_time};
+use crate::error::AppResult;
+use crate::service::audit::action_label;
+use crate::startup::AppState;
+use crate::web::frame::Frame;
+use crate::web::render;
+use crate::web::workspace::WorkspaceAccess;
+
+const PAGE_SIZE: i64 = 100;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActivityParams {
+    pub before: Option<String>,
+}
+
+pub struct EventRow {
+    pub action: String,
+    pub label: String,
+    pub actor: String,
+    pub target: String,
+    pub details: String,
+    pub ip: String,
+    pub when: String,
+    pub exact: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/settings/activity.html")]
+struct ActivityPage {
+    csrf_token: String,
+    frame: Frame,
+    events: Vec<EventRow>,
+    older: Option<String>,
+}
+
+fn encode(event: &AuditEvent) -> String {
+    URL_SAFE_NO_PAD.encode(format!(
+        "{}.{}",
+        event.at.and_utc().timestamp_micros(),
+        event.id
+    ))
+}
+
+fn decode(raw: &str) -> Option<(NaiveDateTime, AuditEventId)> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
+    let (micros, id) = text.split_once('.')?;
+    let at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+    Some((at, AuditEventId::parse(id)?))
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    access: WorkspaceAccess,
+    params: web::Query<ActivityParams>,
+) -> AppResult<HttpResponse> {
+    let before = params.before.as_deref().and_then(decode);
+    let workspace = access.workspace.id.clone();
+    let mut events = state
+        .db
+        .query(move |conn| AuditEvent::page(conn, &workspace, before.as_ref(), PAGE_SIZE + 1))
+        .await?;
+    let older = (events.len() as i64 > PAGE_SIZE).then(|| {
+        events.truncate(PAGE_SIZE as usize);
+        format!(
+            "/w/{}/settings/activity?before={}",
+            access.workspace.slug,
+            events.last().map(encode).unwrap_or_default()
+        )
+    });
+    let now = now();
+    let events = events
+        .into_iter()
+        .map(|e| EventRow {
+            label: action_label(&e.action).to_owned(),
+            when: relative_time(e.at, now),
+            exact: e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            ip: e.ip.unwrap_or_default(),
+            action: e.action,
+            actor: e.actor,
+            target: e.target,
+            details: e.details,
+        })
+        .collect();
+    let page = ActivityPage {
+        csrf_token: session.csrf_token(),
+        frame: Frame::for_workspace(&state, &access, "activity").await?,
+        events,
+        older,
+    };
+    render(StatusCode::OK, &page)
+}

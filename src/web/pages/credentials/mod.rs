@@ -1,0 +1,18 @@
+//! Settings → SMTP Credentials.
+//!
+//! Every action works as a plain form (JavaScript off: full pages, dialogs
+//! rendered open) and with htmx (`HX-Request`: the fragment it targets — the
+//! table, a row, or the body of the shared `#modal` dialog). The same askama
+//! partials serve both. A password appears only in the one response that
+//! creates it, marked `Cache-Control: no-store`.
+
+mod actions;
+mod list;
+mod params;
+mod view;
+
+pub use actions::{
+    activate, confirm_delete, confirm_regenerate, create, deactivate, delete, edit, edit_form,
+    new_form, regenerate,
+};
+pub use list::list;

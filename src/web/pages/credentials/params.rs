@@ -1,0 +1,194 @@
+//! The list's query string: sort, direction, filter and page. Parsed
+//! leniently (the dashboard falls back to defaults) and written back into
+//! every link so a URL can be bookmarked and reloaded.
+
+use serde::Deserialize;
+
+use crate::db::models::smtp_credential::{Anchor, Cursor, Direction, SortKey};
+use crate::service::credentials::{ListRequest, PAGE_SIZE};
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ListParams {
+    pub sort: Option<String>,
+    pub dir: Option<String>,
+    pub q: Option<String>,
+    pub after: Option<String>,
+    pub before: Option<String>,
+}
+
+/// The list's state, with the links that change it.
+#[derive(Debug, Clone)]
+pub struct ListState {
+    base: String,
+    pub sort: SortKey,
+    pub dir: Direction,
+    pub q: String,
+    pub anchor: Anchor,
+}
+
+impl ListState {
+    pub fn new(slug: &str, params: &ListParams) -> Self {
+        let sort = match params.sort.as_deref() {
+            Some("last_used_at") => SortKey::LastUsedAt,
+            _ => SortKey::CreatedAt,
+        };
+        let dir = match params.dir.as_deref() {
+            Some("asc") => Direction::Asc,
+            _ => Direction::Desc,
+        };
+        let q: String = params
+            .q
+            .as_deref()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(100)
+            .collect();
+        let cursor = |raw: &Option<String>| raw.as_deref().and_then(Cursor::decode);
+        let anchor = match (cursor(&params.after), cursor(&params.before)) {
+            (Some(c), _) => Anchor::After(c),
+            (None, Some(c)) => Anchor::Before(c),
+            _ => Anchor::First,
+        };
+        Self {
+            base: format!("/w/{slug}/settings/smtp-credentials"),
+            sort,
+            dir,
+            q,
+            anchor,
+        }
+    }
+
+    /// Reads the state back from a `back` form field (a query string).
+    pub fn from_query(slug: &str, query: &str) -> Self {
+        let params = serde_html_form::from_str(query).unwrap_or_default();
+        Self::new(slug, &params)
+    }
+
+    pub fn request(&self) -> ListRequest {
+        ListRequest {
+            sort: self.sort,
+            dir: self.dir,
+            filter: (!self.q.is_empty()).then(|| self.q.clone()),
+            anchor: self.anchor.clone(),
+            limit: PAGE_SIZE,
+        }
+    }
+
+    pub fn sort_name(&self) -> &'static str {
+        match self.sort {
+            SortKey::CreatedAt => "created_at",
+            SortKey::LastUsedAt => "last_used_at",
+        }
+    }
+
+    pub fn dir_name(&self) -> &'static str {
+        match self.dir {
+            Direction::Asc => "asc",
+            Direction::Desc => "desc",
+        }
+    }
+
+    fn query(&self, sort: &str, dir: &str, page: Option<(&str, &Cursor)>) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("sort", sort).append_pair("dir", dir);
+        if !self.q.is_empty() {
+            query.append_pair("q", &self.q);
+        }
+        if let Some((key, cursor)) = page {
+            query.append_pair(key, &cursor.encode());
+        }
+        query.finish()
+    }
+
+    /// This very page's query string (for `back` fields).
+    pub fn current_query(&self) -> String {
+        let page = match &self.anchor {
+            Anchor::First => None,
+            Anchor::After(c) => Some(("after", c)),
+            Anchor::Before(c) => Some(("before", c)),
+        };
+        self.query(self.sort_name(), self.dir_name(), page)
+    }
+
+    pub fn current_href(&self) -> String {
+        format!("{}?{}", self.base, self.current_query())
+    }
+
+    /// The link of a sortable column header: toggles the direction when the
+    /// list is already sorted by it, else sorts newest first.
+    pub fn sort_href(&self, sort: &str) -> String {
+        let dir = if sort == self.sort_name() && self.dir == Direction::Desc {
+            "asc"
+        } else {
+            "desc"
+        };
+        format!("{}?{}", self.base, self.query(sort, dir, None))
+    }
+
+    /// `aria-sort` for a column header.
+    pub fn aria_sort(&self, sort: &str) -> &'static str {
+        match (sort == self.sort_name(), self.dir) {
+            (false, _) => "none",
+            (true, Direction::Asc) => "ascending",
+            (true, Direction::Desc) => "descending",
+        }
+    }
+
+    pub fn page_href(&self, key: &str, cursor: &Cursor) -> String {
+        format!(
+            "{}?{}",
+            self.base,
+            self.query(self.sort_name(), self.dir_name(), Some((key, cursor)))
+        )
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_newest_created_first() {
+        let state = ListState::new("acme", &ListParams::default());
+        assert_eq!(state.sort, SortKey::CreatedAt);
+        assert_eq!(state.dir, Direction::Desc);
+        assert_eq!(
+            state.current_href(),
+            "/w/acme/settings/smtp-credentials?sort=created_at&dir=desc"
+        );
+    }
+
+    #[test]
+    fn clicking_the_sorted_column_toggles_its_direction() {
+        let state = ListState::new("acme", &ListParams::default());
+        assert!(
+            state
+                .sort_href("created_at")
+                .ends_with("sort=created_at&dir=asc")
+        );
+        assert!(
+            state
+                .sort_href("last_used_at")
+                .ends_with("sort=last_used_at&dir=desc")
+        );
+    }
+
+    #[test]
+    fn the_filter_survives_in_links_and_garbage_cursors_are_ignored() {
+        let params = ListParams {
+            q: Some(" billing & co ".into()),
+            after: Some("garbage".into()),
+            ..ListParams::default()
+        };
+        let state = ListState::new("acme", &params);
+        assert_eq!(state.anchor, Anchor::First);
+        assert!(state.sort_href("created_at").contains("q=billing+%26+co"));
+        let back = ListState::from_query("acme", &state.current_query());
+        assert_eq!(back.q, "billing & co");
+    }
+}

@@ -1,0 +1,152 @@
+//! What the credential templates show: rows, the table, dialogs.
+
+use askama::Template;
+use chrono::NaiveDateTime;
+
+use super::params::ListState;
+use crate::db::models::Domain;
+use crate::db::models::smtp_credential::Direction;
+use crate::domain::relative_time;
+use crate::service::credentials::{CredentialPage, CredentialView};
+use crate::web::forms::FieldErrors;
+use crate::web::frame::Frame;
+
+/// What every credential template needs besides its own data.
+pub struct Ctx {
+    /// Members and above: create, edit, regenerate, (de)activate, delete.
+    pub can_manage: bool,
+    pub csrf_token: String,
+    /// The list's query string, for returning to the same page without JS.
+    pub back: String,
+    /// `/w/{slug}/settings/smtp-credentials`
+    pub base: String,
+}
+
+/// Where applications connect.
+pub struct ConnectionSettings {
+    pub host: String,
+    pub port: u16,
+}
+
+/// One row of the table.
+pub struct Row {
+    pub id: String,
+    pub name: String,
+    pub username: String,
+    pub description: String,
+    pub sandbox: bool,
+    pub scoped: bool,
+    pub domains: Vec<String>,
+    pub active: bool,
+    /// ("3 minutes ago", "2026-11-23 10:15:02 UTC"), or `None`: never used.
+    pub last_used: Option<(String, String)>,
+    pub last_used_ip: String,
+    pub created: String,
+    pub created_exact: String,
+}
+
+fn exact(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+impl Row {
+    pub fn new(c: &CredentialView, now: NaiveDateTime) -> Self {
+        Self {
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            username: c.username.clone(),
+            description: c.description.clone(),
+            sandbox: c.sandbox,
+            scoped: c.scoped,
+            domains: c.domains.clone(),
+            active: c.active,
+            last_used: c.last_used_at.map(|t| (relative_time(t, now), exact(t))),
+            last_used_ip: c.last_used_ip.clone().unwrap_or_default(),
+            created: c.created_at.format("%b %-d, %Y").to_string(),
+            created_exact: exact(c.created_at),
+        }
+    }
+}
+
+pub struct Table {
+    pub rows: Vec<Row>,
+    pub total: i64,
+    pub list: ListState,
+    /// (href, label) of the neighbouring pages.
+    pub next: Option<(String, &'static str)>,
+    pub previous: Option<(String, &'static str)>,
+}
+
+impl Table {
+    pub fn new(page: CredentialPage, list: ListState, now: NaiveDateTime) -> Self {
+        // Going forward in a newest-first list shows older rows, and the reverse.
+        let (forward, backward) = match list.dir {
+            Direction::Desc => ("Older", "Newer"),
+            Direction::Asc => ("Newer", "Older"),
+        };
+        Self {
+            rows: page.items.iter().map(|c| Row::new(c, now)).collect(),
+            total: page.total,
+            next: page.next.map(|c| (list.page_href("after", &c), forward)),
+            previous: page
+                .previous
+                .map(|c| (list.page_href("before", &c), backward)),
+            list,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/settings/smtp_credentials.html")]
+pub struct CredentialsPage {
+    pub csrf_token: String,
+    pub frame: Frame,
+    pub ctx: Ctx,
+    pub table: Table,
+    pub connection: ConnectionSettings,
+    /// A dialog rendered open (the JavaScript-free flow).
+    pub modal: Option<String>,
+    pub flash: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "partials/credentials/_table.html")]
+pub struct TableFragment<'a> {
+    pub ctx: &'a Ctx,
+    pub table: &'a Table,
+}
+
+#[derive(Template)]
+#[template(path = "partials/credentials/_row.html")]
+pub struct RowFragment<'a> {
+    pub ctx: &'a Ctx,
+    pub c: &'a Row,
+}
+
+/// The create and edit form.
+#[derive(Template)]
+#[template(path = "partials/credentials/_form.html")]
+pub struct FormDialog<'a> {
+    pub ctx: &'a Ctx,
+    pub title: &'a str,
+    pub action: String,
+    pub submit: &'a str,
+    /// The username of the credential being edited (it cannot change).
+    pub fixed_username: Option<&'a str>,
+    pub form: &'a super::actions::CredentialForm,
+    pub errors: &'a FieldErrors,
+    pub domains: &'a [Domain],
+    pub username_rule: &'a str,
+}
+
+/// The password, shown once after create or regenerate.
+#[derive(Template)]
+#[template(path = "partials/credentials/_password.html")]
+pub struct PasswordDialog<'a> {
+    pub ctx: &'a Ctx,
+    pub title: &'a str,
+    pub name: &'a str,
+    pub username: &'a str,
+    pub password: &'a str,
+    pub connection: &'a ConnectionSettings,
+}

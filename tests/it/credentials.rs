@@ -1,0 +1,53 @@
+//! Settings → SMTP Credentials, through the dashboard's own forms.
+
+mod actions;
+mod create;
+mod list;
+mod roles;
+
+use crate::helpers::{Page, TestApp};
+
+pub const LIST: &str = "/w/acme-mail/settings/smtp-credentials";
+
+/// Creates a credential through the form; returns the page that shows it.
+pub async fn create(app: &TestApp, name: &str, username: &str) -> Page {
+    app.post_form(
+        LIST,
+        &[
+            ("name", name),
+            ("username", username),
+            ("mode", "production"),
+            ("scope", "global"),
+        ],
+    )
+    .await
+}
+
+/// The password shown once, from a create or regenerate response.
+pub fn shown_password(page: &Page) -> String {
+    page.text_of("#shown-password")
+        .expect("a password is shown")
+}
+
+/// The stored hash of a credential's password.
+pub async fn stored_hash(app: &TestApp, username: &str) -> String {
+    let username = username.to_owned();
+    app.db
+        .query(move |conn| postern::db::models::SmtpCredential::find_by_username(conn, &username))
+        .await
+        .unwrap()
+        .expect("credential exists")
+        .password_hash
+}
+
+/// The credential's id, from the table row.
+pub async fn id_of(app: &TestApp, username: &str) -> String {
+    let username = username.to_owned();
+    app.db
+        .query(move |conn| postern::db::models::SmtpCredential::find_by_username(conn, &username))
+        .await
+        .unwrap()
+        .expect("credential exists")
+        .id
+        .to_string()
+}
