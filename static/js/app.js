@@ -99,11 +99,17 @@
   // htmx fills the shared dialog's body; open it as a modal.
   document.addEventListener("htmx:afterSwap", function (event) {
     var dialog = event.detail.target.closest && event.detail.target.closest("dialog");
-    if (dialog && !dialog.open && dialog.querySelector("#modal-body > *")) {
-      dialog.showModal();
-      var focus = dialog.querySelector("[autofocus]") || dialog.querySelector("input:not([type=hidden]), button");
-      if (focus) { focus.focus(); }
-    }
+    if (!dialog || !dialog.querySelector("#modal-body > *")) { return; }
+    if (!dialog.open) { dialog.showModal(); }
+  });
+
+  // After htmx has settled (and applied autofocus), a field in error wins.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var dialog = event.detail.target.closest && event.detail.target.closest("dialog");
+    if (!dialog || !dialog.open) { return; }
+    var focus = dialog.querySelector("[aria-invalid=true]") || dialog.querySelector("[autofocus]") ||
+      dialog.querySelector("input:not([type=hidden]), button");
+    if (focus) { focus.focus(); }
   });
 
   document.body.addEventListener("closeModal", function () {

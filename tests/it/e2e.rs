@@ -5,6 +5,7 @@
 //! under target/e2e-screenshots/.
 
 mod browser;
+mod credentials;
 mod first_run;
 
 pub use browser::Browser;

@@ -113,6 +113,62 @@ impl Browser {
         }
     }
 
+    /// Waits (up to 5 s) until `css` matches nothing.
+    pub async fn wait_gone(&self, css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            assert!(Instant::now() < deadline, "{css} is still there");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits (up to 5 s) until the text of `css` is `expected`.
+    pub async fn wait_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let found = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if found.trim() == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css}: expected {expected:?}, found {found:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The `data-username` of every table row, in order.
+    pub async fn attr_all(&self, css: &str, attr: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            out.push(element.attr(attr).await.unwrap().unwrap_or_default());
+        }
+        out
+    }
+
+    /// Signs in through the form and waits for the dashboard.
+    pub async fn sign_in(&self, email: &str, password: &str) {
+        self.goto("/login").await;
+        self.fill("#email", email).await;
+        self.fill("#password", password).await;
+        self.click("form button[type=submit]").await;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.path().await.starts_with("/login") {
+            assert!(Instant::now() < deadline, "sign-in did not leave /login");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn source(&self) -> String {
         self.client.source().await.unwrap()
     }
