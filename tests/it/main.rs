@@ -6,6 +6,7 @@ mod helpers;
 
 mod cli;
 mod credentials;
+mod domains;
 mod e2e;
 mod health;
 mod login;

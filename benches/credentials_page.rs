@@ -1,0 +1,146 @@
+//! How fast is Settings → SMTP Credentials with 10,000 credentials in one
+//! workspace? Seeds them, signs in over HTTP, and times whole page loads.
+//!
+//!     cargo bench --bench credentials_page
+//!     POSTERN_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1/bench_db cargo bench --bench credentials_page
+//!
+//! (the PostgreSQL database must exist and be empty). Prints one line per
+//! scenario: requests, mean, p50, p95 and max in milliseconds.
+
+use std::time::{Duration, Instant};
+
+use chrono::Duration as Age;
+use postern::config::Config;
+use postern::db::models::SmtpCredential;
+use postern::domain::{CredentialId, EmailAddress, now};
+use postern::service::accounts::{self, NewAccount};
+use postern::service::workspaces;
+use postern::startup::Application;
+
+const CREDENTIALS: usize = 10_000;
+const ROUNDS: usize = 50;
+const PASSWORD: &str = "bench-password-123";
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = std::env::var("POSTERN_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.path().display()));
+    let env = vec![
+        ("POSTERN_DATA_DIR".to_owned(), dir.path().display().to_string()),
+        ("POSTERN_DATABASE_URL".to_owned(), database_url),
+        ("POSTERN_HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+        ("POSTERN_LOG".to_owned(), "warn".to_owned()),
+    ];
+    let config = Config::from_sources(None, env).unwrap();
+    let backend = config.database_url.backend_name();
+    let app = Application::build(config).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.http_port());
+    let db = app.db();
+    tokio::spawn(app.run_until_stopped());
+
+    let seeded = Instant::now();
+    let slug = seed(&db).await;
+    println!("{backend}: seeded {CREDENTIALS} credentials in {:.1} s", seeded.elapsed().as_secs_f64());
+
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    let token = login.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let signed_in = client
+        .post(format!("{base}/login"))
+        .form(&[("email", "bench@example.com"), ("password", PASSWORD), ("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert!(signed_in.status().is_success(), "sign-in failed: {}", signed_in.status());
+
+    let list = format!("{base}/w/{slug}/settings/smtp-credentials");
+    let first = client.get(&list).send().await.unwrap().text().await.unwrap();
+    assert!(first.contains("10000 credentials"), "the page shows all credentials");
+    let older = first.split("rel=\"next\" href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+
+    let scenarios = [
+        ("first page, newest first", list.clone(), false),
+        ("second page (keyset cursor)", format!("{base}{older}"), false),
+        ("sorted by last used", format!("{list}?sort=last_used_at&dir=desc"), false),
+        ("oldest first", format!("{list}?sort=created_at&dir=asc"), false),
+        ("filtered (q=user_09)", format!("{list}?q=user_09"), false),
+        ("htmx table fragment", format!("{list}?sort=created_at&dir=asc"), true),
+    ];
+    for (name, url, htmx) in scenarios {
+        let mut times = Vec::with_capacity(ROUNDS);
+        for round in 0..ROUNDS + 5 {
+            let mut request = client.get(&url);
+            if htmx {
+                request = request.header("HX-Request", "true").header("HX-Target", "credentials-table");
+            }
+            let started = Instant::now();
+            let response = request.send().await.unwrap();
+            assert!(response.status().is_success());
+            let body = response.bytes().await.unwrap();
+            assert!(!body.is_empty());
+            if round >= 5 {
+                times.push(started.elapsed());
+            }
+        }
+        report(name, &mut times);
+    }
+}
+
+fn report(name: &str, times: &mut [Duration]) {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mean = times.iter().map(|d| ms(*d)).sum::<f64>() / times.len() as f64;
+    let pick = |q: f64| ms(times[((times.len() as f64 - 1.0) * q).round() as usize]);
+    println!(
+        "{name:<30} n={} mean={mean:.2}ms p50={:.2}ms p95={:.2}ms max={:.2}ms",
+        times.len(),
+        pick(0.5),
+        pick(0.95),
+        pick(1.0)
+    );
+}
+
+async fn seed(db: &postern::db::Db) -> String {
+    let hash = postern::auth::password::hash(PASSWORD);
+    db.run(move |conn| {
+        let email = EmailAddress::parse("bench@example.com").unwrap();
+        let account = NewAccount {
+            email: &email,
+            name: "Bench",
+            password_hash: &hash,
+            is_admin: false,
+        };
+        let user = accounts::create_user(conn, &account)?;
+        let workspace = workspaces::create(conn, &user.id, "Bench")?;
+        postern::db::write_transaction(conn, |conn| {
+            let start = now() - Age::days(60);
+            for i in 0..CREDENTIALS {
+                let at = start + Age::seconds(i as i64 * 30);
+                SmtpCredential::insert(
+                    conn,
+                    &SmtpCredential {
+                        id: CredentialId::generate(),
+                        workspace_id: workspace.id.clone(),
+                        name: format!("Application {i:05}"),
+                        username: format!("user_{i:05}"),
+                        description: "Seeded for the benchmark".into(),
+                        sandbox: i % 7 == 0,
+                        scope: "global".into(),
+                        active: i % 11 != 0,
+                        password_hash: hash.clone(),
+                        created_at: at,
+                        updated_at: at,
+                        last_used_at: (i % 3 == 0).then(|| now() - Age::minutes(i as i64)),
+                        last_used_ip: Some("127.0.0.1".into()),
+                        created_by: Some(user.id.clone()),
+                    },
+                )?;
+            }
+            Ok::<_, postern::service::accounts::AccountError>(())
+        })?;
+        Ok::<_, postern::service::accounts::AccountError>(workspace.slug)
+    })
+    .await
+    .unwrap()
+}
