@@ -27,7 +27,10 @@ async fn main() {
     let database_url = std::env::var("POSTERN_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.path().display()));
     let env = vec![
-        ("POSTERN_DATA_DIR".to_owned(), dir.path().display().to_string()),
+        (
+            "POSTERN_DATA_DIR".to_owned(),
+            dir.path().display().to_string(),
+        ),
         ("POSTERN_DATABASE_URL".to_owned(), database_url),
         ("POSTERN_HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
         ("POSTERN_LOG".to_owned(), "warn".to_owned()),
@@ -41,38 +44,101 @@ async fn main() {
 
     let seeded = Instant::now();
     let slug = seed(&db).await;
-    println!("{backend}: seeded {CREDENTIALS} credentials in {:.1} s", seeded.elapsed().as_secs_f64());
+    println!(
+        "{backend}: seeded {CREDENTIALS} credentials in {:.1} s",
+        seeded.elapsed().as_secs_f64()
+    );
 
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let login = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
-    let token = login.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = login
+        .split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
     let signed_in = client
         .post(format!("{base}/login"))
-        .form(&[("email", "bench@example.com"), ("password", PASSWORD), ("csrf_token", &token)])
+        .form(&[
+            ("email", "bench@example.com"),
+            ("password", PASSWORD),
+            ("csrf_token", &token),
+        ])
         .send()
         .await
         .unwrap();
-    assert!(signed_in.status().is_success(), "sign-in failed: {}", signed_in.status());
+    assert!(
+        signed_in.status().is_success(),
+        "sign-in failed: {}",
+        signed_in.status()
+    );
 
     let list = format!("{base}/w/{slug}/settings/smtp-credentials");
-    let first = client.get(&list).send().await.unwrap().text().await.unwrap();
-    assert!(first.contains("10000 credentials"), "the page shows all credentials");
-    let older = first.split("rel=\"next\" href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    let first = client
+        .get(&list)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        first.contains("10000 credentials"),
+        "the page shows all credentials"
+    );
+    let older = first
+        .split("rel=\"next\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
 
     let scenarios = [
         ("first page, newest first", list.clone(), false),
-        ("second page (keyset cursor)", format!("{base}{older}"), false),
-        ("sorted by last used", format!("{list}?sort=last_used_at&dir=desc"), false),
-        ("oldest first", format!("{list}?sort=created_at&dir=asc"), false),
+        (
+            "second page (keyset cursor)",
+            format!("{base}{older}"),
+            false,
+        ),
+        (
+            "sorted by last used",
+            format!("{list}?sort=last_used_at&dir=desc"),
+            false,
+        ),
+        (
+            "oldest first",
+            format!("{list}?sort=created_at&dir=asc"),
+            false,
+        ),
         ("filtered (q=user_09)", format!("{list}?q=user_09"), false),
-        ("htmx table fragment", format!("{list}?sort=created_at&dir=asc"), true),
+        (
+            "htmx table fragment",
+            format!("{list}?sort=created_at&dir=asc"),
+            true,
+        ),
     ];
     for (name, url, htmx) in scenarios {
         let mut times = Vec::with_capacity(ROUNDS);
         for round in 0..ROUNDS + 5 {
             let mut request = client.get(&url);
             if htmx {
-                request = request.header("HX-Request", "true").header("HX-Target", "credentials-table");
+                request = request
+                    .header("HX-Request", "true")
+                    .header("HX-Target", "credentials-table");
             }
             let started = Instant::now();
             let response = request.send().await.unwrap();

@@ -154,9 +154,11 @@ async fn serve(config: Config) -> Result<(), CliError> {
     } else {
         host
     };
+    let smtp: Vec<String> = app.smtp_ports().iter().map(ToString::to_string).collect();
     println!(
-        "Postern is running ({backend}). Dashboard: http://{host}:{}/",
-        app.http_port()
+        "Postern is running ({backend}). Dashboard: http://{host}:{}/ SMTP submission: port {}",
+        app.http_port(),
+        smtp.join(", ")
     );
     app.run_until_stopped().await?;
     println!("Postern stopped.");

@@ -26,6 +26,18 @@ pub struct Config {
     /// The host name applications connect to (shown in the dashboard, used in
     /// the SMTP greeting); the dashboard's own host name when unset.
     pub smtp_hostname: Option<String>,
+    /// AUTH without TLS, but only from loopback clients (for local testing).
+    pub smtp_allow_plaintext_auth: bool,
+    /// Larger messages get `552`.
+    pub smtp_max_message_bytes: usize,
+    pub smtp_max_connections: usize,
+    /// An idle SMTP client is disconnected after this long.
+    pub smtp_idle_timeout: std::time::Duration,
+    /// Where production mail is relayed: `smtp://host:port`, `smtp://…?tls=required`, `smtps://…`.
+    pub smarthost: Option<String>,
+    /// PEM certificate chain and private key for STARTTLS; self-signed when unset.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
     /// `tracing` filter, e.g. `info` or `postern=debug,actix_web=info`.
     pub log: String,
 }
@@ -56,6 +68,13 @@ pub const SETTINGS: &[&str] = &[
     "redis_url",
     "smtp_addr",
     "smtp_hostname",
+    "smtp_allow_plaintext_auth",
+    "smtp_max_message_bytes",
+    "smtp_max_connections",
+    "smtp_idle_timeout_secs",
+    "smarthost",
+    "tls_cert",
+    "tls_key",
     "log",
 ];
 
@@ -160,9 +179,49 @@ impl Config {
                     Err(format!("{v:?} is not a host name"))
                 }
             })?,
+            smtp_allow_plaintext_auth: src.parse("smtp_allow_plaintext_auth", false, parse_bool)?,
+            smtp_max_message_bytes: src.parse("smtp_max_message_bytes", 25 * 1024 * 1024, |v| {
+                parse_number(v, 1024, 1 << 30)
+            })?,
+            smtp_max_connections: src.parse("smtp_max_connections", 1000, |v| {
+                parse_number(v, 1, 1_000_000)
+            })?,
+            smtp_idle_timeout: src.parse(
+                "smtp_idle_timeout_secs",
+                std::time::Duration::from_secs(300),
+                |v| parse_number(v, 1, 86_400).map(|n| std::time::Duration::from_secs(n as u64)),
+            )?,
+            smarthost: src.parse("smarthost", None, |v| {
+                let url = url::Url::parse(v.trim())
+                    .map_err(|e| format!("not a URL ({e}); use smtp://host:port"))?;
+                match url.scheme() {
+                    "smtp" | "smtps" if url.host_str().is_some() => Ok(Some(v.trim().to_owned())),
+                    _ => Err(
+                        "use smtp://host:port, smtp://host:port?tls=required or smtps://host:port"
+                            .into(),
+                    ),
+                }
+            })?,
+            tls_cert: src.parse("tls_cert", None, |v| Ok(Some(PathBuf::from(v))))?,
+            tls_key: src.parse("tls_key", None, |v| Ok(Some(PathBuf::from(v))))?,
             log: src.parse("log", "info".to_owned(), |v| Ok(v.to_owned()))?,
             data_dir,
         })
+    }
+}
+
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!("{value:?} is not true or false")),
+    }
+}
+
+fn parse_number(value: &str, min: usize, max: usize) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("{value:?} is not a number from {min} to {max}")),
     }
 }
 
@@ -226,6 +285,27 @@ mod tests {
             Config::from_sources(None, env(&[("POSTERN_HTTP_ADDR", "localhost")])).unwrap_err();
         assert_eq!(err.setting, "POSTERN_HTTP_ADDR");
         assert!(err.to_string().starts_with("POSTERN_HTTP_ADDR: "));
+    }
+
+    #[test]
+    fn smtp_settings_are_checked() {
+        let err = Config::from_sources(None, env(&[("POSTERN_SMARTHOST", "mail.example.com")]))
+            .unwrap_err();
+        assert_eq!(err.setting, "POSTERN_SMARTHOST");
+        let err =
+            Config::from_sources(None, env(&[("POSTERN_SMTP_ALLOW_PLAINTEXT_AUTH", "maybe")]))
+                .unwrap_err();
+        assert_eq!(err.setting, "POSTERN_SMTP_ALLOW_PLAINTEXT_AUTH");
+        let config = Config::from_sources(
+            None,
+            env(&[
+                ("POSTERN_SMTP_ADDR", "127.0.0.1:2525,127.0.0.1:587"),
+                ("POSTERN_SMARTHOST", "smtp://relay:25"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.smtp_addrs.len(), 2);
+        assert_eq!(config.smtp_max_message_bytes, 25 * 1024 * 1024);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod secrets;
 pub mod service;
+pub mod smtp;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

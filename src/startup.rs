@@ -15,9 +15,13 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::smtp_login::SmtpLoginVerifier;
 use crate::auth::{FailureThrottle, csrf};
 use crate::config::{Config, ConfigError};
 use crate::db::Db;
+use crate::smtp::{self, SmtpServer};
 
 /// What request handlers share.
 pub struct AppState {
@@ -26,6 +30,8 @@ pub struct AppState {
     /// Shown in the dashboard's connection settings.
     pub smtp_hostname: Option<String>,
     pub smtp_port: u16,
+    /// Production mail can be relayed (else the dashboard says why it cannot).
+    pub smarthost_configured: bool,
 }
 
 /// Sign-in failures allowed per address or email before 429.
@@ -34,7 +40,9 @@ pub const LOGIN_FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 pub struct Application {
     http_port: u16,
+    smtp_ports: Vec<u16>,
     server: Server,
+    smtp: SmtpServer,
     db: Db,
 }
 
@@ -60,7 +68,11 @@ impl Application {
         for name in applied {
             tracing::info!(migration = %name, "migration applied");
         }
-        let key = session_key(&config)?;
+        let secret = server_secret(&config)?;
+        let key = Key::derive_from(secret.as_bytes());
+        let smtp = smtp_server(&config, &db, &secret)?;
+        let smtp_ports = smtp.1;
+        let smtp = smtp.0;
         let listener = TcpListener::bind(config.http_addr).map_err(|e| {
             setting_error(
                 "POSTERN_HTTP_ADDR",
@@ -75,7 +87,8 @@ impl Application {
             db: db.clone(),
             login_throttle: FailureThrottle::new(LOGIN_FAILURES_ALLOWED, LOGIN_FAILURE_WINDOW),
             smtp_hostname: config.smtp_hostname.clone(),
-            smtp_port: config.smtp_addrs.first().map_or(2525, |a| a.port()),
+            smtp_port: smtp_ports.first().copied().unwrap_or(2525),
+            smarthost_configured: config.smarthost.is_some(),
         });
         let server = match &config.redis_url {
             Some(url) => {
@@ -89,13 +102,20 @@ impl Application {
         .map_err(|e| setting_error("POSTERN_HTTP_ADDR", e))?;
         Ok(Self {
             http_port,
+            smtp_ports,
             server,
+            smtp,
             db,
         })
     }
 
     pub fn http_port(&self) -> u16 {
         self.http_port
+    }
+
+    /// The SMTP listeners' ports, in the order of `POSTERN_SMTP_ADDR`.
+    pub fn smtp_ports(&self) -> &[u16] {
+        &self.smtp_ports
     }
 
     pub fn db(&self) -> Db {
@@ -109,7 +129,12 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM (then finishes in-flight requests) or `stop`.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let shutdown = CancellationToken::new();
+        let smtp = tokio::spawn(self.smtp.run(shutdown.clone()));
+        let served = self.server.await;
+        shutdown.cancel();
+        let _ = smtp.await;
+        served
     }
 }
 
@@ -149,15 +174,67 @@ where
     Ok(server)
 }
 
-/// The session key: from `POSTERN_SECRET_KEY`, else from (or newly into)
-/// `<data dir>/secret.key`, so sessions survive restarts.
-fn session_key(config: &Config) -> Result<Key, ConfigError> {
-    let secret = match &config.secret_key {
-        Some(secret) => secret.clone(),
+/// The server secret (session cookies, the SMTP login cache): from
+/// `POSTERN_SECRET_KEY`, else from (or newly into) `<data dir>/secret.key`,
+/// so sessions survive restarts.
+fn server_secret(config: &Config) -> Result<String, ConfigError> {
+    match &config.secret_key {
+        Some(secret) => Ok(secret.clone()),
         None => load_or_create_secret(&config.data_dir.join("secret.key"))
-            .map_err(|e| setting_error("POSTERN_DATA_DIR", e))?,
+            .map_err(|e| setting_error("POSTERN_DATA_DIR", e)),
+    }
+}
+
+/// Binds the SMTP listeners and prepares TLS, the verifier and the relay.
+fn smtp_server(
+    config: &Config,
+    db: &Db,
+    secret: &str,
+) -> Result<(SmtpServer, Vec<u16>), ConfigError> {
+    let hostname = config
+        .smtp_hostname
+        .clone()
+        .unwrap_or_else(|| "localhost".to_owned());
+    let tls = smtp::tls::acceptor(config, &hostname)?;
+    let relay = match &config.smarthost {
+        Some(url) => {
+            Some(smtp::Relay::new(url).map_err(|e| setting_error("POSTERN_SMARTHOST", e))?)
+        }
+        None => None,
     };
-    Ok(Key::derive_from(secret.as_bytes()))
+    let listeners = smtp::bind(&config.smtp_addrs).map_err(|(addr, e)| {
+        setting_error("POSTERN_SMTP_ADDR", format!("cannot listen on {addr}: {e}"))
+    })?;
+    let mut ports = Vec::new();
+    let mut bound = Vec::new();
+    for listener in listeners {
+        ports.push(
+            listener
+                .local_addr()
+                .map_err(|e| setting_error("POSTERN_SMTP_ADDR", e))?
+                .port(),
+        );
+        bound.push(
+            tokio::net::TcpListener::from_std(listener)
+                .map_err(|e| setting_error("POSTERN_SMTP_ADDR", e))?,
+        );
+    }
+    let ctx = smtp::SmtpContext {
+        hostname,
+        db: db.clone(),
+        verifier: SmtpLoginVerifier::new(db.clone(), secret.as_bytes()),
+        tls,
+        relay,
+        allow_plaintext_auth: config.smtp_allow_plaintext_auth,
+        max_message_bytes: config.smtp_max_message_bytes,
+        idle_timeout: config.smtp_idle_timeout,
+        auth_throttle: FailureThrottle::new(smtp::AUTH_FAILURES_ALLOWED, Duration::from_secs(60)),
+        last_used: smtp::LastUsed::default(),
+    };
+    Ok((
+        SmtpServer::new(bound, ctx, config.smtp_max_connections),
+        ports,
+    ))
 }
 
 fn load_or_create_secret(path: &Path) -> Result<String, String> {
@@ -184,7 +261,7 @@ fn load_or_create_secret(path: &Path) -> Result<String, String> {
     Ok(secret)
 }
 
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()

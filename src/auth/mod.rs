@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod current_user;
 pub mod password;
 pub mod session;
+pub mod smtp_login;
 pub mod throttle;
 
 pub use current_user::CurrentUser;

@@ -88,6 +88,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sandbox_messages (id) {
+        id -> Text,
+        workspace_id -> Text,
+        credential_id -> Nullable<Text>,
+        username -> Text,
+        mail_from -> Text,
+        rcpt_to -> Text,
+        subject -> Text,
+        size -> BigInt,
+        raw -> Binary,
+        received_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(smtp_credential_domains -> smtp_credentials (credential_id));
 diesel::joinable!(smtp_credential_domains -> domains (domain_id));
 diesel::joinable!(domains -> workspaces (workspace_id));
@@ -102,6 +117,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     smtp_credentials,
     smtp_credential_domains,
     audit_events,
+    sandbox_messages,
 );
 
 diesel::define_sql_function! {

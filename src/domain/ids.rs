@@ -52,3 +52,7 @@ uuid_id!(
     /// Identifies an entry of the activity log.
     AuditEventId
 );
+uuid_id!(
+    /// Identifies a captured sandbox message.
+    MessageId
+);

@@ -11,7 +11,7 @@ pub mod username;
 
 pub use domain_name::DomainName;
 pub use email_address::EmailAddress;
-pub use ids::{AuditEventId, CredentialId, DomainId, UserId, WorkspaceId};
+pub use ids::{AuditEventId, CredentialId, DomainId, MessageId, UserId, WorkspaceId};
 pub use role::Role;
 pub use slug::Slug;
 pub use time::{now, relative_time};

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod credentials;
 pub mod domains;
+pub mod sandbox;
 pub mod workspaces;
 
 /// True when a diesel error is a unique-index violation.

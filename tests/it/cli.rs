@@ -11,6 +11,7 @@ fn postern(dir: &std::path::Path) -> Command {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("POSTERN_DATA_DIR", dir.join("data"))
+        .env("POSTERN_SMTP_ADDR", "127.0.0.1:0")
         .env("POSTERN_LOG", "warn");
     cmd
 }
@@ -201,7 +202,14 @@ fn serve_with_no_configuration_creates_its_data_and_stops_cleanly_on_sigterm() {
         line.starts_with("Postern is running (SQLite). Dashboard: http://127.0.0.1:"),
         "{line}"
     );
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let url = line
+        .split("Dashboard: ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned();
     let addr = url.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     stream
@@ -212,6 +220,10 @@ fn serve_with_no_configuration_creates_its_data_and_stops_cleanly_on_sigterm() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(dir.path().join("data/postern.db").exists());
     assert!(dir.path().join("data/secret.key").exists());
+    assert!(
+        dir.path().join("data/tls-cert.pem").exists(),
+        "a self-signed certificate for STARTTLS"
+    );
 
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();

@@ -19,6 +19,8 @@ pub const PASSWORD: &str = "correct-horse-battery";
 #[derive(Clone)]
 pub struct TestApp {
     pub address: String,
+    /// The SMTP submission listener's port.
+    pub smtp_port: u16,
     pub db: Db,
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub client: reqwest::Client,
@@ -112,6 +114,7 @@ fn test_env(data_dir: &TempDir, database_url: &str) -> Vec<(String, String)> {
         ),
         ("POSTERN_DATABASE_URL".to_owned(), database_url.to_owned()),
         ("POSTERN_HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+        ("POSTERN_SMTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
         ("POSTERN_DATABASE_POOL_SIZE".to_owned(), "4".to_owned()),
     ]
 }
@@ -126,11 +129,13 @@ async fn start(
         .await
         .expect("application builds");
     let port = app.http_port();
+    let smtp_port = app.smtp_ports()[0];
     let db = app.db();
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        smtp_port,
         db,
         client: new_client(),
         database_url,

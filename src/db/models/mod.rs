@@ -3,6 +3,7 @@
 pub mod audit_event;
 pub mod domain;
 pub mod membership;
+pub mod sandbox_message;
 pub mod smtp_credential;
 pub mod user;
 pub mod workspace;
@@ -10,6 +11,7 @@ pub mod workspace;
 pub use audit_event::AuditEvent;
 pub use domain::{Domain, DomainUsage};
 pub use membership::{Membership, WorkspaceWithRole};
+pub use sandbox_message::{SandboxMessage, SandboxSummary};
 pub use smtp_credential::SmtpCredential;
 pub use user::{NewUser, User};
 pub use workspace::Workspace;

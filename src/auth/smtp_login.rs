@@ -1,0 +1,163 @@
+//! Checking an SMTP username and password, fast and revocable at once.
+//!
+//! The credential row is read on every AUTH, so a deactivated, regenerated
+//! or deleted credential fails the very next attempt on every instance.
+//! argon2id costs tens of milliseconds, so a verified login is remembered
+//! under a keyed hash (HMAC-SHA256 with the server secret) of the credential
+//! id, its stored password hash and the presented password: a repeat login
+//! skips argon2 only while all three are unchanged. argon2 runs on the
+//! blocking pool, at most one verify per core at a time, so a burst of new
+//! logins never delays other connections' replies.
+
+use std::sync::Arc;
+
+use hmac::{KeyInit, Mac};
+use sha2::Sha256;
+use tokio::sync::Semaphore;
+
+use crate::auth::password;
+use crate::db::models::SmtpCredential;
+use crate::db::{Db, DbError};
+use crate::domain::{CredentialId, WorkspaceId};
+
+/// A credential that passed AUTH, with what MAIL FROM and DATA need.
+#[derive(Debug, Clone)]
+pub struct AuthenticatedCredential {
+    pub id: CredentialId,
+    pub workspace_id: WorkspaceId,
+    pub username: String,
+    pub sandbox: bool,
+    /// `None` for a global credential; else the domains it may send from.
+    pub domains: Option<Vec<String>>,
+    /// To notice a regeneration during a session.
+    pub password_hash: String,
+}
+
+pub struct SmtpLoginVerifier {
+    db: Db,
+    key: [u8; 32],
+    verified: quick_cache::sync::Cache<[u8; 32], ()>,
+    argon2_slots: Arc<Semaphore>,
+}
+
+/// Verified logins remembered at most (about 100 bytes each).
+const CACHE_ENTRIES: usize = 100_000;
+
+impl SmtpLoginVerifier {
+    /// `secret` is the server secret; the cache key is derived from it.
+    pub fn new(db: Db, secret: &[u8]) -> Self {
+        let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(secret)
+            .expect("HMAC takes any key length");
+        mac.update(b"postern smtp login cache v1");
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self {
+            db,
+            key: mac.finalize().into_bytes().into(),
+            verified: quick_cache::sync::Cache::new(CACHE_ENTRIES),
+            argon2_slots: Arc::new(Semaphore::new(cores)),
+        }
+    }
+
+    fn cache_key(&self, credential: &SmtpCredential, password: &str) -> [u8; 32] {
+        let mut mac =
+            <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("32-byte key");
+        for part in [
+            credential.id.as_str().as_bytes(),
+            credential.password_hash.as_bytes(),
+            password.as_bytes(),
+        ] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    /// `Ok(None)` for an unknown username, a wrong password or an inactive
+    /// credential alike; `Err` only when the database cannot be reached.
+    pub async fn verify(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<AuthenticatedCredential>, DbError> {
+        let name = username.to_owned();
+        let row = self
+            .db
+            .query(move |conn| SmtpCredential::find_by_username(conn, &name))
+            .await?;
+        let Some(credential) = row else {
+            self.argon2(password.to_owned(), None).await;
+            return Ok(None);
+        };
+        let key = self.cache_key(&credential, password);
+        let matches = self.verified.get(&key).is_some()
+            || self
+                .argon2(password.to_owned(), Some(credential.password_hash.clone()))
+                .await;
+        if !matches || !credential.active {
+            return Ok(None);
+        }
+        self.verified.insert(key, ());
+        let domains = if credential.scope == "scoped" {
+            let id = credential.id.clone();
+            let links = self
+                .db
+                .query(move |conn| SmtpCredential::domains_of(conn, &[id]))
+                .await?;
+            Some(links.into_iter().map(|(_, _, name)| name).collect())
+        } else {
+            None
+        };
+        Ok(Some(AuthenticatedCredential {
+            id: credential.id,
+            workspace_id: credential.workspace_id,
+            username: credential.username,
+            sandbox: credential.sandbox,
+            domains,
+            password_hash: credential.password_hash,
+        }))
+    }
+
+    /// Re-reads a credential mid-session: `None` once it has been deleted,
+    /// deactivated or regenerated since it authenticated.
+    pub async fn recheck(
+        &self,
+        login: &AuthenticatedCredential,
+    ) -> Result<Option<AuthenticatedCredential>, DbError> {
+        let (id, workspace) = (login.id.clone(), login.workspace_id.clone());
+        let row = self
+            .db
+            .query(move |conn| SmtpCredential::find_in_workspace(conn, &workspace, &id))
+            .await?;
+        let Some(credential) = row.filter(|c| c.active && c.password_hash == login.password_hash)
+        else {
+            return Ok(None);
+        };
+        let domains = if credential.scope == "scoped" {
+            let id = credential.id.clone();
+            let links = self
+                .db
+                .query(move |conn| SmtpCredential::domains_of(conn, &[id]))
+                .await?;
+            Some(links.into_iter().map(|(_, _, name)| name).collect())
+        } else {
+            None
+        };
+        Ok(Some(AuthenticatedCredential {
+            sandbox: credential.sandbox,
+            domains,
+            ..login.clone()
+        }))
+    }
+
+    /// One argon2 verify on the blocking pool, at most one per core at a time.
+    async fn argon2(&self, password: String, phc: Option<String>) -> bool {
+        let _slot = self
+            .argon2_slots
+            .acquire()
+            .await
+            .expect("semaphore never closed");
+        tokio::task::spawn_blocking(move || password::verify_or_dummy(&password, phc.as_deref()))
+            .await
+            .unwrap_or(false)
+    }
+}

@@ -1,0 +1,164 @@
+//! The SMTP submission listener: STARTTLS, AUTH PLAIN/LOGIN against the
+//! credentials the dashboard shows, then sandbox capture or smarthost relay.
+//!
+//! Rules: the credential row is read on every AUTH and again at every MAIL
+//! FROM, so revocation takes effect at once; the database being down is a
+//! 4xx reply, never a dropped connection; passwords are never logged.
+
+mod last_used;
+mod relay;
+pub mod reply;
+pub mod sasl;
+mod session;
+pub mod tls;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use self::last_used::LastUsed;
+pub use self::relay::Relay;
+use self::session::{Next, Session};
+use crate::auth::FailureThrottle;
+use crate::auth::smtp_login::SmtpLoginVerifier;
+use crate::db::Db;
+
+/// Failed AUTHs allowed per client address per minute before `421`.
+pub const AUTH_FAILURES_ALLOWED: usize = 10;
+
+/// What every SMTP session shares.
+pub struct SmtpContext {
+    pub hostname: String,
+    pub db: Db,
+    pub verifier: SmtpLoginVerifier,
+    pub tls: TlsAcceptor,
+    pub relay: Option<Relay>,
+    pub allow_plaintext_auth: bool,
+    pub max_message_bytes: usize,
+    pub idle_timeout: Duration,
+    pub auth_throttle: FailureThrottle,
+    pub last_used: LastUsed,
+}
+
+/// Bound listeners, ready to serve.
+pub struct SmtpServer {
+    listeners: Vec<TcpListener>,
+    ctx: Arc<SmtpContext>,
+    connections: Arc<Semaphore>,
+}
+
+impl SmtpServer {
+    pub fn new(listeners: Vec<TcpListener>, ctx: SmtpContext, max_connections: usize) -> Self {
+        Self {
+            listeners,
+            ctx: Arc::new(ctx),
+            connections: Arc::new(Semaphore::new(max_connections)),
+        }
+    }
+
+    /// Accepts until `shutdown`, then gives open sessions 10 s to finish.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let sessions = TaskTracker::new();
+        let mut accept_loops = Vec::new();
+        for listener in self.listeners {
+            let (ctx, connections, sessions, shutdown) = (
+                self.ctx.clone(),
+                self.connections.clone(),
+                sessions.clone(),
+                shutdown.clone(),
+            );
+            accept_loops.push(tokio::spawn(async move {
+                loop {
+                    let accepted = tokio::select! {
+                        _ = shutdown.cancelled() => break,
+                        accepted = listener.accept() => accepted,
+                    };
+                    let (stream, peer) = match accepted {
+                        Ok(accepted) => accepted,
+                        Err(error) => {
+                            tracing::warn!(%error, "SMTP accept failed");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    let permit = connections.clone().try_acquire_owned();
+                    let (ctx, shutdown) = (ctx.clone(), shutdown.clone());
+                    sessions.spawn(async move {
+                        let Ok(_permit) = permit else {
+                            let mut stream = stream;
+                            let _ = stream.write_all(reply::BUSY.to_line().as_bytes()).await;
+                            return;
+                        };
+                        tokio::select! {
+                            _ = serve(stream, peer, &ctx) => {}
+                            _ = async { shutdown.cancelled().await; tokio::time::sleep(Duration::from_secs(10)).await } => {}
+                        }
+                    });
+                }
+            }));
+        }
+        shutdown.cancelled().await;
+        for accept in accept_loops {
+            let _ = accept.await;
+        }
+        sessions.close();
+        sessions.wait().await;
+    }
+}
+
+/// Binds every address, or says which one failed.
+pub fn bind(
+    addrs: &[SocketAddr],
+) -> Result<Vec<std::net::TcpListener>, (SocketAddr, std::io::Error)> {
+    addrs
+        .iter()
+        .map(|addr| {
+            let listener = std::net::TcpListener::bind(addr).map_err(|e| (*addr, e))?;
+            listener.set_nonblocking(true).map_err(|e| (*addr, e))?;
+            Ok(listener)
+        })
+        .collect()
+}
+
+async fn serve(stream: TcpStream, peer: SocketAddr, ctx: &SmtpContext) {
+    let _ = stream.set_nodelay(true);
+    tracing::debug!(%peer, "SMTP connection");
+    let mut session = Session::new(ctx, peer);
+    let mut stream = stream;
+    if stream
+        .write_all(session.greeting().as_bytes())
+        .await
+        .is_err()
+    {
+        return;
+    }
+    match session.drive(&mut stream).await {
+        Ok(Next::StartTls) => {}
+        Ok(_) => return,
+        Err(error) => {
+            tracing::debug!(%peer, %error, "SMTP connection ended");
+            return;
+        }
+    }
+    let handshake = tokio::time::timeout(ctx.idle_timeout, ctx.tls.accept(stream)).await;
+    let mut tls = match handshake {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(error)) => {
+            tracing::debug!(%peer, %error, "TLS handshake failed");
+            return;
+        }
+        Err(_) => return,
+    };
+    session.tls_started();
+    if let Err(error) = session.drive(&mut tls).await {
+        tracing::debug!(%peer, %error, "SMTP connection ended");
+    }
+    let _ = tls.shutdown().await;
+}

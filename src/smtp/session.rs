@@ -1,0 +1,532 @@
+//! One SMTP connection: commands in, replies out. Replies to pipelined
+//! commands are buffered and written once the client's input is consumed.
+
+use std::net::SocketAddr;
+use std::slice::Iter;
+
+use smtp_proto::request::receiver::{DataReceiver, RequestReceiver};
+use smtp_proto::{
+    AUTH_LOGIN, AUTH_PLAIN, EXT_8BIT_MIME, EXT_AUTH, EXT_ENHANCED_STATUS_CODES, EXT_PIPELINING,
+    EXT_SIZE, EXT_START_TLS, EhloResponse, Error as ParseError, Request,
+};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use super::SmtpContext;
+use super::reply::{self, Reply};
+use super::sasl::{self, SaslError};
+use crate::auth::smtp_login::AuthenticatedCredential;
+
+/// Most recipients one message may have.
+const MAX_RECIPIENTS: usize = 100;
+/// Longest AUTH response line accepted.
+const MAX_AUTH_LINE: usize = 16 * 1024;
+/// Bad commands tolerated before the connection is closed.
+const MAX_ERRORS: u32 = 20;
+
+/// What the connection does after a batch of input.
+pub enum Next {
+    Continue,
+    StartTls,
+    Close,
+}
+
+enum State {
+    Command,
+    AuthPlain,
+    AuthLoginUser,
+    AuthLoginPassword(String),
+    Data {
+        receiver: DataReceiver,
+        message: Vec<u8>,
+        too_big: bool,
+    },
+}
+
+pub struct Session<'a> {
+    ctx: &'a SmtpContext,
+    peer: SocketAddr,
+    tls: bool,
+    helo: Option<String>,
+    login: Option<AuthenticatedCredential>,
+    mail_from: Option<String>,
+    rcpt_to: Vec<String>,
+    receiver: RequestReceiver,
+    line: Vec<u8>,
+    state: State,
+    errors: u32,
+    out: Vec<u8>,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(ctx: &'a SmtpContext, peer: SocketAddr) -> Self {
+        Self {
+            ctx,
+            peer,
+            tls: false,
+            helo: None,
+            login: None,
+            mail_from: None,
+            rcpt_to: Vec::new(),
+            receiver: RequestReceiver::default(),
+            line: Vec::new(),
+            state: State::Command,
+            errors: 0,
+            out: Vec::new(),
+        }
+    }
+
+    pub fn greeting(&self) -> String {
+        format!("220 {} ESMTP Postern\r\n", self.ctx.hostname)
+    }
+
+    /// After the TLS handshake: everything said before is forgotten (RFC 3207).
+    pub fn tls_started(&mut self) {
+        self.tls = true;
+        self.helo = None;
+        self.login = None;
+        self.reset_transaction();
+        self.receiver = RequestReceiver::default();
+    }
+
+    fn reply(&mut self, reply: Reply) {
+        self.out.extend_from_slice(reply.to_line().as_bytes());
+    }
+
+    fn reset_transaction(&mut self) {
+        self.mail_from = None;
+        self.rcpt_to.clear();
+        self.state = State::Command;
+    }
+
+    /// Reads and answers until the client quits, asks for TLS, or goes idle.
+    pub async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        stream: &mut S,
+    ) -> std::io::Result<Next> {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let read = tokio::time::timeout(self.ctx.idle_timeout, stream.read(&mut buf)).await;
+            let n = match read {
+                Err(_) => {
+                    stream
+                        .write_all(reply::TIMEOUT.to_line().as_bytes())
+                        .await?;
+                    return Ok(Next::Close);
+                }
+                Ok(result) => result?,
+            };
+            if n == 0 {
+                return Ok(Next::Close);
+            }
+            let mut bytes = buf[..n].iter();
+            let mut next = Next::Continue;
+            while !bytes.as_slice().is_empty() {
+                next = self.step(&mut bytes).await;
+                if !matches!(next, Next::Continue) {
+                    // Bytes pipelined after STARTTLS or QUIT are dropped.
+                    break;
+                }
+            }
+            if !self.out.is_empty() {
+                stream.write_all(&self.out).await?;
+                stream.flush().await?;
+                self.out.clear();
+            }
+            if !matches!(next, Next::Continue) {
+                return Ok(next);
+            }
+        }
+    }
+
+    /// Consumes one command, AUTH line or slice of DATA from `bytes`.
+    async fn step(&mut self, bytes: &mut Iter<'_, u8>) -> Next {
+        match &mut self.state {
+            State::Data {
+                receiver,
+                message,
+                too_big,
+            } => {
+                let done = receiver.ingest(bytes, message);
+                if message.len() > self.ctx.max_message_bytes {
+                    *too_big = true;
+                    message.clear();
+                }
+                if done {
+                    let State::Data {
+                        message, too_big, ..
+                    } = std::mem::replace(&mut self.state, State::Command)
+                    else {
+                        unreachable!("matched above");
+                    };
+                    let reply = if too_big {
+                        reply::TOO_BIG
+                    } else {
+                        self.deliver(message).await
+                    };
+                    self.reset_transaction();
+                    self.reply(reply);
+                }
+                Next::Continue
+            }
+            State::AuthPlain | State::AuthLoginUser | State::AuthLoginPassword(_) => {
+                let Some(line) = self.take_line(bytes) else {
+                    return Next::Continue;
+                };
+                self.auth_response(&line).await
+            }
+            State::Command => {
+                let request = self.receiver.ingest(bytes).map(Request::into_owned);
+                match request {
+                    Ok(request) => self.command(request).await,
+                    Err(ParseError::NeedsMoreData { .. }) => Next::Continue,
+                    Err(error) => self.parse_error(error),
+                }
+            }
+        }
+    }
+
+    /// One line of an AUTH exchange, once complete.
+    fn take_line(&mut self, bytes: &mut Iter<'_, u8>) -> Option<String> {
+        let rest = bytes.as_slice();
+        match rest.iter().position(|b| *b == b'\n') {
+            Some(pos) => {
+                self.line.extend_from_slice(&rest[..pos]);
+                *bytes = rest[pos + 1..].iter();
+                let line = String::from_utf8_lossy(&self.line)
+                    .trim_end_matches('\r')
+                    .to_owned();
+                self.line.clear();
+                Some(line)
+            }
+            None => {
+                self.line.extend_from_slice(rest);
+                *bytes = [].iter();
+                if self.line.len() > MAX_AUTH_LINE {
+                    self.line.clear();
+                    self.state = State::Command;
+                    self.reply(reply::LINE_TOO_LONG);
+                }
+                None
+            }
+        }
+    }
+
+    fn parse_error(&mut self, error: ParseError) -> Next {
+        let reply = match error {
+            ParseError::UnknownCommand => reply::UNKNOWN_COMMAND,
+            ParseError::ResponseTooLong => reply::LINE_TOO_LONG,
+            ParseError::InvalidSenderAddress => Reply::new(501, "5.1.7", "Invalid sender address"),
+            ParseError::InvalidRecipientAddress => {
+                Reply::new(501, "5.1.3", "Invalid recipient address")
+            }
+            ParseError::SyntaxError { syntax } => {
+                Reply::new(501, "5.5.4", format!("Syntax: {syntax}"))
+            }
+            ParseError::InvalidParameter { param } => {
+                Reply::new(501, "5.5.4", format!("Invalid parameter {param}"))
+            }
+            ParseError::UnsupportedParameter { param } => Reply::new(
+                504,
+                "5.5.4",
+                format!(
+                    "Unsupported parameter {}",
+                    param.chars().take(40).collect::<String>()
+                ),
+            ),
+            _ => reply::UNKNOWN_COMMAND,
+        };
+        self.error(reply)
+    }
+
+    fn error(&mut self, reply: Reply) -> Next {
+        self.errors += 1;
+        if self.errors >= MAX_ERRORS {
+            self.reply(reply::TOO_MANY_ERRORS);
+            return Next::Close;
+        }
+        self.reply(reply);
+        Next::Continue
+    }
+
+    fn auth_allowed(&self) -> bool {
+        self.tls || (self.ctx.allow_plaintext_auth && self.peer.ip().is_loopback())
+    }
+
+    async fn command(&mut self, request: Request<String>) -> Next {
+        match request {
+            Request::Ehlo { host } => {
+                self.helo = Some(host);
+                self.reset_transaction();
+                let mut ehlo = EhloResponse::new(self.ctx.hostname.as_str());
+                ehlo.capabilities =
+                    EXT_PIPELINING | EXT_8BIT_MIME | EXT_ENHANCED_STATUS_CODES | EXT_SIZE;
+                ehlo.size = self.ctx.max_message_bytes;
+                if !self.tls {
+                    ehlo.capabilities |= EXT_START_TLS;
+                }
+                if self.auth_allowed() {
+                    ehlo.capabilities |= EXT_AUTH;
+                    ehlo.auth_mechanisms = AUTH_PLAIN | AUTH_LOGIN;
+                }
+                let _ = ehlo.write(&mut self.out);
+            }
+            Request::Helo { host } | Request::Lhlo { host } => {
+                self.helo = Some(host);
+                self.reset_transaction();
+                self.reply(Reply::new(250, "", self.ctx.hostname.clone()));
+            }
+            Request::StartTls if self.tls => return self.error(reply::ALREADY_TLS),
+            Request::StartTls => {
+                self.reply(reply::READY_FOR_TLS);
+                return Next::StartTls;
+            }
+            Request::Auth {
+                mechanism,
+                initial_response,
+            } => return self.auth(mechanism, initial_response).await,
+            Request::Mail { from } => return self.mail(from.address, from.size).await,
+            Request::Rcpt { to } => {
+                if self.mail_from.is_none() {
+                    return self.error(reply::NEED_MAIL);
+                }
+                if self.rcpt_to.len() >= MAX_RECIPIENTS {
+                    self.reply(reply::TOO_MANY_RECIPIENTS);
+                } else {
+                    self.rcpt_to.push(to.address);
+                    self.reply(reply::RECIPIENT_OK);
+                }
+            }
+            Request::Data => {
+                if self.mail_from.is_none() {
+                    return self.error(reply::NEED_MAIL);
+                }
+                if self.rcpt_to.is_empty() {
+                    return self.error(reply::NEED_RCPT);
+                }
+                self.state = State::Data {
+                    receiver: DataReceiver::new(),
+                    message: Vec::new(),
+                    too_big: false,
+                };
+                self.reply(reply::START_DATA);
+            }
+            Request::Rset => {
+                self.reset_transaction();
+                self.reply(reply::RESET);
+            }
+            Request::Noop { .. } => self.reply(reply::OK),
+            Request::Quit => {
+                self.reply(reply::BYE);
+                return Next::Close;
+            }
+            Request::Vrfy { .. } => self.reply(reply::VRFY),
+            Request::Help { .. } => self.reply(reply::HELP),
+            Request::Expn { .. }
+            | Request::Etrn { .. }
+            | Request::Atrn { .. }
+            | Request::Burl { .. }
+            | Request::Bdat { .. } => {
+                return self.error(reply::NOT_IMPLEMENTED);
+            }
+        }
+        Next::Continue
+    }
+
+    async fn auth(&mut self, mechanism: u64, initial: String) -> Next {
+        if self.login.is_some() {
+            return self.error(reply::ALREADY_AUTHENTICATED);
+        }
+        if !self.auth_allowed() {
+            return self.error(reply::ENCRYPTION_REQUIRED);
+        }
+        if self
+            .ctx
+            .auth_throttle
+            .blocked_for(&self.peer.ip().to_string())
+            .is_some()
+        {
+            tracing::warn!(peer = %self.peer, "SMTP AUTH throttled after repeated failures");
+            self.reply(reply::TOO_MANY_FAILURES);
+            return Next::Close;
+        }
+        match (mechanism, initial.is_empty()) {
+            (AUTH_PLAIN, false) => return self.auth_plain(&initial).await,
+            (AUTH_PLAIN, true) => {
+                self.state = State::AuthPlain;
+                self.reply(Reply::new(334, "", ""));
+            }
+            (AUTH_LOGIN, true) => {
+                self.state = State::AuthLoginUser;
+                self.reply(Reply::new(334, "", sasl::USERNAME_CHALLENGE));
+            }
+            (AUTH_LOGIN, false) => match sasl::login_field(&initial) {
+                Ok(user) => {
+                    self.state = State::AuthLoginPassword(user);
+                    self.reply(Reply::new(334, "", sasl::PASSWORD_CHALLENGE));
+                }
+                Err(e) => return self.sasl_error(e),
+            },
+            _ => return self.error(reply::BAD_MECHANISM),
+        }
+        Next::Continue
+    }
+
+    async fn auth_response(&mut self, line: &str) -> Next {
+        match std::mem::replace(&mut self.state, State::Command) {
+            State::AuthPlain => self.auth_plain(line).await,
+            State::AuthLoginUser => match sasl::login_field(line) {
+                Ok(user) => {
+                    self.state = State::AuthLoginPassword(user);
+                    self.reply(Reply::new(334, "", sasl::PASSWORD_CHALLENGE));
+                    Next::Continue
+                }
+                Err(e) => self.sasl_error(e),
+            },
+            State::AuthLoginPassword(user) => match sasl::login_field(line) {
+                Ok(password) => self.authenticate(&user, &password).await,
+                Err(e) => self.sasl_error(e),
+            },
+            other => {
+                self.state = other;
+                Next::Continue
+            }
+        }
+    }
+
+    async fn auth_plain(&mut self, response: &str) -> Next {
+        match sasl::plain(response) {
+            Ok((user, password)) => self.authenticate(&user, &password).await,
+            Err(e) => self.sasl_error(e),
+        }
+    }
+
+    fn sasl_error(&mut self, error: SaslError) -> Next {
+        self.error(match error {
+            SaslError::Cancelled => reply::AUTH_CANCELLED,
+            SaslError::Malformed => reply::BAD_BASE64,
+        })
+    }
+
+    async fn authenticate(&mut self, username: &str, password: &str) -> Next {
+        let ip = self.peer.ip().to_string();
+        match self.ctx.verifier.verify(username, password).await {
+            Ok(Some(login)) => {
+                tracing::info!(peer = %self.peer, username = %login.username, "SMTP AUTH succeeded");
+                self.ctx.last_used.record(&self.ctx.db, &login.id, &ip);
+                self.login = Some(login);
+                self.reply(reply::AUTH_OK);
+                Next::Continue
+            }
+            Ok(None) => {
+                tracing::info!(peer = %self.peer, username = %username.chars().take(64).collect::<String>(), "SMTP AUTH failed");
+                self.ctx.auth_throttle.record_failure(&ip);
+                self.error(reply::AUTH_FAILED)
+            }
+            Err(error) => {
+                tracing::error!(%error, "SMTP AUTH: database unavailable");
+                self.reply(reply::AUTH_TEMPORARY);
+                Next::Continue
+            }
+        }
+    }
+
+    async fn mail(&mut self, from: String, size: usize) -> Next {
+        let Some(login) = self.login.clone() else {
+            return self.error(reply::AUTH_REQUIRED);
+        };
+        if self.mail_from.is_some() {
+            return self.error(reply::NESTED_MAIL);
+        }
+        if size > self.ctx.max_message_bytes {
+            self.reply(reply::TOO_BIG);
+            return Next::Continue;
+        }
+        // The credential may have been revoked since AUTH: read it again.
+        let login = match self.ctx.verifier.recheck(&login).await {
+            Ok(Some(login)) => login,
+            Ok(None) => {
+                tracing::info!(peer = %self.peer, username = %login.username, "credential revoked during the session");
+                self.login = None;
+                self.reply(reply::AUTH_FAILED);
+                return Next::Continue;
+            }
+            Err(error) => {
+                tracing::error!(%error, "SMTP MAIL: database unavailable");
+                self.reply(reply::TEMPORARY_FAILURE);
+                return Next::Continue;
+            }
+        };
+        if let Some(domains) = &login.domains {
+            let domain = from
+                .rsplit_once('@')
+                .map(|(_, d)| d.to_lowercase())
+                .unwrap_or_default();
+            if !domains.iter().any(|d| *d == domain) {
+                self.reply(reply::SENDER_NOT_ALLOWED);
+                return Next::Continue;
+            }
+        }
+        if !login.sandbox && self.ctx.relay.is_none() {
+            self.reply(reply::NO_SMARTHOST);
+            return Next::Continue;
+        }
+        self.login = Some(login);
+        self.mail_from = Some(from);
+        self.reply(reply::SENDER_OK);
+        Next::Continue
+    }
+
+    async fn deliver(&mut self, message: Vec<u8>) -> Reply {
+        let (Some(login), Some(from)) = (self.login.clone(), self.mail_from.clone()) else {
+            return reply::NEED_MAIL;
+        };
+        let message = self.with_received_header(message);
+        let size = message.len();
+        let reply = if login.sandbox {
+            match crate::service::sandbox::store(
+                &self.ctx.db,
+                &login,
+                &from,
+                &self.rcpt_to,
+                message,
+            )
+            .await
+            {
+                Ok(id) => Reply::new(250, "2.0.0", format!("Captured in the sandbox as {id}")),
+                Err(error) => {
+                    tracing::error!(%error, "sandbox message not stored");
+                    reply::TEMPORARY_FAILURE
+                }
+            }
+        } else {
+            match &self.ctx.relay {
+                Some(relay) => relay.send(&from, &self.rcpt_to, &message).await,
+                None => reply::NO_SMARTHOST,
+            }
+        };
+        tracing::info!(
+            peer = %self.peer,
+            username = %login.username,
+            sandbox = login.sandbox,
+            size,
+            recipients = self.rcpt_to.len(),
+            code = reply.code,
+            "message handled"
+        );
+        reply
+    }
+
+    fn with_received_header(&self, message: Vec<u8>) -> Vec<u8> {
+        let header = format!(
+            "Received: from {} ([{}]) by {} (Postern) with ESMTPSA; {}\r\n",
+            self.helo.as_deref().unwrap_or("unknown"),
+            self.peer.ip(),
+            self.ctx.hostname,
+            chrono::Utc::now().to_rfc2822()
+        );
+        let mut out = Vec::with_capacity(header.len() + message.len());
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(&message);
+        out
+    }
+}
