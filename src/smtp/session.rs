@@ -20,6 +20,9 @@ use crate::auth::smtp_login::AuthenticatedCredential;
 const MAX_RECIPIENTS: usize = 100;
 /// Longest AUTH response line accepted.
 const MAX_AUTH_LINE: usize = 16 * 1024;
+/// Longest command line accepted (RFC 5321 asks for at least 512 octets;
+/// extensions make MAIL FROM and AUTH lines longer).
+const MAX_COMMAND_LINE: usize = 2048;
 /// Bad commands tolerated before the connection is closed.
 const MAX_ERRORS: u32 = 20;
 
@@ -54,6 +57,8 @@ pub struct Session<'a> {
     line: Vec<u8>,
     state: State,
     errors: u32,
+    /// Bytes of the command line read so far, across reads.
+    line_bytes: usize,
     out: Vec<u8>,
 }
 
@@ -71,6 +76,7 @@ impl<'a> Session<'a> {
             line: Vec::new(),
             state: State::Command,
             errors: 0,
+            line_bytes: 0,
             out: Vec::new(),
         }
     }
@@ -86,6 +92,7 @@ impl<'a> Session<'a> {
         self.login = None;
         self.reset_transaction();
         self.receiver = RequestReceiver::default();
+        self.line_bytes = 0;
     }
 
     fn reply(&mut self, reply: Reply) {
@@ -175,10 +182,16 @@ impl<'a> Session<'a> {
                 self.auth_response(&line).await
             }
             State::Command => {
+                let before = bytes.as_slice().len();
                 let request = self.receiver.ingest(bytes).map(Request::into_owned);
+                self.line_bytes += before - bytes.as_slice().len();
+                if matches!(request, Err(ParseError::NeedsMoreData { .. })) {
+                    return Next::Continue;
+                }
+                let too_long = std::mem::take(&mut self.line_bytes) > MAX_COMMAND_LINE;
                 match request {
+                    Ok(_) if too_long => self.error(reply::LINE_TOO_LONG),
                     Ok(request) => self.command(request).await,
-                    Err(ParseError::NeedsMoreData { .. }) => Next::Continue,
                     Err(error) => self.parse_error(error),
                 }
             }
@@ -461,7 +474,7 @@ impl<'a> Session<'a> {
                 .rsplit_once('@')
                 .map(|(_, d)| d.to_lowercase())
                 .unwrap_or_default();
-            if !domains.iter().any(|d| *d == domain) {
+            if !domains.contains(&domain) {
                 self.reply(reply::SENDER_NOT_ALLOWED);
                 return Next::Continue;
             }

@@ -55,6 +55,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(domains::remove),
         )
         .route("/w/{slug}/settings/activity", web::get().to(activity::list))
+        .route("/w/{slug}/sandbox", web::get().to(sandbox::list))
+        .route("/w/{slug}/sandbox/{id}", web::get().to(sandbox::show))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/static/{path:.*}", web::get().to(assets::serve))

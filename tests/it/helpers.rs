@@ -255,6 +255,10 @@ impl TestApp {
         }
     }
 
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.resources.data_dir.path()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

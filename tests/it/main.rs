@@ -13,4 +13,5 @@ mod login;
 mod security;
 mod sessions;
 mod setup;
+mod smtp;
 mod workspaces;

@@ -6,5 +6,6 @@ pub mod domains;
 pub mod health;
 pub mod index;
 pub mod login;
+pub mod sandbox;
 pub mod setup;
 pub mod workspaces;

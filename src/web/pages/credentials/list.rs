@@ -69,6 +69,7 @@ pub fn connection(req: &HttpRequest, state: &AppState) -> ConnectionSettings {
     ConnectionSettings {
         host,
         port: state.smtp_port,
+        smarthost: state.smarthost_configured,
     }
 }
 

@@ -26,6 +26,8 @@ pub struct Ctx {
 pub struct ConnectionSettings {
     pub host: String,
     pub port: u16,
+    /// Production mail can be relayed.
+    pub smarthost: bool,
 }
 
 /// One row of the table.

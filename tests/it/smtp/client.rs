@@ -1,0 +1,120 @@
+use std::sync::Arc;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::rustls::{ClientConfig, RootCertStore, crypto::ring};
+
+use crate::helpers::TestApp;
+
+/// A line-by-line SMTP client for protocol tests.
+pub struct Client {
+    plain: Option<BufReader<TcpStream>>,
+    tls: Option<BufReader<TlsStream<TcpStream>>>,
+    roots: RootCertStore,
+}
+
+/// A reply: its code and its whole text (all lines).
+#[derive(Debug)]
+pub struct Reply {
+    pub code: u16,
+    pub text: String,
+}
+
+impl Client {
+    /// Connects and reads the greeting.
+    pub async fn connect(app: &TestApp) -> (Client, Reply) {
+        let stream = TcpStream::connect(("127.0.0.1", app.smtp_port))
+            .await
+            .unwrap();
+        let mut roots = RootCertStore::empty();
+        let pem = app.data_dir().join("tls-cert.pem");
+        for cert in rustls_pki_types::pem::PemObject::pem_file_iter(&pem).unwrap() {
+            roots.add(cert.unwrap()).unwrap();
+        }
+        let mut client = Client {
+            plain: Some(BufReader::new(stream)),
+            tls: None,
+            roots,
+        };
+        let greeting = client.read().await;
+        (client, greeting)
+    }
+
+    /// Connects, says EHLO, and starts TLS.
+    pub async fn connect_tls(app: &TestApp) -> Client {
+        let (mut client, _) = Client::connect(app).await;
+        client.cmd("EHLO test.example").await;
+        assert_eq!(client.cmd("STARTTLS").await.code, 220);
+        client.start_tls().await;
+        client.cmd("EHLO test.example").await;
+        client
+    }
+
+    pub async fn start_tls(&mut self) {
+        let stream = self.plain.take().expect("plain connection").into_inner();
+        let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(self.roots.clone())
+            .with_no_client_auth();
+        let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+        let tls = TlsConnector::from(Arc::new(config))
+            .connect(name, stream)
+            .await
+            .unwrap();
+        self.tls = Some(BufReader::new(tls));
+    }
+
+    pub async fn send(&mut self, data: &str) {
+        self.send_bytes(data.as_bytes()).await;
+    }
+
+    pub async fn send_bytes(&mut self, data: &[u8]) {
+        if let Some(tls) = &mut self.tls {
+            tls.get_mut().write_all(data).await.unwrap();
+            tls.get_mut().flush().await.unwrap();
+        } else {
+            self.plain
+                .as_mut()
+                .unwrap()
+                .get_mut()
+                .write_all(data)
+                .await
+                .unwrap();
+        }
+    }
+
+    /// Reads one (possibly multi-line) reply; code 0 when the server closed.
+    pub async fn read(&mut self) -> Reply {
+        let mut text = String::new();
+        loop {
+            let mut line = String::new();
+            let n = match &mut self.tls {
+                Some(tls) => tls.read_line(&mut line).await.unwrap_or(0),
+                None => self
+                    .plain
+                    .as_mut()
+                    .unwrap()
+                    .read_line(&mut line)
+                    .await
+                    .unwrap_or(0),
+            };
+            if n == 0 {
+                return Reply { code: 0, text };
+            }
+            text.push_str(&line);
+            if line.as_bytes().get(3) != Some(&b'-') {
+                let code = line.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
+                return Reply { code, text };
+            }
+        }
+    }
+
+    /// Sends one command line and reads its reply.
+    pub async fn cmd(&mut self, line: &str) -> Reply {
+        self.send(&format!("{line}\r\n")).await;
+        self.read().await
+    }
+}
