@@ -7,5 +7,6 @@
 mod browser;
 mod credentials;
 mod first_run;
+mod smtp;
 
 pub use browser::Browser;

@@ -1,7 +1,7 @@
 //! The SMTP submission listener, over raw TCP and with lettre.
 
 mod client;
-mod delivery;
+pub mod delivery;
 mod protocol;
 mod revocation;
 mod sink;

@@ -7,7 +7,7 @@ use postern::service::credentials::Scope;
 use super::{credential, sink};
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
-fn mailer(app: &TestApp, user: &str, password: &str) -> AsyncSmtpTransport<Tokio1Executor> {
+pub fn mailer(app: &TestApp, user: &str, password: &str) -> AsyncSmtpTransport<Tokio1Executor> {
     let tls = TlsParameters::builder("localhost".into())
         .dangerous_accept_invalid_certs(true)
         .build_rustls()
@@ -19,7 +19,7 @@ fn mailer(app: &TestApp, user: &str, password: &str) -> AsyncSmtpTransport<Tokio
         .build()
 }
 
-fn message(subject: &str) -> Message {
+pub fn message(subject: &str) -> Message {
     Message::builder()
         .from("App <app@example.com>".parse::<Mailbox>().unwrap())
         .to("Customer <customer@example.net>"
