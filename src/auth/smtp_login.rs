@@ -82,31 +82,25 @@ impl SmtpLoginVerifier {
         let name = username.to_owned();
         let row = self
             .db
-            .query(move |conn| SmtpCredential::find_by_username(conn, &name))
+            .read(move |conn| SmtpCredential::find_by_username(conn, &name))
             .await?;
         let Some(credential) = row else {
             self.argon2(password.to_owned(), None).await;
             return Ok(None);
         };
         let key = self.cache_key(&credential, password);
-        let matches = self.verified.get(&key).is_some()
+        let cached = self.verified.get(&key).is_some();
+        let matches = cached
             || self
                 .argon2(password.to_owned(), Some(credential.password_hash.clone()))
                 .await;
         if !matches || !credential.active {
             return Ok(None);
         }
-        self.verified.insert(key, ());
-        let domains = if credential.scope == "scoped" {
-            let id = credential.id.clone();
-            let links = self
-                .db
-                .query(move |conn| SmtpCredential::domains_of(conn, &[id]))
-                .await?;
-            Some(links.into_iter().map(|(_, _, name)| name).collect())
-        } else {
-            None
-        };
+        if !cached {
+            self.verified.insert(key, ());
+        }
+        let domains = self.scope_domains(&credential).await?;
         Ok(Some(AuthenticatedCredential {
             id: credential.id,
             workspace_id: credential.workspace_id,
@@ -126,27 +120,34 @@ impl SmtpLoginVerifier {
         let (id, workspace) = (login.id.clone(), login.workspace_id.clone());
         let row = self
             .db
-            .query(move |conn| SmtpCredential::find_in_workspace(conn, &workspace, &id))
+            .read(move |conn| SmtpCredential::find_in_workspace(conn, &workspace, &id))
             .await?;
         let Some(credential) = row.filter(|c| c.active && c.password_hash == login.password_hash)
         else {
             return Ok(None);
         };
-        let domains = if credential.scope == "scoped" {
-            let id = credential.id.clone();
-            let links = self
-                .db
-                .query(move |conn| SmtpCredential::domains_of(conn, &[id]))
-                .await?;
-            Some(links.into_iter().map(|(_, _, name)| name).collect())
-        } else {
-            None
-        };
+        let domains = self.scope_domains(&credential).await?;
         Ok(Some(AuthenticatedCredential {
             sandbox: credential.sandbox,
             domains,
             ..login.clone()
         }))
+    }
+
+    /// The domains a scoped credential may send from; `None` when global.
+    async fn scope_domains(
+        &self,
+        credential: &SmtpCredential,
+    ) -> Result<Option<Vec<String>>, DbError> {
+        if credential.scope != "scoped" {
+            return Ok(None);
+        }
+        let id = credential.id.clone();
+        let links = self
+            .db
+            .read(move |conn| SmtpCredential::domains_of(conn, &[id]))
+            .await?;
+        Ok(Some(links.into_iter().map(|(_, _, name)| name).collect()))
     }
 
     /// One argon2 verify on the blocking pool, at most one per core at a time.

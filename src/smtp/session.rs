@@ -60,6 +60,8 @@ pub struct Session<'a> {
     /// Bytes of the command line read so far, across reads.
     line_bytes: usize,
     out: Vec<u8>,
+    /// Read buffer, kept for the whole connection (plain and TLS parts).
+    input: Vec<u8>,
 }
 
 impl<'a> Session<'a> {
@@ -77,7 +79,8 @@ impl<'a> Session<'a> {
             state: State::Command,
             errors: 0,
             line_bytes: 0,
-            out: Vec::new(),
+            out: Vec::with_capacity(512),
+            input: vec![0; 8 * 1024],
         }
     }
 
@@ -110,9 +113,19 @@ impl<'a> Session<'a> {
         &mut self,
         stream: &mut S,
     ) -> std::io::Result<Next> {
-        let mut buf = vec![0u8; 16 * 1024];
+        let mut buf = std::mem::take(&mut self.input);
+        let next = self.serve_input(stream, &mut buf).await;
+        self.input = buf;
+        next
+    }
+
+    async fn serve_input<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        stream: &mut S,
+        buf: &mut [u8],
+    ) -> std::io::Result<Next> {
         loop {
-            let read = tokio::time::timeout(self.ctx.idle_timeout, stream.read(&mut buf)).await;
+            let read = tokio::time::timeout(self.ctx.idle_timeout, stream.read(buf)).await;
             let n = match read {
                 Err(_) => {
                     stream

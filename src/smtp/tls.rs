@@ -63,7 +63,7 @@ pub fn acceptor(config: &Config, hostname: &str) -> Result<TlsAcceptor, ConfigEr
             format!("cannot read {}: {e}", key_path.display()),
         )
     })?;
-    let server = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+    let mut server = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
         .with_protocol_versions(&[&version::TLS13, &version::TLS12])
         .map_err(|e| error("POSTERN_TLS_CERT", e))?
         .with_no_client_auth()
@@ -74,6 +74,10 @@ pub fn acceptor(config: &Config, hostname: &str) -> Result<TlsAcceptor, ConfigEr
                 format!("does not match the certificate: {e}"),
             )
         })?;
+    // Submission clients open a connection per batch and do not resume TLS
+    // sessions: issuing (and storing) two TLS 1.3 tickets per handshake would
+    // only cost CPU and memory.
+    server.send_tls13_tickets = 0;
     Ok(TlsAcceptor::from(Arc::new(server)))
 }
 

@@ -160,15 +160,23 @@ async fn invalid_input_is_shown_in_the_dialog_keeping_what_was_typed() {
     browser.click("dialog#modal button[type=submit]").await;
     let error = browser.text("#username-error").await;
     assert!(error.contains("letters, digits and underscores"), "{error}");
-    let focused = browser
-        .client
-        .execute("return document.activeElement.id", vec![])
-        .await
-        .unwrap();
-    assert_eq!(
-        focused, "credential-username",
-        "focus moves to the field in error"
-    );
+    // Focus moves once htmx has settled the swap, a moment after the text shows.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let focused = browser
+            .client
+            .execute("return document.activeElement.id", vec![])
+            .await
+            .unwrap();
+        if focused == "credential-username" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "focus stayed on {focused}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
     let kept = browser
         .client
         .find(fantoccini::Locator::Css("#credential-name"))

@@ -8,30 +8,62 @@ use crate::smtp::delivery::{mailer, message};
 async fn a_credential_made_in_the_browser_sends_and_the_dashboard_shows_it() {
     let app = spawn_app().await;
     app.signed_in_owner().await;
-    let Some(browser) = Browser::open(&app.address).await else { return };
+    let Some(browser) = Browser::open(&app.address).await else {
+        return;
+    };
     browser.sign_in("owner@example.com", PASSWORD).await;
     browser.goto("/w/acme-mail/settings/smtp-credentials").await;
     browser.click("[data-testid=create-credential]").await;
     browser.text("dialog#modal[open] #modal-title").await;
     browser.fill("#credential-name", "Newsletter").await;
     browser.fill("#credential-username", "newsletter_app").await;
-    browser.click("dialog#modal input[name=mode][value=sandbox]").await;
+    browser
+        .click("dialog#modal input[name=mode][value=sandbox]")
+        .await;
     browser.click("dialog#modal button[type=submit]").await;
     let password = browser.text("#shown-password").await;
-    browser.click("dialog#modal [data-dialog-close].button").await;
-    browser.wait_text("tr[data-username=newsletter_app] td[data-label='Last used']", "Never").await;
+    browser
+        .click("dialog#modal [data-dialog-close].button")
+        .await;
+    browser
+        .wait_text(
+            "tr[data-username=newsletter_app] td[data-label='Last used']",
+            "Never",
+        )
+        .await;
 
-    mailer(&app, "newsletter_app", &password).send(message("November newsletter")).await.unwrap();
+    mailer(&app, "newsletter_app", &password)
+        .send(message("November newsletter"))
+        .await
+        .unwrap();
 
     browser.goto("/w/acme-mail/settings/smtp-credentials").await;
-    browser.wait_text("tr[data-username=newsletter_app] td[data-label='Last used']", "just now").await;
-    assert_eq!(browser.text("tr[data-username=newsletter_app] .badge").await, "Sandbox");
+    browser
+        .wait_text(
+            "tr[data-username=newsletter_app] td[data-label='Last used']",
+            "just now",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .text("tr[data-username=newsletter_app] .badge")
+            .await,
+        "Sandbox"
+    );
     browser.screenshot("20-last-used").await;
 
     browser.goto("/w/acme-mail/sandbox").await;
     browser.click("tr[data-message] a").await;
-    assert_eq!(browser.text("#message-subject").await, "November newsletter");
-    assert!(browser.text("#message-text").await.contains("Hello from the November newsletter test."));
+    assert_eq!(
+        browser.text("#message-subject").await,
+        "November newsletter"
+    );
+    assert!(
+        browser
+            .text("#message-text")
+            .await
+            .contains("Hello from the November newsletter test.")
+    );
     browser.screenshot("21-sandbox-message").await;
     browser.goto("/w/acme-mail/sandbox").await;
     browser.screenshot("22-sandbox").await;

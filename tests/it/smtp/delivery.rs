@@ -85,7 +85,10 @@ async fn another_workspace_cannot_read_a_sandbox_message() {
         404
     );
     let other_box = app.get(&format!("/w/{}/sandbox", other.slug)).await;
-    assert!(!other_box.body.contains("Private"), "another workspace's sandbox is empty");
+    assert!(
+        !other_box.body.contains("Private"),
+        "another workspace's sandbox is empty"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,196 @@
+//! SMTP AUTH throughput: Postern warm (cache hits), Postern cold (first
+//! login of distinct credentials: argon2id every time), and the ceiling
+//! server (TLS + protocol, no checking at all), back to back in one run
+//! with the same load client. Run it with `scripts/bench-smtp`, which
+//! builds the load client and ceiling server from ../shared/bench/smtp-auth.
+//!
+//! Environment: POSTERN_BENCH_LOAD and POSTERN_BENCH_LIMIT (the two tools),
+//! POSTERN_BENCH_CONCURRENCY (default 16), POSTERN_BENCH_SECONDS (default 10).
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use postern::config::Config;
+use postern::domain::{EmailAddress, Username};
+use postern::service::accounts::{self, NewAccount};
+use postern::service::audit::Actor;
+use postern::service::credentials::{self, CredentialFields, Scope};
+use postern::service::workspaces;
+use postern::startup::Application;
+
+const COLD_CREDENTIALS: usize = 1000;
+const WARM_CREDENTIALS: usize = 16;
+
+fn env(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+#[tokio::main]
+async fn main() {
+    let load =
+        std::env::var("POSTERN_BENCH_LOAD").expect("POSTERN_BENCH_LOAD: run scripts/bench-smtp");
+    let limit =
+        std::env::var("POSTERN_BENCH_LIMIT").expect("POSTERN_BENCH_LIMIT: run scripts/bench-smtp");
+    let concurrency = env("POSTERN_BENCH_CONCURRENCY", "16");
+    let seconds = env("POSTERN_BENCH_SECONDS", "10");
+
+    let dir = tempfile::tempdir().unwrap();
+    let vars = vec![
+        (
+            "POSTERN_DATA_DIR".to_owned(),
+            dir.path().display().to_string(),
+        ),
+        ("POSTERN_HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+        ("POSTERN_SMTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+        ("POSTERN_LOG".to_owned(), "error".to_owned()),
+        (
+            "POSTERN_SMTP_MAX_CONNECTIONS".to_owned(),
+            "10000".to_owned(),
+        ),
+    ];
+    let app = Application::build(Config::from_sources(None, vars).unwrap())
+        .await
+        .unwrap();
+    let smtp = format!("127.0.0.1:{}", app.smtp_ports()[0]);
+    let db = app.db();
+    tokio::spawn(app.run_until_stopped());
+
+    let started = Instant::now();
+    let creds = seed(&db, COLD_CREDENTIALS + WARM_CREDENTIALS).await;
+    println!(
+        "seeded {} credentials in {:.1} s",
+        creds.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let (warm, cold) = creds.split_at(WARM_CREDENTIALS);
+    let warm_file = dir.path().join("warm.txt");
+    let cold_file = dir.path().join("cold.txt");
+    std::fs::write(&warm_file, warm.join("\n")).unwrap();
+    std::fs::write(&cold_file, cold.join("\n")).unwrap();
+
+    // The warm credentials log in once so that the measured run hits the cache.
+    run(&load, &smtp, &warm_file, "2", "1");
+
+    let ceiling_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ceiling_addr = format!("127.0.0.1:{ceiling_port}");
+    let mut ceiling = Command::new(&limit)
+        .arg(&ceiling_addr)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    while std::net::TcpStream::connect(&ceiling_addr).is_err() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    println!(
+        "concurrency={concurrency} duration={seconds}s (client and servers share this machine)"
+    );
+    let ceiling_1 = run(&load, &ceiling_addr, &warm_file, &concurrency, &seconds);
+    println!("ceiling          {ceiling_1}");
+    let warm_result = run(&load, &smtp, &warm_file, &concurrency, &seconds);
+    println!("postern warm     {warm_result}");
+    let ceiling_2 = run(&load, &ceiling_addr, &warm_file, &concurrency, &seconds);
+    println!("ceiling (again)  {ceiling_2}");
+    let cold_result = run(&load, &smtp, &cold_file, &concurrency, "5");
+    println!("postern cold     {cold_result}   (5 s: every login a first argon2id verify)");
+    let _ = ceiling.kill();
+    let _ = ceiling.wait();
+
+    let rate = |line: &str| -> f64 {
+        line.split_whitespace()
+            .find_map(|f| f.strip_prefix("auth_per_s="))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    let ceiling_mean = (rate(&ceiling_1) + rate(&ceiling_2)) / 2.0;
+    println!(
+        "postern warm = {:.0} % of the ceiling (mean of the two ceiling runs around it)",
+        100.0 * rate(&warm_result) / ceiling_mean
+    );
+}
+
+fn run(
+    load: &str,
+    addr: &str,
+    creds: &std::path::Path,
+    concurrency: &str,
+    seconds: &str,
+) -> String {
+    let output = Command::new(load)
+        .args([
+            "--addr",
+            addr,
+            "--concurrency",
+            concurrency,
+            "--duration",
+            seconds,
+            "--creds",
+        ])
+        .arg(creds)
+        .output()
+        .expect("the load client runs");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Creates `n` credentials (argon2id hashing spread over the cores) and
+/// returns `user:password` lines.
+async fn seed(db: &postern::db::Db, n: usize) -> Vec<String> {
+    let hash = postern::auth::password::hash("bench-owner-password");
+    let workspace = db
+        .run(move |conn| {
+            let email = EmailAddress::parse("bench@example.com").unwrap();
+            let account = NewAccount {
+                email: &email,
+                name: "Bench",
+                password_hash: &hash,
+                is_admin: false,
+            };
+            let user = accounts::create_user(conn, &account)?;
+            Ok::<_, accounts::AccountError>(workspaces::create(conn, &user.id, "Bench")?)
+        })
+        .await
+        .unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    let per_task = n.div_ceil(8);
+    for t in 0..8 {
+        let (db, workspace) = (db.clone(), workspace.id.clone());
+        tasks.spawn(async move {
+            let mut lines = Vec::new();
+            for i in (t * per_task)..((t + 1) * per_task).min(n) {
+                let username = format!("bench_{i:05}");
+                let fields = CredentialFields {
+                    name: username.clone(),
+                    description: String::new(),
+                    sandbox: true,
+                    scope: Scope::Global,
+                };
+                let actor = Actor {
+                    label: "bench".into(),
+                    user_id: None,
+                    ip: None,
+                };
+                let created = credentials::create(
+                    &db,
+                    &workspace,
+                    Some(Username::parse(&username).unwrap()),
+                    fields,
+                    actor,
+                )
+                .await
+                .unwrap();
+                lines.push((i, format!("{username}:{}", created.password)));
+            }
+            lines
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(lines) = tasks.join_next().await {
+        all.extend(lines.unwrap());
+    }
+    all.sort();
+    all.into_iter().map(|(_, line)| line).collect()
+}
