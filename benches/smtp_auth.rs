@@ -89,27 +89,32 @@ async fn main() {
     println!(
         "concurrency={concurrency} duration={seconds}s (client and servers share this machine)"
     );
-    let ceiling_1 = run(&load, &ceiling_addr, &warm_file, &concurrency, &seconds);
-    println!("ceiling          {ceiling_1}");
-    let warm_result = run(&load, &smtp, &warm_file, &concurrency, &seconds);
-    println!("postern warm     {warm_result}");
-    let ceiling_2 = run(&load, &ceiling_addr, &warm_file, &concurrency, &seconds);
-    println!("ceiling (again)  {ceiling_2}");
-    let cold_result = run(&load, &smtp, &cold_file, &concurrency, "5");
-    println!("postern cold     {cold_result}   (5 s: every login a first argon2id verify)");
-    let _ = ceiling.kill();
-    let _ = ceiling.wait();
-
     let rate = |line: &str| -> f64 {
         line.split_whitespace()
             .find_map(|f| f.strip_prefix("auth_per_s="))
             .and_then(|v| v.parse().ok())
             .unwrap_or(0.0)
     };
-    let ceiling_mean = (rate(&ceiling_1) + rate(&ceiling_2)) / 2.0;
+    // Alternate, so that the machine's drift affects both alike.
+    let (mut ceilings, mut warms) = (Vec::new(), Vec::new());
+    for round in 0..3 {
+        let line = run(&load, &ceiling_addr, &warm_file, &concurrency, &seconds);
+        println!("ceiling          {line}");
+        ceilings.push(rate(&line));
+        if round < 2 {
+            let line = run(&load, &smtp, &warm_file, &concurrency, &seconds);
+            println!("postern warm     {line}");
+            warms.push(rate(&line));
+        }
+    }
+    let cold_result = run(&load, &smtp, &cold_file, &concurrency, "5");
+    println!("postern cold     {cold_result}   (5 s: every login a first argon2id verify)");
+    let _ = ceiling.kill();
+    let _ = ceiling.wait();
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     println!(
-        "postern warm = {:.0} % of the ceiling (mean of the two ceiling runs around it)",
-        100.0 * rate(&warm_result) / ceiling_mean
+        "postern warm = {:.0} % of the ceiling (mean of 2 warm runs / mean of the 3 ceiling runs around them)",
+        100.0 * mean(&warms) / mean(&ceilings)
     );
 }
 

@@ -17,6 +17,7 @@ use tokio::sync::Semaphore;
 
 use crate::auth::password;
 use crate::db::models::SmtpCredential;
+use crate::db::models::smtp_credential::CredentialForAuth;
 use crate::db::{Db, DbError};
 use crate::domain::{CredentialId, WorkspaceId};
 
@@ -58,7 +59,7 @@ impl SmtpLoginVerifier {
         }
     }
 
-    fn cache_key(&self, credential: &SmtpCredential, password: &str) -> [u8; 32] {
+    fn cache_key(&self, credential: &CredentialForAuth, password: &str) -> [u8; 32] {
         let mut mac =
             <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("32-byte key");
         for part in [
@@ -82,7 +83,7 @@ impl SmtpLoginVerifier {
         let name = username.to_owned();
         let row = self
             .db
-            .read(move |conn| SmtpCredential::find_by_username(conn, &name))
+            .read(move |conn| SmtpCredential::for_auth_by_username(conn, &name))
             .await?;
         let Some(credential) = row else {
             self.argon2(password.to_owned(), None).await;
@@ -117,13 +118,16 @@ impl SmtpLoginVerifier {
         &self,
         login: &AuthenticatedCredential,
     ) -> Result<Option<AuthenticatedCredential>, DbError> {
-        let (id, workspace) = (login.id.clone(), login.workspace_id.clone());
+        let id = login.id.clone();
         let row = self
             .db
-            .read(move |conn| SmtpCredential::find_in_workspace(conn, &workspace, &id))
+            .read(move |conn| SmtpCredential::for_auth_by_id(conn, &id))
             .await?;
-        let Some(credential) = row.filter(|c| c.active && c.password_hash == login.password_hash)
-        else {
+        let Some(credential) = row.filter(|c| {
+            c.active
+                && c.password_hash == login.password_hash
+                && c.workspace_id == login.workspace_id
+        }) else {
             return Ok(None);
         };
         let domains = self.scope_domains(&credential).await?;
@@ -137,7 +141,7 @@ impl SmtpLoginVerifier {
     /// The domains a scoped credential may send from; `None` when global.
     async fn scope_domains(
         &self,
-        credential: &SmtpCredential,
+        credential: &CredentialForAuth,
     ) -> Result<Option<Vec<String>>, DbError> {
         if credential.scope != "scoped" {
             return Ok(None);

@@ -40,6 +40,20 @@ impl fmt::Debug for SmtpCredential {
     }
 }
 
+/// What SMTP AUTH needs of a credential: no more columns than that, since
+/// it is read on every login.
+#[derive(Clone, Queryable, Selectable)]
+#[diesel(table_name = smtp_credentials)]
+pub struct CredentialForAuth {
+    pub id: CredentialId,
+    pub workspace_id: WorkspaceId,
+    pub username: String,
+    pub sandbox: bool,
+    pub scope: String,
+    pub active: bool,
+    pub password_hash: String,
+}
+
 /// The editable fields of a credential.
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = smtp_credentials)]
@@ -142,6 +156,30 @@ impl SmtpCredential {
         smtp_credentials::table
             .filter(lower(smtp_credentials::username).eq(username.to_lowercase()))
             .select(SmtpCredential::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The AUTH view of the credential with this username (any case).
+    pub fn for_auth_by_username(
+        conn: &mut DbConn,
+        username: &str,
+    ) -> QueryResult<Option<CredentialForAuth>> {
+        smtp_credentials::table
+            .filter(lower(smtp_credentials::username).eq(username.to_lowercase()))
+            .select(CredentialForAuth::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The AUTH view of a credential, by id (to re-check it mid-session).
+    pub fn for_auth_by_id(
+        conn: &mut DbConn,
+        id: &CredentialId,
+    ) -> QueryResult<Option<CredentialForAuth>> {
+        smtp_credentials::table
+            .find(id)
+            .select(CredentialForAuth::as_select())
             .first(conn)
             .optional()
     }

@@ -77,14 +77,39 @@ impl Browser {
         field.send_keys(text).await.unwrap();
     }
 
+    /// Clicks the element, waiting (up to 5 s) for it to exist and retrying
+    /// when htmx replaced it between finding and clicking.
     pub async fn click(&self, css: &str) {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let clicked = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.click().await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            match clicked {
+                Ok(()) => return,
+                Err(e) if Instant::now() >= deadline => panic!("cannot click {css}: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    }
+
+    /// Waits (up to 5 s) until htmx has no request in flight.
+    pub async fn wait_htmx_idle(&self) {
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let busy = self
+                .client
+                .execute("return document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping') !== null", vec![])
+                .await
+                .unwrap();
+            if busy == serde_json::Value::Bool(false) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "htmx stayed busy");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// Waits (up to 5 s) for an element and returns its text.

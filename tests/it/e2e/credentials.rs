@@ -22,6 +22,7 @@ async fn close_dialog(browser: &Browser) {
         .click("dialog#modal [data-dialog-close].button")
         .await;
     browser.wait_gone("dialog#modal[open]").await;
+    browser.wait_htmx_idle().await;
 }
 
 #[tokio::test]
