@@ -74,10 +74,10 @@ pub fn acceptor(config: &Config, hostname: &str) -> Result<TlsAcceptor, ConfigEr
                 format!("does not match the certificate: {e}"),
             )
         })?;
-    // Submission clients open a connection per batch and do not resume TLS
-    // sessions: issuing (and storing) two TLS 1.3 tickets per handshake would
-    // only cost CPU and memory.
-    server.send_tls13_tickets = 0;
+    // Clients that reconnect (pooled mailers, MTAs) resume with a ticket and
+    // skip the certificate signature. Stateless tickets: nothing is stored
+    // per session on the server, and the key rotates by itself.
+    server.ticketer = ring::Ticketer::new().map_err(|e| error("POSTERN_TLS_CERT", e))?;
     Ok(TlsAcceptor::from(Arc::new(server)))
 }
 

@@ -4,7 +4,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
-use tokio_rustls::rustls::{ClientConfig, RootCertStore, crypto::ring};
+use tokio_rustls::rustls::{ClientConfig, HandshakeKind, RootCertStore, crypto::ring};
 
 use crate::helpers::TestApp;
 
@@ -12,7 +12,7 @@ use crate::helpers::TestApp;
 pub struct Client {
     plain: Option<BufReader<TcpStream>>,
     tls: Option<BufReader<TlsStream<TcpStream>>>,
-    roots: RootCertStore,
+    config: Arc<ClientConfig>,
 }
 
 /// A reply: its code and its whole text (all lines).
@@ -23,20 +23,30 @@ pub struct Reply {
 }
 
 impl Client {
-    /// Connects and reads the greeting.
+    /// Connects and reads the greeting; TLS will trust the app's own certificate.
     pub async fn connect(app: &TestApp) -> (Client, Reply) {
-        let stream = TcpStream::connect(("127.0.0.1", app.smtp_port))
-            .await
-            .unwrap();
         let mut roots = RootCertStore::empty();
         let pem = app.data_dir().join("tls-cert.pem");
         for cert in rustls_pki_types::pem::PemObject::pem_file_iter(&pem).unwrap() {
             roots.add(cert.unwrap()).unwrap();
         }
+        let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Client::connect_with(app, Arc::new(config)).await
+    }
+
+    /// Connects with a given TLS configuration (and so its session cache).
+    pub async fn connect_with(app: &TestApp, config: Arc<ClientConfig>) -> (Client, Reply) {
+        let stream = TcpStream::connect(("127.0.0.1", app.smtp_port))
+            .await
+            .unwrap();
         let mut client = Client {
             plain: Some(BufReader::new(stream)),
             tls: None,
-            roots,
+            config,
         };
         let greeting = client.read().await;
         (client, greeting)
@@ -54,17 +64,23 @@ impl Client {
 
     pub async fn start_tls(&mut self) {
         let stream = self.plain.take().expect("plain connection").into_inner();
-        let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(self.roots.clone())
-            .with_no_client_auth();
         let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
-        let tls = TlsConnector::from(Arc::new(config))
+        let tls = TlsConnector::from(self.config.clone())
             .connect(name, stream)
             .await
             .unwrap();
         self.tls = Some(BufReader::new(tls));
+    }
+
+    /// The TLS configuration, to reconnect with the same session cache.
+    pub fn config(&self) -> Arc<ClientConfig> {
+        self.config.clone()
+    }
+
+    /// Whether the TLS handshake resumed an earlier session.
+    pub fn resumed(&self) -> bool {
+        let tls = self.tls.as_ref().expect("TLS started");
+        tls.get_ref().get_ref().1.handshake_kind() == Some(HandshakeKind::Resumed)
     }
 
     pub async fn send(&mut self, data: &str) {

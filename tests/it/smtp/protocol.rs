@@ -327,3 +327,20 @@ async fn plaintext_auth_from_loopback_needs_the_setting() {
         235
     );
 }
+
+#[tokio::test]
+async fn a_reconnecting_client_resumes_its_tls_session() {
+    let app = spawn_app().await;
+    let mut first = Client::connect_tls(&app).await;
+    assert!(!first.resumed());
+    assert_eq!(first.cmd("QUIT").await.code, 221);
+    let (mut second, _) = Client::connect_with(&app, first.config()).await;
+    second.cmd("EHLO again.example").await;
+    assert_eq!(second.cmd("STARTTLS").await.code, 220);
+    second.start_tls().await;
+    assert!(
+        second.resumed(),
+        "the second handshake resumes with a ticket"
+    );
+    assert_eq!(second.cmd("EHLO again.example").await.code, 250);
+}
