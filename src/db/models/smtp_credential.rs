@@ -42,7 +42,7 @@ impl fmt::Debug for SmtpCredential {
 
 /// What SMTP AUTH needs of a credential: no more columns than that, since
 /// it is read on every login.
-#[derive(Clone, Queryable, Selectable)]
+#[derive(Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = smtp_credentials)]
 pub struct CredentialForAuth {
     pub id: CredentialId,
@@ -160,16 +160,19 @@ impl SmtpCredential {
             .optional()
     }
 
-    /// The AUTH view of the credential with this username (any case).
+    /// The AUTH view of the credential with this username (any case). Fixed
+    /// SQL text, so the prepared statement is reused on every login.
     pub fn for_auth_by_username(
         conn: &mut DbConn,
         username: &str,
     ) -> QueryResult<Option<CredentialForAuth>> {
-        smtp_credentials::table
-            .filter(lower(smtp_credentials::username).eq(username.to_lowercase()))
-            .select(CredentialForAuth::as_select())
-            .first(conn)
-            .optional()
+        diesel::sql_query(
+            "SELECT id, workspace_id, username, sandbox, scope, active, password_hash \
+             FROM smtp_credentials WHERE lower(username) = $1 LIMIT 1",
+        )
+        .bind::<diesel::sql_types::Text, _>(username.to_lowercase())
+        .get_result(conn)
+        .optional()
     }
 
     /// The AUTH view of a credential, by id (to re-check it mid-session).
