@@ -1,6 +1,7 @@
 //! Domain types: input is parsed into one of these once, at the edge; past
 //! that, the type proves the value is valid.
 
+mod cursor;
 mod domain_name;
 mod email_address;
 mod ids;
@@ -9,6 +10,7 @@ mod slug;
 mod time;
 pub mod username;
 
+pub use cursor::{decode_cursor, encode_cursor};
 pub use domain_name::DomainName;
 pub use email_address::EmailAddress;
 pub use ids::{AuditEventId, CredentialId, DomainId, MessageId, UserId, WorkspaceId};

@@ -2,15 +2,15 @@
 //! The dashboard and the REST API both call these; every change is written
 //! to the activity log in the same transaction.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
 
 use crate::auth::password;
 use crate::db::models::smtp_credential::{Anchor, CredentialChanges, Cursor, Direction, SortKey};
 use crate::db::models::{Domain, SmtpCredential};
 use crate::db::{Db, DbConn, DbError, write_transaction};
-use crate::domain::{CredentialId, DomainId, Username, WorkspaceId, now};
+use crate::domain::{
+    CredentialId, DomainId, Username, WorkspaceId, decode_cursor, encode_cursor, now,
+};
 use crate::service::audit::{self, Actor};
 use crate::service::is_unique_violation;
 
@@ -469,19 +469,15 @@ fn views(conn: &mut DbConn, rows: Vec<SmtpCredential>) -> diesel::QueryResult<Ve
 impl Cursor {
     /// An opaque, URL-safe form of the cursor.
     pub fn encode(&self) -> String {
-        let micros = self.at.and_utc().timestamp_micros();
-        URL_SAFE_NO_PAD.encode(format!("{micros}.{}", self.id))
+        encode_cursor(self.at, self.id.as_str())
     }
 
     /// `None` for anything [`Cursor::encode`] did not produce.
     pub fn decode(raw: &str) -> Option<Self> {
-        let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
-        let text = String::from_utf8(bytes).ok()?;
-        let (micros, id) = text.split_once('.')?;
-        let at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+        let (at, id) = decode_cursor(raw)?;
         Some(Self {
             at,
-            id: CredentialId::parse(id)?,
+            id: CredentialId::parse(&id)?,
         })
     }
 }
@@ -498,10 +494,7 @@ mod tests {
         };
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
         assert_eq!(Cursor::decode("not a cursor"), None);
-        assert_eq!(
-            Cursor::decode(&URL_SAFE_NO_PAD.encode("12.not-a-uuid")),
-            None
-        );
+        assert_eq!(Cursor::decode(&encode_cursor(now(), "not-a-uuid")), None);
     }
 
     #[test]

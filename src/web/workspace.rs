@@ -11,6 +11,7 @@ use crate::auth::{CurrentUser, TypedSession};
 use crate::db::models::{Membership, User, Workspace};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
+use crate::service::audit::Actor;
 use crate::startup::AppState;
 
 pub struct WorkspaceAccess {
@@ -20,6 +21,15 @@ pub struct WorkspaceAccess {
 }
 
 impl WorkspaceAccess {
+    /// The signed-in user as the activity log names them, with their address.
+    pub fn actor(&self, req: &actix_web::HttpRequest) -> Actor {
+        Actor {
+            label: self.user.email.clone(),
+            user_id: Some(self.user.id.clone()),
+            ip: crate::web::client_ip(req),
+        }
+    }
+
     /// 403 unless the role allows the action.
     pub fn require(&self, allowed: fn(Role) -> bool) -> AppResult<()> {
         if allowed(self.role) {

@@ -29,25 +29,21 @@ pub fn shown_password(page: &Page) -> String {
         .expect("a password is shown")
 }
 
-/// The stored hash of a credential's password.
-pub async fn stored_hash(app: &TestApp, username: &str) -> String {
+async fn stored(app: &TestApp, username: &str) -> postern::db::models::SmtpCredential {
     let username = username.to_owned();
     app.db
         .query(move |conn| postern::db::models::SmtpCredential::find_by_username(conn, &username))
         .await
         .unwrap()
         .expect("credential exists")
-        .password_hash
 }
 
-/// The credential's id, from the table row.
+/// The stored hash of a credential's password.
+pub async fn stored_hash(app: &TestApp, username: &str) -> String {
+    stored(app, username).await.password_hash
+}
+
+/// The credential's id.
 pub async fn id_of(app: &TestApp, username: &str) -> String {
-    let username = username.to_owned();
-    app.db
-        .query(move |conn| postern::db::models::SmtpCredential::find_by_username(conn, &username))
-        .await
-        .unwrap()
-        .expect("credential exists")
-        .id
-        .to_string()
+    stored(app, username).await.id.to_string()
 }

@@ -4,14 +4,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::auth::TypedSession;
 use crate::db::models::AuditEvent;
-use crate::domain::{AuditEventId, now, relative_time};
+use crate::domain::{AuditEventId, decode_cursor, encode_cursor, now, relative_time};
 use crate::error::AppResult;
 use crate::service::audit::action_label;
 use crate::startup::AppState;
@@ -48,18 +46,12 @@ struct ActivityPage {
 }
 
 fn encode(event: &AuditEvent) -> String {
-    URL_SAFE_NO_PAD.encode(format!(
-        "{}.{}",
-        event.at.and_utc().timestamp_micros(),
-        event.id
-    ))
+    encode_cursor(event.at, event.id.as_str())
 }
 
 fn decode(raw: &str) -> Option<(NaiveDateTime, AuditEventId)> {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
-    let (micros, id) = text.split_once('.')?;
-    let at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
-    Some((at, AuditEventId::parse(id)?))
+    let (at, id) = decode_cursor(raw)?;
+    Some((at, AuditEventId::parse(&id)?))
 }
 
 pub async fn list(

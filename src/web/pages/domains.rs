@@ -10,14 +10,13 @@ use crate::auth::TypedSession;
 use crate::db::models::DomainUsage;
 use crate::domain::{DomainId, DomainName, Role};
 use crate::error::{AppError, AppResult};
-use crate::service::audit::Actor;
 use crate::service::domains::{self, DomainError};
 use crate::startup::AppState;
 use crate::web::dialog::ConfirmDialog;
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
 use crate::web::workspace::WorkspaceAccess;
-use crate::web::{client_ip, htmx_target, render, see_other};
+use crate::web::{htmx_target, render, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -41,14 +40,6 @@ struct DomainsPage<'a> {
 
 fn base(access: &WorkspaceAccess) -> String {
     format!("/w/{}/settings/domains", access.workspace.slug)
-}
-
-fn actor(req: &HttpRequest, access: &WorkspaceAccess) -> Actor {
-    Actor {
-        label: access.user.email.clone(),
-        user_id: Some(access.user.id.clone()),
-        ip: client_ip(req),
-    }
 }
 
 fn domain_error(error: DomainError) -> AppError {
@@ -111,7 +102,7 @@ pub async fn add(
     match DomainName::parse(&form.name) {
         Err(message) => errors.add("name", message),
         Ok(name) => {
-            match domains::add(&state.db, &access.workspace.id, name, actor(&req, &access)).await {
+            match domains::add(&state.db, &access.workspace.id, name, access.actor(&req)).await {
                 Ok(domain) => {
                     session.flash(&format!("Added {}.", domain.name));
                     return Ok(see_other(&base(&access)));
@@ -189,7 +180,7 @@ pub async fn remove(
     access.require(Role::can_administer)?;
     let id = DomainId::parse(&path.1).ok_or(AppError::NotFound)?;
     let message =
-        match domains::remove(&state.db, &access.workspace.id, id, actor(&req, &access)).await {
+        match domains::remove(&state.db, &access.workspace.id, id, access.actor(&req)).await {
             Ok(domain) => format!("Removed {}.", domain.name),
             Err(DomainError::InUse(n)) => format!(
                 "This domain is still used by {n} scoped credential{}. Change their scope first.",

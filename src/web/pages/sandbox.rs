@@ -4,14 +4,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::auth::TypedSession;
 use crate::db::models::SandboxSummary;
-use crate::domain::{MessageId, now, relative_time};
+use crate::domain::{MessageId, decode_cursor, encode_cursor, now, relative_time};
 use crate::error::{AppError, AppResult};
 use crate::service::sandbox;
 use crate::startup::AppState;
@@ -61,20 +59,12 @@ struct MessagePage {
 }
 
 fn cursor(m: &SandboxSummary) -> String {
-    URL_SAFE_NO_PAD.encode(format!(
-        "{}.{}",
-        m.received_at.and_utc().timestamp_micros(),
-        m.id
-    ))
+    encode_cursor(m.received_at, m.id.as_str())
 }
 
 fn decode(raw: &str) -> Option<(NaiveDateTime, MessageId)> {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
-    let (micros, id) = text.split_once('.')?;
-    Some((
-        chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc(),
-        MessageId::parse(id)?,
-    ))
+    let (at, id) = decode_cursor(raw)?;
+    Some((at, MessageId::parse(&id)?))
 }
 
 pub async fn list(

@@ -14,13 +14,12 @@ use crate::db::models::Domain;
 use crate::domain::username::{USERNAME_RULE, USERNAME_RULE_TEXT};
 use crate::domain::{CredentialId, DomainId, Role, Username, now};
 use crate::error::{AppError, AppResult};
-use crate::service::audit::Actor;
 use crate::service::credentials::{self, CredentialError, CredentialFields, Scope, WithPassword};
 use crate::startup::AppState;
 use crate::web::dialog::ConfirmDialog;
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::workspace::WorkspaceAccess;
-use crate::web::{client_ip, htmx_target, render, see_other};
+use crate::web::{htmx_target, render, see_other};
 
 /// The create/edit form as posted (and as re-shown with errors).
 #[derive(Debug, Default, Deserialize, Validate)]
@@ -136,14 +135,6 @@ impl CredentialForm {
 #[serde(default)]
 pub struct BackParam {
     pub back: String,
-}
-
-fn actor(req: &HttpRequest, access: &WorkspaceAccess) -> Actor {
-    Actor {
-        label: access.user.email.clone(),
-        user_id: Some(access.user.id.clone()),
-        ip: client_ip(req),
-    }
 }
 
 fn credential_id(path: &(String, String)) -> AppResult<CredentialId> {
@@ -320,7 +311,7 @@ pub async fn create(
         &access.workspace.id,
         username,
         fields,
-        actor(&req, &access),
+        access.actor(&req),
     )
     .await;
     let mut errors = FieldErrors::default();
@@ -406,7 +397,7 @@ pub async fn edit(
         &access.workspace.id,
         id,
         fields,
-        actor(&req, &access),
+        access.actor(&req),
     )
     .await
     {
@@ -541,7 +532,7 @@ pub async fn regenerate(
     access.require(Role::can_manage_credentials)?;
     let id = credential_id(&path)?;
     let regenerated =
-        credentials::regenerate(&state.db, &access.workspace.id, id, actor(&req, &access))
+        credentials::regenerate(&state.db, &access.workspace.id, id, access.actor(&req))
             .await
             .map_err(service_error)?;
     tracing::info!(workspace = %access.workspace.slug, username = %regenerated.credential.username, "SMTP password regenerated");
@@ -604,7 +595,7 @@ async fn set_active(
         &access.workspace.id,
         id,
         active,
-        actor(&req, &access),
+        access.actor(&req),
     )
     .await
     .map_err(service_error)?;
@@ -638,7 +629,7 @@ pub async fn delete(
 ) -> AppResult<HttpResponse> {
     access.require(Role::can_manage_credentials)?;
     let id = credential_id(&path)?;
-    let deleted = credentials::delete(&state.db, &access.workspace.id, id, actor(&req, &access))
+    let deleted = credentials::delete(&state.db, &access.workspace.id, id, access.actor(&req))
         .await
         .map_err(service_error)?;
     tracing::info!(workspace = %access.workspace.slug, username = %deleted.username, "SMTP credential deleted");
