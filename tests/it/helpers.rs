@@ -255,6 +255,28 @@ impl TestApp {
         }
     }
 
+    /// On PostgreSQL: refuse (`false`) or allow new connections to the test
+    /// database, dropping the open ones. `None` on SQLite.
+    pub fn set_postgres_available(&self, available: bool) -> Option<()> {
+        let postgres = self.resources._postgres.as_ref()?;
+        let mut conn = diesel::PgConnection::establish(&postgres.admin_url).unwrap();
+        diesel::sql_query(format!(
+            "ALTER DATABASE {} ALLOW_CONNECTIONS {available}",
+            postgres.name
+        ))
+        .execute(&mut conn)
+        .unwrap();
+        if !available {
+            diesel::sql_query(format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+                postgres.name
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        }
+        Some(())
+    }
+
     pub fn data_dir(&self) -> &std::path::Path {
         self.resources.data_dir.path()
     }

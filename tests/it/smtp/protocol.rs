@@ -344,3 +344,43 @@ async fn a_reconnecting_client_resumes_its_tls_session() {
     );
     assert_eq!(second.cmd("EHLO again.example").await.code, 250);
 }
+
+#[tokio::test]
+async fn a_database_outage_gets_temporary_failures_and_recovers() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let password = credential(&app, &workspace, "outage_user", true, Scope::Global).await;
+    let mut before = Client::connect_tls(&app).await;
+    assert_eq!(
+        before
+            .cmd(&format!("AUTH PLAIN {}", plain("outage_user", &password)))
+            .await
+            .code,
+        235
+    );
+    if app.set_postgres_available(false).is_none() {
+        return eprintln!("skipped: a database outage is simulated on PostgreSQL only");
+    }
+
+    let mut client = Client::connect_tls(&app).await;
+    let reply = client
+        .cmd(&format!("AUTH PLAIN {}", plain("outage_user", &password)))
+        .await;
+    assert!(reply.text.starts_with("454 4.7.0"), "{}", reply.text);
+    let reply = before.cmd("MAIL FROM:<a@example.com>").await;
+    assert!(reply.text.starts_with("451 4.3.0"), "{}", reply.text);
+    assert_eq!(app.get("/readyz").await.status, 503);
+    let page = app.get("/w/acme-mail/settings/smtp-credentials").await;
+    assert_eq!(page.status, 503);
+    page.assert_contains("cannot reach its database");
+
+    app.set_postgres_available(true);
+    assert_eq!(app.get("/readyz").await.status, 200);
+    assert_eq!(
+        client
+            .cmd(&format!("AUTH PLAIN {}", plain("outage_user", &password)))
+            .await
+            .code,
+        235
+    );
+}
