@@ -384,3 +384,31 @@ async fn a_database_outage_gets_temporary_failures_and_recovers() {
         235
     );
 }
+
+#[tokio::test]
+async fn an_idle_client_is_told_and_disconnected() {
+    let app = crate::helpers::spawn_app_with(|c| {
+        c.smtp_idle_timeout = std::time::Duration::from_millis(300)
+    })
+    .await;
+    let (mut client, _) = Client::connect(&app).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let reply = client.read().await;
+    assert!(reply.text.starts_with("421 4.4.2"), "{}", reply.text);
+    assert_eq!(client.read().await.code, 0, "the connection is closed");
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_are_turned_away() {
+    let app = crate::helpers::spawn_app_with(|c| c.smtp_max_connections = 1).await;
+    let (mut first, greeting) = Client::connect(&app).await;
+    assert_eq!(greeting.code, 220);
+    let (_, refused) = Client::connect(&app).await;
+    assert!(refused.text.starts_with("421 4.3.2"), "{}", refused.text);
+    assert_eq!(
+        first.cmd("NOOP").await.code,
+        250,
+        "the first connection is unaffected"
+    );
+    assert_eq!(first.cmd("QUIT").await.code, 221);
+}
