@@ -5,10 +5,7 @@ use std::net::SocketAddr;
 use std::slice::Iter;
 
 use smtp_proto::request::receiver::{DataReceiver, RequestReceiver};
-use smtp_proto::{
-    AUTH_LOGIN, AUTH_PLAIN, EXT_8BIT_MIME, EXT_AUTH, EXT_ENHANCED_STATUS_CODES, EXT_PIPELINING,
-    EXT_SIZE, EXT_START_TLS, EhloResponse, Error as ParseError, Request,
-};
+use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, Error as ParseError, Request};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::SmtpContext;
@@ -283,18 +280,7 @@ impl<'a> Session<'a> {
             Request::Ehlo { host } => {
                 self.helo = Some(host);
                 self.reset_transaction();
-                let mut ehlo = EhloResponse::new(self.ctx.hostname.as_str());
-                ehlo.capabilities =
-                    EXT_PIPELINING | EXT_8BIT_MIME | EXT_ENHANCED_STATUS_CODES | EXT_SIZE;
-                ehlo.size = self.ctx.max_message_bytes;
-                if !self.tls {
-                    ehlo.capabilities |= EXT_START_TLS;
-                }
-                if self.auth_allowed() {
-                    ehlo.capabilities |= EXT_AUTH;
-                    ehlo.auth_mechanisms = AUTH_PLAIN | AUTH_LOGIN;
-                }
-                let _ = ehlo.write(&mut self.out);
+                self.ehlo();
             }
             Request::Helo { host } | Request::Lhlo { host } => {
                 self.helo = Some(host);
@@ -356,6 +342,26 @@ impl<'a> Session<'a> {
             }
         }
         Next::Continue
+    }
+
+    /// `250-hostname` and the extensions, STARTTLS only before TLS and AUTH
+    /// only where it is allowed.
+    fn ehlo(&mut self) {
+        let mut lines = vec![format!("{} Hello", self.ctx.hostname)];
+        if !self.tls {
+            lines.push("STARTTLS".into());
+        }
+        if self.auth_allowed() {
+            lines.push("AUTH PLAIN LOGIN".into());
+        }
+        lines.push(format!("SIZE {}", self.ctx.max_message_bytes));
+        lines.extend(["PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES"].map(String::from));
+        let last = lines.len() - 1;
+        for (i, line) in lines.iter().enumerate() {
+            let separator = if i == last { ' ' } else { '-' };
+            self.out
+                .extend_from_slice(format!("250{separator}{line}\r\n").as_bytes());
+        }
     }
 
     async fn auth(&mut self, mechanism: u64, initial: String) -> Next {
