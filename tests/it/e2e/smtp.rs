@@ -67,5 +67,22 @@ async fn a_credential_made_in_the_browser_sends_and_the_dashboard_shows_it() {
     browser.screenshot("21-sandbox-message").await;
     browser.goto("/w/acme-mail/sandbox").await;
     browser.screenshot("22-sandbox").await;
+    browser.goto("/w/acme-mail/settings/activity").await;
+    assert!(
+        browser
+            .text("tr[data-action='smtp_credential.created']")
+            .await
+            .contains("Newsletter")
+    );
+    browser.screenshot("23-activity").await;
+    browser.goto("/w/acme-mail/settings/domains").await;
+    browser.fill("#domain-name", "mail.example.com").await;
+    browser
+        .click("form[action$='/settings/domains'] button[type=submit]")
+        .await;
+    browser
+        .wait_text("tr[data-domain] code", "mail.example.com")
+        .await;
+    browser.screenshot("24-domains").await;
     browser.close().await;
 }

@@ -22,7 +22,11 @@ async fn ehlo_offers_starttls_and_no_auth_before_tls() {
         assert!(ehlo.text.contains(ext), "{ext} missing: {}", ehlo.text);
     }
     assert!(!ehlo.text.contains("AUTH"), "{}", ehlo.text);
-    assert!(ehlo.text.starts_with("250-localhost Hello\r\n"), "{}", ehlo.text);
+    assert!(
+        ehlo.text.starts_with("250-localhost Hello\r\n"),
+        "{}",
+        ehlo.text
+    );
     let auth = client.cmd(&format!("AUTH PLAIN {}", plain("x", "y"))).await;
     assert_eq!(auth.code, 538);
     assert!(auth.text.starts_with("538 5.7.11"), "{}", auth.text);
