@@ -97,6 +97,12 @@ pub enum Anchor {
 /// "Never used" sorts as this time.
 pub const NEVER: NaiveDateTime = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH.naive_utc();
 
+/// [`NEVER`] written into the SQL text (not bound), so that the expression
+/// matches the `smtp_credentials_last_used_sort_idx` index on both backends.
+fn never_literal() -> diesel::expression::SqlLiteral<diesel::sql_types::Timestamp> {
+    diesel::dsl::sql("'1970-01-01 00:00:00'")
+}
+
 type Boxed<'a> = smtp_credentials::BoxedQuery<'a, MultiBackend>;
 
 /// Reads up to `limit` rows from `anchor` on, in display order. The macro
@@ -314,7 +320,7 @@ impl SmtpCredential {
                 .load(conn)?,
             SortKey::LastUsedAt => keyset!(
                 base,
-                coalesce(smtp_credentials::last_used_at, NEVER),
+                coalesce(smtp_credentials::last_used_at, never_literal()),
                 dir,
                 anchor,
                 limit

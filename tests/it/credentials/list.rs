@@ -159,3 +159,32 @@ async fn the_page_shows_connection_settings() {
     page.assert_contains("STARTTLS required");
     page.assert_contains("No SMTP credentials yet");
 }
+
+#[tokio::test]
+async fn pages_sorted_by_last_used_cover_every_credential_once() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    seed(&app, &workspace, 120, 60).await;
+    let mut seen = Vec::new();
+    let mut page = app.get(&format!("{LIST}?sort=last_used_at&dir=desc")).await;
+    loop {
+        seen.extend(usernames(&page));
+        match page.attrs("a[rel=next]", "href").first() {
+            Some(href) => page = app.get(&href.replace("&amp;", "&")).await,
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 120);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 120, "no duplicates across pages");
+    // Most recently used first (user_0000 an hour ago is the newest use)...
+    assert_eq!(seen[..3], ["user_0000", "user_0001", "user_0002"]);
+    // ...and the never-used ones last, newest id first among equals.
+    assert!(
+        seen[60..].iter().all(|u| u.as_str() >= "user_0060"),
+        "{:?}",
+        &seen[60..]
+    );
+}
