@@ -3,8 +3,6 @@
 //! unexpected is logged here and answered 500 with an opaque page, so no
 //! internal detail (SQL, paths, secrets) ever reaches a response.
 
-use std::time::Duration;
-
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
@@ -30,8 +28,6 @@ pub enum AppError {
     /// A request that could not be read (e.g. a malformed form body).
     #[error("bad request: {0}")]
     BadRequest(String),
-    #[error("too many attempts")]
-    TooManyRequests { retry_after: Duration },
     #[error(transparent)]
     Unavailable(#[from] Unavailable),
     #[error("unexpected: {0}")]
@@ -83,7 +79,6 @@ impl ResponseError for AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Forbidden | Self::CsrfRejected => StatusCode::FORBIDDEN,
             Self::LoginRequired => StatusCode::SEE_OTHER,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -113,10 +108,6 @@ impl ResponseError for AppError {
                 "Form expired",
                 "This form was opened in an earlier session. Go back, reload the page and try again.",
             ),
-            Self::TooManyRequests { .. } => (
-                "Too many attempts",
-                "Too many failed attempts. Wait a few minutes and try again.",
-            ),
             Self::Unavailable(error) => {
                 tracing::error!(%error, "database unavailable");
                 (
@@ -140,12 +131,6 @@ impl ResponseError for AppError {
             message,
         };
         let mut response = HttpResponse::build(status);
-        if let Self::TooManyRequests { retry_after } = self {
-            response.insert_header((
-                header::RETRY_AFTER,
-                retry_after.as_secs().max(1).to_string(),
-            ));
-        }
         match page.render() {
             Ok(body) => response.content_type("text/html; charset=utf-8").body(body),
             Err(_) => response.content_type("text/plain").body(message),

@@ -108,13 +108,6 @@ pub fn generate_password() -> String {
     crate::secrets::random_token(24)
 }
 
-async fn hash_blocking(plain: &str) -> String {
-    let plain = plain.to_owned();
-    tokio::task::spawn_blocking(move || password::hash(&plain))
-        .await
-        .expect("argon2 hashing does not panic")
-}
-
 /// Creates a credential; a blank username gets a generated one.
 pub async fn create(
     db: &Db,
@@ -124,7 +117,7 @@ pub async fn create(
     actor: Actor,
 ) -> Result<WithPassword, CredentialError> {
     let password = generate_password();
-    let hash = hash_blocking(&password).await;
+    let hash = password::hash_blocking(password.clone()).await;
     let workspace = workspace.clone();
     let view = db
         .run(move |conn| {
@@ -254,7 +247,7 @@ pub async fn regenerate(
     actor: Actor,
 ) -> Result<WithPassword, CredentialError> {
     let password = generate_password();
-    let hash = hash_blocking(&password).await;
+    let hash = password::hash_blocking(password.clone()).await;
     let workspace = workspace.clone();
     let view = db
         .run(move |conn| {

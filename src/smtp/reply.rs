@@ -34,11 +34,6 @@ impl Reply {
             format!("{} {} {}\r\n", self.code, self.status, self.text)
         }
     }
-
-    /// A 421 reply ends the connection.
-    pub fn closes(&self) -> bool {
-        self.code == 421 || self.code == 221
-    }
 }
 
 pub const OK: Reply = reply(250, "2.0.0", "OK");

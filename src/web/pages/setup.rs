@@ -86,7 +86,7 @@ pub async fn setup(
         Ok(email) if errors.is_empty() => email,
         _ => return invalid(&session, form, errors),
     };
-    let hash = hash_blocking(form.password.clone()).await?;
+    let hash = password::hash_blocking(form.password.clone()).await;
     let (name, workspace) = (form.name.clone(), form.workspace.clone());
     let created = state
         .db
@@ -130,13 +130,6 @@ fn invalid(
             errors,
         },
     )
-}
-
-/// Hashes a password on the blocking pool.
-pub async fn hash_blocking(plain: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || password::hash(&plain))
-        .await
-        .map_err(AppError::unexpected)
 }
 
 pub fn account_error(error: AccountError) -> AppError {
