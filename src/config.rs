@@ -38,6 +38,8 @@ pub struct Config {
     /// PEM certificate chain and private key for STARTTLS; self-signed when unset.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// REST API requests per second per key (bursts of twice as many).
+    pub api_rate_limit: u32,
     /// `tracing` filter, e.g. `info` or `postern=debug,actix_web=info`.
     pub log: String,
 }
@@ -75,6 +77,7 @@ pub const SETTINGS: &[&str] = &[
     "smarthost",
     "tls_cert",
     "tls_key",
+    "api_rate_limit",
     "log",
 ];
 
@@ -191,6 +194,9 @@ impl Config {
                 std::time::Duration::from_secs(300),
                 |v| parse_number(v, 1, 86_400).map(|n| std::time::Duration::from_secs(n as u64)),
             )?,
+            api_rate_limit: src.parse("api_rate_limit", 100, |v| {
+                parse_number(v, 1, 1_000_000).map(|n| n as u32)
+            })?,
             smarthost: src.parse("smarthost", None, |v| {
                 let url = url::Url::parse(v.trim())
                     .map_err(|e| format!("not a URL ({e}); use smtp://host:port"))?;

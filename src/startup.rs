@@ -21,6 +21,8 @@ use crate::auth::smtp_login::SmtpLoginVerifier;
 use crate::auth::{FailureThrottle, csrf};
 use crate::config::{Config, ConfigError};
 use crate::db::Db;
+use crate::secrets::Sealer;
+use crate::web::api::rate_limit::ApiRateLimiter;
 use crate::smtp::{self, SmtpServer};
 
 /// What request handlers share.
@@ -32,6 +34,9 @@ pub struct AppState {
     pub smtp_port: u16,
     /// Production mail can be relayed (else the dashboard says why it cannot).
     pub smarthost_configured: bool,
+    pub api_limiter: ApiRateLimiter,
+    /// Encrypts stored API responses (idempotent replays).
+    pub sealer: Sealer,
 }
 
 /// Sign-in failures allowed per address or email before 429.
@@ -89,6 +94,8 @@ impl Application {
             smtp_hostname: config.smtp_hostname.clone(),
             smtp_port: smtp_ports.first().copied().unwrap_or(2525),
             smarthost_configured: config.smarthost.is_some(),
+            api_limiter: ApiRateLimiter::new(config.api_rate_limit),
+            sealer: Sealer::derive(secret.as_bytes(), "postern idempotent replays v1"),
         });
         let server = match &config.redis_url {
             Some(url) => {

@@ -1,6 +1,7 @@
 //! Who is asking: password hashing, the typed session, the signed-in user,
 //! CSRF protection and failure throttling.
 
+pub mod api_key;
 pub mod csrf;
 pub mod current_user;
 pub mod password;

@@ -103,6 +103,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        workspace_id -> Text,
+        label -> Text,
+        prefix -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (api_key_id, idempotency_key) {
+        api_key_id -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        state -> Text,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Binary>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(smtp_credential_domains -> smtp_credentials (credential_id));
 diesel::joinable!(smtp_credential_domains -> domains (domain_id));
 diesel::joinable!(domains -> workspaces (workspace_id));
@@ -118,6 +144,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     smtp_credential_domains,
     audit_events,
     sandbox_messages,
+    api_keys,
+    idempotency_keys,
 );
 
 diesel::define_sql_function! {

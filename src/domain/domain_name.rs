@@ -1,5 +1,5 @@
 /// A sending domain: a lowercase DNS name with at least two labels.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DomainName(String);
 
 impl DomainName {

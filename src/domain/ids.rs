@@ -56,3 +56,7 @@ uuid_id!(
     /// Identifies a captured sandbox message.
     MessageId
 );
+uuid_id!(
+    /// Identifies a REST API key.
+    ApiKeyId
+);

@@ -1,6 +1,7 @@
 //! Domain types: input is parsed into one of these once, at the edge; past
 //! that, the type proves the value is valid.
 
+mod api_scope;
 mod cursor;
 mod domain_name;
 mod email_address;
@@ -10,10 +11,11 @@ mod slug;
 mod time;
 pub mod username;
 
+pub use api_scope::{ApiAction, ApiScope, ApiScopes, Reach, ScopeTarget};
 pub use cursor::{decode_cursor, encode_cursor};
 pub use domain_name::DomainName;
 pub use email_address::EmailAddress;
-pub use ids::{AuditEventId, CredentialId, DomainId, MessageId, UserId, WorkspaceId};
+pub use ids::{ApiKeyId, AuditEventId, CredentialId, DomainId, MessageId, UserId, WorkspaceId};
 pub use role::Role;
 pub use slug::Slug;
 pub use time::{now, relative_time};

@@ -46,6 +46,8 @@ pub fn action_label(action: &str) -> &str {
         "smtp_credential.deleted" => "Deleted SMTP credential",
         "domain.added" => "Added sending domain",
         "domain.removed" => "Removed sending domain",
+        "api_key.created" => "Created API key",
+        "api_key.revoked" => "Revoked API key",
         other => other,
     }
 }

@@ -3,11 +3,13 @@
 //! to the activity log in the same transaction.
 
 use chrono::NaiveDateTime;
+use validator::Validate;
 
 use crate::auth::password;
 use crate::db::models::smtp_credential::{Anchor, CredentialChanges, Cursor, Direction, SortKey};
 use crate::db::models::{Domain, SmtpCredential};
 use crate::db::{Db, DbConn, DbError, write_transaction};
+use crate::domain::username::USERNAME_RULE;
 use crate::domain::{
     CredentialId, DomainId, Username, WorkspaceId, decode_cursor, encode_cursor, now,
 };
@@ -31,6 +33,24 @@ impl Scope {
             Self::Global => "global",
             Self::Scoped(_) => "scoped",
         }
+    }
+}
+
+/// The rules for a credential's name, username and description, wherever
+/// they come from: the dashboard's form and the REST API check them here.
+#[derive(Debug, Validate)]
+pub struct CredentialRules {
+    #[validate(length(min = 1, max = 100, message = "Enter a name (up to 100 characters)."))]
+    pub name: String,
+    #[validate(regex(path = *USERNAME_RULE, message = "Use 4–50 characters: letters, digits and underscores only."))]
+    pub username: Option<String>,
+    #[validate(length(max = 500, message = "Keep the description to 500 characters."))]
+    pub description: String,
+}
+
+impl CredentialRules {
+    pub fn check(&self) -> Result<(), validator::ValidationErrors> {
+        self.validate()
     }
 }
 
@@ -99,6 +119,9 @@ pub struct ListRequest {
     pub sort: SortKey,
     pub dir: Direction,
     pub filter: Option<String>,
+    /// Only scoped credentials all of whose domains are among these names
+    /// (what a domain-scoped API key may see); `None` for all.
+    pub within_domains: Option<Vec<String>>,
     pub anchor: Anchor,
     pub limit: i64,
 }
@@ -377,11 +400,13 @@ pub async fn list(
     let workspace = workspace.clone();
     db.query(move |conn| {
         let filter = request.filter.as_deref();
-        let total = SmtpCredential::count(conn, &workspace, filter)?;
+        let within = request.within_domains.as_deref();
+        let total = SmtpCredential::count(conn, &workspace, filter, within)?;
         let mut rows = SmtpCredential::page(
             conn,
             &workspace,
             filter,
+            within,
             request.sort,
             request.dir,
             &request.anchor,

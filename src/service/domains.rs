@@ -29,6 +29,13 @@ pub async fn list(db: &Db, workspace: &WorkspaceId) -> Result<Vec<DomainUsage>, 
     db.query(move |conn| Domain::usage(conn, &workspace)).await
 }
 
+/// The workspace's domains by name.
+pub async fn of_workspace(db: &Db, workspace: &WorkspaceId) -> Result<Vec<Domain>, DbError> {
+    let workspace = workspace.clone();
+    db.query(move |conn| Domain::of_workspace(conn, &workspace))
+        .await
+}
+
 pub async fn add(
     db: &Db,
     workspace: &WorkspaceId,

@@ -3,9 +3,11 @@
 //! of them writes SQL of its own.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod credentials;
 pub mod domains;
+pub mod idempotency;
 pub mod sandbox;
 pub mod workspaces;
 

@@ -1,5 +1,6 @@
 //! The dashboard: routes, page frame, security headers and static assets.
 
+pub mod api;
 pub mod assets;
 pub mod dialog;
 pub mod forms;
@@ -54,9 +55,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/w/{slug}/settings/domains/{id}/delete",
             web::post().to(domains::remove),
         )
+        .route("/w/{slug}/settings/api-keys", web::get().to(api_keys::list))
+        .route("/w/{slug}/settings/api-keys", web::post().to(api_keys::create))
+        .route(
+            "/w/{slug}/settings/api-keys/{id}/delete",
+            web::get().to(api_keys::confirm_revoke),
+        )
+        .route(
+            "/w/{slug}/settings/api-keys/{id}/delete",
+            web::post().to(api_keys::revoke),
+        )
         .route("/w/{slug}/settings/activity", web::get().to(activity::list))
         .route("/w/{slug}/sandbox", web::get().to(sandbox::list))
         .route("/w/{slug}/sandbox/{id}", web::get().to(sandbox::show))
+        .configure(api::routes)
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/static/{path:.*}", web::get().to(assets::serve))

@@ -1,15 +1,19 @@
 //! One file per table: the row struct, its insert form, and its queries.
 
+pub mod api_key;
 pub mod audit_event;
 pub mod domain;
+pub mod idempotency_key;
 pub mod membership;
 pub mod sandbox_message;
 pub mod smtp_credential;
 pub mod user;
 pub mod workspace;
 
+pub use api_key::ApiKey;
 pub use audit_event::AuditEvent;
 pub use domain::{Domain, DomainUsage};
+pub use idempotency_key::IdempotencyRecord;
 pub use membership::{Membership, WorkspaceWithRole};
 pub use sandbox_message::{SandboxMessage, SandboxSummary};
 pub use smtp_credential::SmtpCredential;

@@ -278,11 +278,26 @@ impl SmtpCredential {
     }
 
     /// The workspace's credentials, optionally only those whose name or
-    /// username contains `filter` (any case).
-    fn filtered<'a>(workspace: &'a WorkspaceId, filter: Option<&str>) -> Boxed<'a> {
+    /// username contains `filter` (any case), and only scoped credentials
+    /// none of whose domains lies outside `within` (domain names).
+    fn filtered<'a>(
+        workspace: &'a WorkspaceId,
+        filter: Option<&str>,
+        within: Option<&[String]>,
+    ) -> Boxed<'a> {
         let mut query = smtp_credentials::table
             .filter(smtp_credentials::workspace_id.eq(workspace))
             .into_boxed();
+        if let Some(names) = within {
+            let outside = smtp_credential_domains::table
+                .inner_join(domains::table)
+                .filter(smtp_credential_domains::credential_id.eq(smtp_credentials::id))
+                .filter(domains::name.ne_all(names.to_vec()))
+                .select(smtp_credential_domains::credential_id);
+            query = query
+                .filter(smtp_credentials::scope.eq("scoped"))
+                .filter(diesel::dsl::not(diesel::dsl::exists(outside)));
+        }
         if let Some(filter) = filter {
             let pattern = like_pattern(filter);
             query = query.filter(
@@ -299,21 +314,26 @@ impl SmtpCredential {
         conn: &mut DbConn,
         workspace: &WorkspaceId,
         filter: Option<&str>,
+        within: Option<&[String]>,
     ) -> QueryResult<i64> {
-        Self::filtered(workspace, filter).count().get_result(conn)
+        Self::filtered(workspace, filter, within)
+            .count()
+            .get_result(conn)
     }
 
     /// Up to `limit` credentials from `anchor` on, in display order.
+    #[allow(clippy::too_many_arguments)]
     pub fn page(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
         filter: Option<&str>,
+        within: Option<&[String]>,
         sort: SortKey,
         dir: Direction,
         anchor: &Anchor,
         limit: i64,
     ) -> QueryResult<Vec<SmtpCredential>> {
-        let base = Self::filtered(workspace, filter);
+        let base = Self::filtered(workspace, filter, within);
         let mut rows: Vec<SmtpCredential> = match sort {
             SortKey::CreatedAt => keyset!(base, smtp_credentials::created_at, dir, anchor, limit)
                 .select(SmtpCredential::as_select())

@@ -1,6 +1,7 @@
 //! Dashboard handlers, one file per resource.
 
 pub mod activity;
+pub mod api_keys;
 pub mod credentials;
 pub mod domains;
 pub mod health;

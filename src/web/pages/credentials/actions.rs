@@ -4,17 +4,18 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use validator::Validate;
 
 use super::list::{connection, context, full_page};
 use super::params::ListState;
 use super::view::{Ctx, FormDialog, PasswordDialog, Row, RowFragment};
 use crate::auth::TypedSession;
 use crate::db::models::Domain;
-use crate::domain::username::{USERNAME_RULE, USERNAME_RULE_TEXT};
+use crate::domain::username::USERNAME_RULE_TEXT;
 use crate::domain::{CredentialId, DomainId, Role, Username, now};
 use crate::error::{AppError, AppResult};
-use crate::service::credentials::{self, CredentialError, CredentialFields, Scope, WithPassword};
+use crate::service::credentials::{
+    self, CredentialError, CredentialFields, CredentialRules, Scope, WithPassword,
+};
 use crate::startup::AppState;
 use crate::web::dialog::ConfirmDialog;
 use crate::web::forms::{FieldErrors, HtmlForm};
@@ -22,14 +23,11 @@ use crate::web::workspace::WorkspaceAccess;
 use crate::web::{htmx_target, render, see_other};
 
 /// The create/edit form as posted (and as re-shown with errors).
-#[derive(Debug, Default, Deserialize, Validate)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct CredentialForm {
-    #[validate(length(min = 1, max = 100, message = "Enter a name (up to 100 characters)."))]
     pub name: String,
-    #[validate(regex(path = *USERNAME_RULE, message = "Use 4–50 characters: letters, digits and underscores only."))]
     pub username: Option<String>,
-    #[validate(length(max = 500, message = "Keep the description to 500 characters."))]
     pub description: String,
     /// `production` or `sandbox`.
     pub mode: String,
@@ -75,7 +73,12 @@ impl CredentialForm {
             .map(str::trim)
             .filter(|u| !u.is_empty())
             .map(str::to_owned);
-        let mut errors = match self.validate() {
+        let rules = CredentialRules {
+            name: self.name.clone(),
+            username: self.username.clone(),
+            description: self.description.clone(),
+        };
+        let mut errors = match rules.check() {
             Ok(()) => FieldErrors::default(),
             Err(e) => FieldErrors::from_validation(&e),
         };
@@ -198,11 +201,7 @@ fn ctx_for(session: &TypedSession, access: &WorkspaceAccess, back: &str) -> Ctx 
 }
 
 async fn workspace_domains(state: &AppState, access: &WorkspaceAccess) -> AppResult<Vec<Domain>> {
-    let id = access.workspace.id.clone();
-    Ok(state
-        .db
-        .query(move |conn| Domain::of_workspace(conn, &id))
-        .await?)
+    Ok(crate::service::domains::of_workspace(&state.db, &access.workspace.id).await?)
 }
 
 async fn form_dialog(

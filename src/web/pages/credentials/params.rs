@@ -70,6 +70,7 @@ impl ListState {
             sort: self.sort,
             dir: self.dir,
             filter: (!self.q.is_empty()).then(|| self.q.clone()),
+            within_domains: None,
             anchor: self.anchor.clone(),
             limit: PAGE_SIZE,
         }

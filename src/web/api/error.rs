@@ -1,0 +1,143 @@
+//! The API's errors: JSON `{"message": …}` (and `errors` per field for
+//! invalid input), the status codes of DESIGN.md's REST API section.
+//! Unexpected errors are logged and answered with an opaque message.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbError;
+use crate::web::forms::FieldErrors;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for people.
+    pub message: String,
+    /// For invalid input (422): the messages for each field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<BTreeMap<String, Vec<String>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("missing, invalid or revoked API key")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        errors: Option<BTreeMap<String, Vec<String>>>,
+    },
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        errors: BTreeMap<String, Vec<String>>,
+    },
+    #[error("rate limit exceeded")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("unexpected: {0}")]
+    Unexpected(String),
+}
+
+impl ApiError {
+    /// 422 with one message per invalid field.
+    pub fn invalid(errors: BTreeMap<String, Vec<String>>) -> Self {
+        Self::Invalid {
+            message: "The request has invalid fields.".to_owned(),
+            errors,
+        }
+    }
+
+    pub fn from_fields(fields: &FieldErrors) -> Self {
+        Self::invalid(
+            fields
+                .iter()
+                .map(|(field, message)| (field.to_owned(), vec![message.to_owned()]))
+                .collect(),
+        )
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        let (message, errors) = match self {
+            Self::Unauthorized => (
+                "Missing, invalid or revoked API key. Send it as Authorization: Bearer <key>."
+                    .to_owned(),
+                None,
+            ),
+            Self::TooManyRequests { .. } => (
+                "Too many requests for this API key. Slow down and retry after the time in Retry-After."
+                    .to_owned(),
+                None,
+            ),
+            Self::Unavailable(error) => {
+                tracing::error!(%error, "database unavailable");
+                (
+                    "Postern cannot reach its database right now. Retry shortly.".to_owned(),
+                    None,
+                )
+            }
+            Self::Unexpected(error) => {
+                tracing::error!(%error, "unexpected error");
+                ("An unexpected error occurred. It has been logged.".to_owned(), None)
+            }
+            Self::Conflict { message, errors } => (message.clone(), errors.clone()),
+            Self::Invalid { message, errors } => (message.clone(), Some(errors.clone())),
+            other => (other.to_string(), None),
+        };
+        ErrorBody { message, errors }
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
+        match crate::error::AppError::from(error) {
+            crate::error::AppError::Unavailable(e) => Self::Unavailable(e.to_string()),
+            crate::error::AppError::NotFound => Self::NotFound("Not found."),
+            other => Self::Unexpected(other.to_string()),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            Self::Unauthorized => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            _ => {}
+        }
+        response.json(self.body())
+    }
+}

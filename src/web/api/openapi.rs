@@ -1,0 +1,101 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and
+//! the response types, served at `/v2/openapi.json`.
+
+use std::sync::LazyLock;
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{HeaderBuilder, ObjectBuilder, RefOr, Type};
+use utoipa::{Modify, OpenApi};
+
+use super::smtp_credentials;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Postern REST API",
+        version = "2",
+        description = "Manage a workspace's SMTP credentials. Authenticate with an API key from Settings → API keys: `Authorization: Bearer postern_…`. Every response carries `X-RateLimit-Limit` and `X-RateLimit-Remaining`."
+    ),
+    paths(
+        smtp_credentials::list,
+        smtp_credentials::create,
+        smtp_credentials::get,
+        smtp_credentials::delete,
+    ),
+    modifiers(&BearerKeys, &RateLimitHeaders),
+    security(("api_key" = [])),
+)]
+pub struct ApiDoc;
+
+struct BearerKeys;
+
+impl Modify for BearerKeys {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("postern_…")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Documents the headers the API's middleware adds to every response.
+struct RateLimitHeaders;
+
+impl Modify for RateLimitHeaders {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    let mut headers = vec![
+                        ("X-RateLimit-Limit", "Requests allowed per second for this key"),
+                        ("X-RateLimit-Remaining", "Requests left in the current burst"),
+                    ];
+                    if status == "429" {
+                        headers.push(("Retry-After", "Seconds to wait before retrying"));
+                    }
+                    for (name, description) in headers {
+                        response
+                            .headers
+                            .insert(name.into(), integer_header(description));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn integer_header(description: &str) -> RefOr<utoipa::openapi::Header> {
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(0))
+        .build();
+    RefOr::T(
+        HeaderBuilder::new()
+            .schema(Some(schema))
+            .description(Some(description))
+            .build(),
+    )
+}
+
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes")
+});
+
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(DOCUMENT.as_str())
+}

@@ -1,0 +1,517 @@
+//! `/v2/accounts/{account_id}/smtp-credentials`: list, create, get, delete.
+//! Every handler calls `service::credentials`, like the dashboard does.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::ApiCaller;
+use super::error::{ApiError, ErrorBody};
+use super::idempotency::{self, Idempotent};
+use crate::db::models::smtp_credential::{Anchor, Cursor, Direction, SortKey};
+use crate::domain::{ApiAction, CredentialId, Reach, Username, WorkspaceId};
+use crate::service::credentials::{
+    self, CredentialError, CredentialFields, CredentialRules, CredentialView, ListRequest, Scope,
+};
+use crate::service::domains;
+use crate::startup::AppState;
+use crate::web::forms::FieldErrors;
+
+/// `object` of a credential.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub enum CredentialObjectType {
+    #[serde(rename = "credential_smtp")]
+    CredentialSmtp,
+}
+
+/// `object` of a list.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub enum ListObjectType {
+    #[serde(rename = "list")]
+    List,
+}
+
+/// Which sending domains a credential may use.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeName {
+    /// Any sender domain.
+    Global,
+    /// Only the credential's `domains`.
+    Scoped,
+}
+
+/// An SMTP credential. The password is never part of it, except once, in
+/// the answer to its creation.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SmtpCredential {
+    pub object: CredentialObjectType,
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub name: String,
+    /// The SMTP AUTH username, unique on this server.
+    pub username: String,
+    /// Sandbox mail is captured for inspection, never delivered.
+    pub sandbox: bool,
+    pub scope: ScopeName,
+    /// The sender domains of a scoped credential (empty when global).
+    pub domains: Vec<String>,
+    /// Inactive credentials fail SMTP AUTH.
+    pub active: bool,
+    /// The last successful SMTP AUTH (recorded at most once a minute).
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A newly created credential with its password: shown this once.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedSmtpCredential {
+    #[serde(flatten)]
+    pub credential: SmtpCredential,
+    /// The SMTP password. It is not stored in clear and cannot be read again.
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Pagination {
+    /// Whether another page follows `next_cursor`.
+    pub has_more: bool,
+    /// Pass as `after` for the next page.
+    pub next_cursor: Option<String>,
+    /// Pass as `before` for the previous page.
+    pub previous_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SmtpCredentialList {
+    pub object: ListObjectType,
+    pub data: Vec<SmtpCredential>,
+    pub pagination: Pagination,
+}
+
+/// The answer to a deletion.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Deleted {
+    pub message: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Items per page, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 100)]
+    pub limit: Option<i64>,
+    /// A `next_cursor`: the page after it.
+    pub after: Option<String>,
+    /// A `previous_cursor`: the page before it.
+    pub before: Option<String>,
+}
+
+/// What creating a credential takes.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct CreateSmtpCredential {
+    /// 1–100 characters.
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: Option<String>,
+    /// 4–50 letters, digits and underscores; generated when left out.
+    #[schema(pattern = "^[A-Za-z0-9_]{4,50}$")]
+    pub username: Option<String>,
+    /// Up to 500 characters.
+    #[schema(max_length = 500)]
+    pub description: Option<String>,
+    /// Capture mail instead of delivering it (default `false`).
+    pub sandbox: Option<bool>,
+    #[schema(value_type = ScopeName)]
+    pub scope: Option<String>,
+    /// Required for a scoped credential: sending domains of this account.
+    pub domains: Option<Vec<String>>,
+}
+
+pub const PAGE_LIMIT: i64 = 100;
+
+fn rfc3339(at: chrono::NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+impl From<CredentialView> for SmtpCredential {
+    fn from(c: CredentialView) -> Self {
+        Self {
+            object: CredentialObjectType::CredentialSmtp,
+            id: c.id.to_string(),
+            created_at: rfc3339(c.created_at),
+            updated_at: rfc3339(c.updated_at),
+            name: c.name,
+            username: c.username,
+            sandbox: c.sandbox,
+            scope: if c.scoped {
+                ScopeName::Scoped
+            } else {
+                ScopeName::Global
+            },
+            domains: c.domains,
+            active: c.active,
+            last_used_at: c.last_used_at.map(rfc3339),
+        }
+    }
+}
+
+fn service_error(error: CredentialError) -> ApiError {
+    match error {
+        CredentialError::NotFound => ApiError::NotFound("No such SMTP credential."),
+        CredentialError::UsernameTaken => ApiError::Conflict {
+            message: "This username is already taken.".to_owned(),
+            errors: Some(BTreeMap::from([(
+                "username".to_owned(),
+                vec!["This username is already taken.".to_owned()],
+            )])),
+        },
+        CredentialError::UnknownDomain => ApiError::invalid(BTreeMap::from([(
+            "domains".to_owned(),
+            vec!["Use sending domains of this account.".to_owned()],
+        )])),
+        CredentialError::Db(e) => e.into(),
+    }
+}
+
+fn forbidden(action: ApiAction) -> ApiError {
+    let verb = match action {
+        ApiAction::Read => "read",
+        ApiAction::Write => "create",
+        ApiAction::Delete => "delete",
+    };
+    ApiError::Forbidden(format!(
+        "This API key's scopes do not allow it to {verb} this SMTP credential."
+    ))
+}
+
+fn credential_id(raw: &str) -> Result<CredentialId, ApiError> {
+    CredentialId::parse(raw).ok_or(ApiError::NotFound("No such SMTP credential."))
+}
+
+/// Loads a credential the key may `action`: 404 when it does not exist in
+/// the account, 403 when the key's scopes do not cover its domains.
+async fn load_allowed(
+    state: &AppState,
+    caller: &ApiCaller,
+    workspace: &WorkspaceId,
+    id: &str,
+    action: ApiAction,
+) -> Result<CredentialView, ApiError> {
+    let id = credential_id(id)?;
+    let credential = credentials::get(&state.db, workspace, id)
+        .await
+        .map_err(service_error)?;
+    if caller.scopes.allows(action, &credential.domains) {
+        Ok(credential)
+    } else {
+        Err(forbidden(action))
+    }
+}
+
+/// List SMTP credentials
+///
+/// Newest first. A key scoped to domains sees only the credentials whose
+/// domains it covers.
+#[utoipa::path(
+    get,
+    path = "/v2/accounts/{account_id}/smtp-credentials",
+    tag = "SMTP credentials",
+    params(("account_id" = String, Path, format = Uuid, description = "The workspace's id"), ListQuery),
+    responses(
+        (status = 200, description = "A page of credentials", body = SmtpCredentialList),
+        (status = 400, description = "Bad limit or cursor", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
+        (status = 403, description = "The key has no read scope", body = ErrorBody),
+        (status = 404, description = "Not this key's account", body = ErrorBody),
+        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+    )
+)]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let workspace = caller.account(&path)?;
+    let within_domains = match caller.scopes.reach(ApiAction::Read) {
+        Reach::Nothing => return Err(forbidden(ApiAction::Read)),
+        Reach::All => None,
+        Reach::Domains(names) => Some(names),
+    };
+    let limit = query.limit.unwrap_or(PAGE_LIMIT);
+    if !(1..=PAGE_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {PAGE_LIMIT}."
+        )));
+    }
+    let cursor = |name: &str, raw: &str| {
+        Cursor::decode(raw).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "{name} is not a cursor from this API's pagination."
+            ))
+        })
+    };
+    let anchor = match (&query.after, &query.before) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::BadRequest(
+                "Use after or before, not both.".to_owned(),
+            ));
+        }
+        (Some(after), None) => Anchor::After(cursor("after", after)?),
+        (None, Some(before)) => Anchor::Before(cursor("before", before)?),
+        (None, None) => Anchor::First,
+    };
+    let page = credentials::list(
+        &state.db,
+        &workspace,
+        ListRequest {
+            sort: SortKey::CreatedAt,
+            dir: Direction::Desc,
+            filter: None,
+            within_domains,
+            anchor,
+            limit,
+        },
+    )
+    .await?;
+    let pagination = Pagination {
+        has_more: page.next.is_some(),
+        next_cursor: page.next.as_ref().map(Cursor::encode),
+        previous_cursor: page.previous.as_ref().map(Cursor::encode),
+    };
+    Ok(HttpResponse::Ok().json(SmtpCredentialList {
+        object: ListObjectType::List,
+        data: page.items.into_iter().map(SmtpCredential::from).collect(),
+        pagination,
+    }))
+}
+
+/// Create an SMTP credential
+///
+/// The answer holds the password, the only time it is returned. Send an
+/// `Idempotency-Key` to retry safely: the same key and body within 24 hours
+/// replays the first answer with `Idempotent-Replayed: true`.
+#[utoipa::path(
+    post,
+    path = "/v2/accounts/{account_id}/smtp-credentials",
+    tag = "SMTP credentials",
+    params(
+        ("account_id" = String, Path, format = Uuid, description = "The workspace's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Up to 255 printable characters, unique per intended creation"),
+    ),
+    request_body = CreateSmtpCredential,
+    responses(
+        (status = 201, description = "Created; the password is shown this once", body = CreatedSmtpCredential),
+        (status = 400, description = "Body is not JSON of the documented shape, or a bad Idempotency-Key", body = ErrorBody),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
+        (status = 403, description = "The key's scopes do not cover this credential's domains", body = ErrorBody),
+        (status = 404, description = "Not this key's account", body = ErrorBody),
+        (status = 409, description = "Username taken, or a request with this Idempotency-Key is still running", body = ErrorBody),
+        (status = 412, description = "The first request with this Idempotency-Key failed", body = ErrorBody),
+        (status = 422, description = "Invalid fields, or this Idempotency-Key was used with another body", body = ErrorBody),
+        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+    )
+)]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let workspace = caller.account(&path)?;
+    if caller.scopes.reach(ApiAction::Write) == Reach::Nothing {
+        return Err(forbidden(ApiAction::Write));
+    }
+    let key = idempotency::key_of(&req)?;
+    let request = match &key {
+        Some(key) => match idempotency::begin(&state, &caller, &req, key, &body).await? {
+            Idempotent::Proceed => Some(key),
+            Idempotent::Answer(response) => return Ok(response),
+        },
+        None => None,
+    };
+    let outcome = create_credential(&req, &state, &caller, &workspace, &body).await;
+    match request {
+        Some(key) => idempotency::finish(&state, &caller, key, outcome).await,
+        None => outcome,
+    }
+}
+
+async fn create_credential(
+    req: &HttpRequest,
+    state: &AppState,
+    caller: &ApiCaller,
+    workspace: &WorkspaceId,
+    body: &[u8],
+) -> Result<HttpResponse, ApiError> {
+    let input: CreateSmtpCredential = serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("The body is not valid JSON of the documented shape: {e}")))?;
+    let (username, fields, domain_names) = parse(state, workspace, input).await?;
+    if !caller.scopes.allows(ApiAction::Write, &domain_names) {
+        return Err(forbidden(ApiAction::Write));
+    }
+    let created = credentials::create(&state.db, workspace, username, fields, caller.actor(req))
+        .await
+        .map_err(service_error)?;
+    let location = format!(
+        "/v2/accounts/{workspace}/smtp-credentials/{}",
+        created.credential.id
+    );
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(CreatedSmtpCredential {
+            credential: created.credential.into(),
+            password: created.password,
+        }))
+}
+
+/// Checks the body with the dashboard's rules; 422 lists every problem.
+async fn parse(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    input: CreateSmtpCredential,
+) -> Result<(Option<Username>, CredentialFields, Vec<String>), ApiError> {
+    let rules = CredentialRules {
+        name: input.name.unwrap_or_default().trim().to_owned(),
+        username: input
+            .username
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty()),
+        description: input.description.unwrap_or_default().trim().to_owned(),
+    };
+    let mut errors = match rules.check() {
+        Ok(()) => FieldErrors::default(),
+        Err(e) => FieldErrors::from_validation(&e),
+    };
+    let requested: Vec<String> = input
+        .domains
+        .unwrap_or_default()
+        .iter()
+        .map(|d| d.trim().trim_end_matches('.').to_lowercase())
+        .collect();
+    let known = domains::of_workspace(&state.db, workspace).await?;
+    let scope = match input.scope.as_deref() {
+        Some("global") if requested.is_empty() => Scope::Global,
+        Some("global") => {
+            errors.add("domains", "Only a scoped credential has domains.");
+            Scope::Global
+        }
+        Some("scoped") if requested.is_empty() => {
+            errors.add(
+                "domains",
+                "A scoped credential needs at least one sending domain.",
+            );
+            Scope::Global
+        }
+        Some("scoped") => {
+            let mut ids = Vec::new();
+            for name in &requested {
+                match known.iter().find(|d| &d.name == name) {
+                    Some(d) => ids.push(d.id.clone()),
+                    None => errors.add(
+                        "domains",
+                        format!("{name} is not a sending domain of this account."),
+                    ),
+                }
+            }
+            Scope::Scoped(ids)
+        }
+        _ => {
+            errors.add("scope", "Use \"global\" or \"scoped\".");
+            Scope::Global
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::from_fields(&errors));
+    }
+    let username = rules
+        .username
+        .as_deref()
+        .map(Username::parse)
+        .transpose()
+        .map_err(|e| ApiError::invalid(BTreeMap::from([("username".to_owned(), vec![e])])))?;
+    let fields = CredentialFields {
+        name: rules.name,
+        description: rules.description,
+        sandbox: input.sandbox.unwrap_or(false),
+        scope,
+    };
+    let domain_names = if matches!(fields.scope, Scope::Global) {
+        Vec::new()
+    } else {
+        requested
+    };
+    Ok((username, fields, domain_names))
+}
+
+/// Get an SMTP credential
+#[utoipa::path(
+    get,
+    path = "/v2/accounts/{account_id}/smtp-credentials/{smtp_credential_id}",
+    tag = "SMTP credentials",
+    params(
+        ("account_id" = String, Path, format = Uuid, description = "The workspace's id"),
+        ("smtp_credential_id" = String, Path, format = Uuid, description = "The credential's id"),
+    ),
+    responses(
+        (status = 200, description = "The credential", body = SmtpCredential),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
+        (status = 403, description = "The key's scopes do not cover this credential", body = ErrorBody),
+        (status = 404, description = "No such credential in this account", body = ErrorBody),
+        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+    )
+)]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let workspace = caller.account(&path.0)?;
+    let credential = load_allowed(&state, &caller, &workspace, &path.1, ApiAction::Read).await?;
+    Ok(HttpResponse::Ok().json(SmtpCredential::from(credential)))
+}
+
+/// Delete an SMTP credential
+///
+/// It fails SMTP AUTH from the next attempt on, and open sessions fail at
+/// their next `MAIL FROM`.
+#[utoipa::path(
+    delete,
+    path = "/v2/accounts/{account_id}/smtp-credentials/{smtp_credential_id}",
+    tag = "SMTP credentials",
+    params(
+        ("account_id" = String, Path, format = Uuid, description = "The workspace's id"),
+        ("smtp_credential_id" = String, Path, format = Uuid, description = "The credential's id"),
+    ),
+    responses(
+        (status = 200, description = "Deleted", body = Deleted),
+        (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
+        (status = 403, description = "The key's scopes do not cover this credential", body = ErrorBody),
+        (status = 404, description = "No such credential in this account", body = ErrorBody),
+        (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+    )
+)]
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let workspace = caller.account(&path.0)?;
+    let credential =
+        load_allowed(&state, &caller, &workspace, &path.1, ApiAction::Delete).await?;
+    credentials::delete(&state.db, &workspace, credential.id, caller.actor(&req))
+        .await
+        .map_err(service_error)?;
+    Ok(HttpResponse::build(StatusCode::OK).json(Deleted {
+        message: format!("SMTP credential {} deleted.", credential.username),
+    }))
+}
