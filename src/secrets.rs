@@ -61,7 +61,10 @@ mod tests {
         let sealed = sealer.seal(b"password");
         assert!(!sealed.windows(8).any(|w| w == b"password"));
         assert_eq!(sealer.open(&sealed).as_deref(), Some(&b"password"[..]));
-        assert_eq!(Sealer::derive(b"other secret", "purpose").open(&sealed), None);
+        assert_eq!(
+            Sealer::derive(b"other secret", "purpose").open(&sealed),
+            None
+        );
         let mut altered = sealed.clone();
         *altered.last_mut().unwrap() ^= 1;
         assert_eq!(sealer.open(&altered), None);

@@ -22,8 +22,8 @@ use crate::auth::{FailureThrottle, csrf};
 use crate::config::{Config, ConfigError};
 use crate::db::Db;
 use crate::secrets::Sealer;
-use crate::web::api::rate_limit::ApiRateLimiter;
 use crate::smtp::{self, SmtpServer};
+use crate::web::api::rate_limit::ApiRateLimiter;
 
 /// What request handlers share.
 pub struct AppState {

@@ -61,7 +61,8 @@ impl ApiScope {
             )
         };
         let mut parts = raw.splitn(3, ':');
-        let (Some(RESOURCE), Some(action), Some(target)) = (parts.next(), parts.next(), parts.next())
+        let (Some(RESOURCE), Some(action), Some(target)) =
+            (parts.next(), parts.next(), parts.next())
         else {
             return Err(invalid());
         };
@@ -183,7 +184,10 @@ mod tests {
         ] {
             assert_eq!(ApiScope::parse(raw).unwrap().to_string(), raw);
         }
-        let stored = scopes(&["smtp-credentials:read:all", "smtp-credentials:write:a.example"]);
+        let stored = scopes(&[
+            "smtp-credentials:read:all",
+            "smtp-credentials:write:a.example",
+        ]);
         assert_eq!(ApiScopes::from_stored(&stored.to_stored()), stored);
     }
 
@@ -213,7 +217,10 @@ mod tests {
 
     #[test]
     fn an_all_scope_covers_global_and_scoped_credentials() {
-        let key = scopes(&["smtp-credentials:delete:all", "smtp-credentials:delete:a.example"]);
+        let key = scopes(&[
+            "smtp-credentials:delete:all",
+            "smtp-credentials:delete:a.example",
+        ]);
         assert_eq!(key.reach(ApiAction::Delete), Reach::All);
         assert!(key.allows(ApiAction::Delete, &[]));
         assert!(key.allows(ApiAction::Delete, &["z.example".to_owned()]));

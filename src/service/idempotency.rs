@@ -70,7 +70,12 @@ pub async fn begin(
     .await
 }
 
-fn decide(record: &IdempotencyRecord, request_hash: &str, at: NaiveDateTime, sealer: &Sealer) -> Begin {
+fn decide(
+    record: &IdempotencyRecord,
+    request_hash: &str,
+    at: NaiveDateTime,
+    sealer: &Sealer,
+) -> Begin {
     if record.request_hash != request_hash {
         return Begin::Mismatch;
     }

@@ -56,7 +56,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(domains::remove),
         )
         .route("/w/{slug}/settings/api-keys", web::get().to(api_keys::list))
-        .route("/w/{slug}/settings/api-keys", web::post().to(api_keys::create))
+        .route(
+            "/w/{slug}/settings/api-keys",
+            web::post().to(api_keys::create),
+        )
         .route(
             "/w/{slug}/settings/api-keys/{id}/delete",
             web::get().to(api_keys::confirm_revoke),

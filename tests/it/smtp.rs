@@ -1,6 +1,6 @@
 //! The SMTP submission listener, over raw TCP and with lettre.
 
-mod client;
+pub mod client;
 pub mod delivery;
 mod protocol;
 mod revocation;

@@ -108,10 +108,7 @@ pub async fn finish(
                 .map_err(|e| ApiError::Unexpected(e.to_string()))?;
             let status = head.status().as_u16();
             let stored = idempotency::finish(db, &state.sealer, id, key, status, &bytes).await;
-            (
-                Ok(head.set_body(BoxBody::new(bytes))),
-                stored,
-            )
+            (Ok(head.set_body(BoxBody::new(bytes))), stored)
         }
         Err(error) if error.status_code().is_server_error() => {
             let stored = idempotency::release(db, id, key).await;

@@ -58,8 +58,14 @@ impl Modify for RateLimitHeaders {
                         continue;
                     };
                     let mut headers = vec![
-                        ("X-RateLimit-Limit", "Requests allowed per second for this key"),
-                        ("X-RateLimit-Remaining", "Requests left in the current burst"),
+                        (
+                            "X-RateLimit-Limit",
+                            "Requests allowed per second for this key",
+                        ),
+                        (
+                            "X-RateLimit-Remaining",
+                            "Requests left in the current burst",
+                        ),
                     ];
                     if status == "429" {
                         headers.push(("Retry-After", "Seconds to wait before retrying"));

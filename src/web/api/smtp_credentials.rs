@@ -351,8 +351,11 @@ async fn create_credential(
     workspace: &WorkspaceId,
     body: &[u8],
 ) -> Result<HttpResponse, ApiError> {
-    let input: CreateSmtpCredential = serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("The body is not valid JSON of the documented shape: {e}")))?;
+    let input: CreateSmtpCredential = serde_json::from_slice(body).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "The body is not valid JSON of the documented shape: {e}"
+        ))
+    })?;
     let (username, fields, domain_names) = parse(state, workspace, input).await?;
     if !caller.scopes.allows(ApiAction::Write, &domain_names) {
         return Err(forbidden(ApiAction::Write));
@@ -506,8 +509,7 @@ pub async fn delete(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let workspace = caller.account(&path.0)?;
-    let credential =
-        load_allowed(&state, &caller, &workspace, &path.1, ApiAction::Delete).await?;
+    let credential = load_allowed(&state, &caller, &workspace, &path.1, ApiAction::Delete).await?;
     credentials::delete(&state.db, &workspace, credential.id, caller.actor(&req))
         .await
         .map_err(service_error)?;

@@ -168,7 +168,15 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     access.require(Role::can_administer)?;
     let form = ApiKeyForm::default();
-    page(&req, &state, &session, &access, plain(&form), StatusCode::OK).await
+    page(
+        &req,
+        &state,
+        &session,
+        &access,
+        plain(&form),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn create(

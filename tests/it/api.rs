@@ -1,0 +1,11 @@
+//! The REST API (`/v2/`): every response these tests get is also checked
+//! against the OpenAPI document the app serves (see `api::helpers`).
+
+mod endpoints;
+mod errors;
+mod helpers;
+mod idempotency;
+mod keys_page;
+mod pagination;
+mod rate_limit;
+mod scopes;

@@ -1,0 +1,121 @@
+use super::helpers::Api;
+use crate::helpers::{PASSWORD, spawn_app};
+use postern::domain::Role;
+
+const KEYS: &str = "/w/acme-mail/settings/api-keys";
+
+#[tokio::test]
+async fn an_admin_creates_a_key_sees_it_once_and_it_works_until_revoked() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let created = app
+        .post_form(
+            KEYS,
+            &[
+                ("label", "Terraform"),
+                ("scopes", "smtp-credentials:read:all"),
+                ("scopes", "smtp-credentials:write:all"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 201);
+    assert_eq!(
+        created
+            .headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    created.assert_contains("You will not be able to see this key again");
+    let secret = created.text_of("#shown-key").expect("the key is shown");
+    assert!(secret.starts_with("postern_"));
+    assert_eq!(
+        created.text_of("#account-id").unwrap(),
+        workspace.id.to_string()
+    );
+
+    let listed = app.get(KEYS).await;
+    assert!(!listed.body.contains(&secret), "shown once only");
+    let row = listed.text_of("tr[data-key='Terraform']").unwrap();
+    assert!(
+        row.contains(&secret[..16]),
+        "the prefix identifies it: {row}"
+    );
+    assert!(row.contains("smtp-credentials:write:all"));
+    assert!(row.contains("Never"));
+
+    let api = Api::new(&app, &workspace, Some(secret)).await;
+    assert_eq!(api.create("From Terraform").await.status, 201);
+    assert_eq!(api.get(&api.collection()).await.status, 200);
+
+    let confirm_href = listed.attrs("tr[data-key='Terraform'] a[hx-get]", "href")[0].clone();
+    let confirm = app.get(&confirm_href).await;
+    confirm.assert_contains("Revoke API key?");
+    confirm.assert_contains("401");
+    app.post_form(&confirm_href, &[])
+        .await
+        .assert_redirect_to(KEYS);
+    assert_eq!(api.get(&api.collection()).await.status, 401);
+    let after = app.get(KEYS).await;
+    assert!(after.text_of("tr[data-key='Terraform']").is_none());
+    after.assert_contains("Revoked Terraform.");
+    let activity = app.get("/w/acme-mail/settings/activity").await;
+    assert_eq!(
+        activity.attrs("tr[data-action]", "data-action")[..2],
+        ["api_key.revoked", "smtp_credential.created"]
+    );
+}
+
+#[tokio::test]
+async fn a_key_without_a_label_or_permissions_is_refused_beside_the_fields() {
+    let app = spawn_app().await;
+    app.signed_in_owner().await;
+    let page = app.post_form(KEYS, &[("label", "  ")]).await;
+    assert_eq!(page.status, 422);
+    assert_eq!(
+        page.text_of("#label-error").as_deref(),
+        Some("Enter a label (up to 100 characters).")
+    );
+    assert_eq!(
+        page.text_of("#scopes-error").as_deref(),
+        Some("Choose at least one permission.")
+    );
+    let forged = app
+        .post_form(
+            KEYS,
+            &[("label", "x"), ("scopes", "smtp-credentials:admin:all")],
+        )
+        .await;
+    assert_eq!(forged.status, 422);
+    assert_eq!(app.count_rows("api_keys").await, 0);
+}
+
+#[tokio::test]
+async fn members_and_viewers_get_403_and_outsiders_404() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    for (email, role) in [
+        ("member@example.com", Role::Member),
+        ("viewer@example.com", Role::Viewer),
+    ] {
+        let user = app.create_user(email, "Someone").await;
+        app.add_member(&workspace, &user, role).await;
+        let visitor = app.new_visitor();
+        visitor.login(email, PASSWORD).await;
+        assert_eq!(visitor.get(KEYS).await.status, 403, "{role:?}");
+        let post = visitor
+            .post_form(
+                KEYS,
+                &[("label", "x"), ("scopes", "smtp-credentials:read:all")],
+            )
+            .await;
+        assert_eq!(post.status, 403, "{role:?}");
+        let nav = visitor.get("/w/acme-mail/settings/smtp-credentials").await;
+        assert!(!nav.body.contains(KEYS), "no API keys link for {role:?}");
+    }
+    app.create_user("outsider@example.com", "Out Sider").await;
+    let outsider = app.new_visitor();
+    outsider.login("outsider@example.com", PASSWORD).await;
+    assert_eq!(outsider.get(KEYS).await.status, 404);
+    assert_eq!(app.count_rows("api_keys").await, 0);
+}

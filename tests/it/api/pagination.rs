@@ -1,0 +1,148 @@
+use std::collections::HashSet;
+
+use chrono::Duration;
+use postern::db::models::SmtpCredential;
+use postern::domain::{CredentialId, now};
+
+use super::helpers::{ALL_SCOPES, Api, make_key};
+use crate::helpers::spawn_app;
+
+/// Inserts `n` global credentials, three at a time sharing a creation time
+/// (so the order must fall back to the id), without argon2 per row.
+async fn seed(app: &crate::helpers::TestApp, workspace: &postern::db::models::Workspace, n: usize) {
+    let workspace = workspace.id.clone();
+    app.db
+        .query(move |conn| {
+            let start = now() - Duration::days(10);
+            for i in 0..n {
+                let at = start + Duration::minutes((i / 3) as i64);
+                SmtpCredential::insert(
+                    conn,
+                    &SmtpCredential {
+                        id: CredentialId::generate(),
+                        workspace_id: workspace.clone(),
+                        name: format!("App {i:04}"),
+                        username: format!("user_{i:04}"),
+                        description: String::new(),
+                        sandbox: false,
+                        scope: "global".into(),
+                        active: true,
+                        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"
+                            .into(),
+                        created_at: at,
+                        updated_at: at,
+                        last_used_at: None,
+                        last_used_ip: None,
+                        created_by: None,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+fn ids(response: &super::helpers::ApiResponse) -> Vec<String> {
+    response.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn cursor(response: &super::helpers::ApiResponse, which: &str) -> Option<String> {
+    response.body["pagination"][which]
+        .as_str()
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn two_hundred_fifty_credentials_page_forwards_and_backwards_without_gaps_or_repeats() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    seed(&app, &workspace, 250).await;
+    let api = Api::new(
+        &app,
+        &workspace,
+        Some(make_key(&app, &workspace, "k", ALL_SCOPES).await),
+    )
+    .await;
+    let c = api.collection();
+
+    // Forwards with the default limit of 100: 100, 100, 50.
+    let mut forward_pages = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let path = match &next {
+            None => c.clone(),
+            Some(cursor) => format!("{c}?after={cursor}"),
+        };
+        let page = api.get(&path).await;
+        assert_eq!(page.status, 200);
+        next = cursor(&page, "next_cursor");
+        assert_eq!(page.body["pagination"]["has_more"], next.is_some());
+        forward_pages.push(page);
+        if next.is_none() {
+            break;
+        }
+    }
+    let sizes: Vec<usize> = forward_pages.iter().map(|p| ids(p).len()).collect();
+    assert_eq!(sizes, [100, 100, 50]);
+    assert!(
+        cursor(&forward_pages[0], "previous_cursor").is_none(),
+        "nothing before the first page"
+    );
+    let forward: Vec<String> = forward_pages.iter().flat_map(ids).collect();
+    assert_eq!(
+        forward.iter().collect::<HashSet<_>>().len(),
+        250,
+        "no repeats"
+    );
+    let names: Vec<String> = forward_pages
+        .iter()
+        .flat_map(|p| p.body["data"].as_array().unwrap().clone())
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        names.first().map(String::as_str),
+        Some("App 0249"),
+        "newest first"
+    );
+    assert!(names[247..].contains(&"App 0000".to_owned()), "oldest last");
+
+    // Backwards from the last page, 30 at a time, back to the start.
+    let mut backward: Vec<String> = ids(&forward_pages[2]);
+    let mut previous = cursor(&forward_pages[2], "previous_cursor");
+    while let Some(before) = previous {
+        let page = api.get(&format!("{c}?before={before}&limit=30")).await;
+        assert_eq!(page.status, 200);
+        assert_eq!(
+            page.body["pagination"]["has_more"], true,
+            "the later rows follow"
+        );
+        let mut chunk = ids(&page);
+        chunk.extend(backward);
+        backward = chunk;
+        previous = cursor(&page, "previous_cursor");
+    }
+    assert_eq!(backward, forward, "the same rows in the same order");
+
+    // Small pages also tile the list exactly.
+    let mut small = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let path = match &next {
+            None => format!("{c}?limit=7"),
+            Some(cursor) => format!("{c}?limit=7&after={cursor}"),
+        };
+        let page = api.get(&path).await;
+        small.extend(ids(&page));
+        next = cursor(&page, "next_cursor");
+        if next.is_none() {
+            break;
+        }
+    }
+    assert_eq!(small, forward);
+}
