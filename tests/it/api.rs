@@ -3,7 +3,7 @@
 
 mod endpoints;
 mod errors;
-mod helpers;
+pub mod helpers;
 mod idempotency;
 mod keys_page;
 mod pagination;
