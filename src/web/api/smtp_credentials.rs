@@ -230,6 +230,7 @@ async fn load_allowed(
         (status = 403, description = "The key has no read scope", body = ErrorBody),
         (status = 404, description = "Not this key's account", body = ErrorBody),
         (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+        (status = 503, description = "The database is unreachable; retry shortly", body = ErrorBody),
     )
 )]
 pub async fn list(
@@ -316,6 +317,7 @@ pub async fn list(
         (status = 412, description = "The first request with this Idempotency-Key failed", body = ErrorBody),
         (status = 422, description = "Invalid fields, or this Idempotency-Key was used with another body", body = ErrorBody),
         (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+        (status = 503, description = "The database is unreachable; retry shortly", body = ErrorBody),
     )
 )]
 pub async fn create(
@@ -470,6 +472,7 @@ async fn parse(
         (status = 403, description = "The key's scopes do not cover this credential", body = ErrorBody),
         (status = 404, description = "No such credential in this account", body = ErrorBody),
         (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+        (status = 503, description = "The database is unreachable; retry shortly", body = ErrorBody),
     )
 )]
 pub async fn get(
@@ -500,6 +503,7 @@ pub async fn get(
         (status = 403, description = "The key's scopes do not cover this credential", body = ErrorBody),
         (status = 404, description = "No such credential in this account", body = ErrorBody),
         (status = 429, description = "Rate limit exceeded", body = ErrorBody),
+        (status = 503, description = "The database is unreachable; retry shortly", body = ErrorBody),
     )
 )]
 pub async fn delete(

@@ -190,3 +190,17 @@ async fn malformed_bodies_get_400_and_duplicate_usernames_409() {
     );
     assert_eq!(api.app.count_rows("smtp_credentials").await, 1);
 }
+
+#[tokio::test]
+async fn a_database_outage_gets_503_and_the_api_recovers() {
+    let (api, _) = api_for_owner().await;
+    assert_eq!(api.get(&api.collection()).await.status, 200);
+    if api.app.set_postgres_available(false).is_none() {
+        return eprintln!("skipped: a database outage is simulated on PostgreSQL only");
+    }
+    let down = api.get(&api.collection()).await;
+    assert_eq!(down.status, 503);
+    assert!(down.body["message"].as_str().unwrap().contains("database"));
+    api.app.set_postgres_available(true);
+    assert_eq!(api.get(&api.collection()).await.status, 200);
+}
