@@ -2,10 +2,6 @@
 //! base64url. Only their SHA-256 is stored; a slow hash would add nothing
 //! to a secret that cannot be guessed, and would cost every API request.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
-
 /// Every key starts with this, so people and leak scanners recognise it.
 pub const KEY_PREFIX: &str = "postern_";
 /// Characters of the key shown on the API keys page (prefix + 8).
@@ -32,7 +28,7 @@ pub fn generate() -> NewSecret {
 
 /// The stored form of a secret.
 pub fn hash(secret: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
+    crate::secrets::digest(secret)
 }
 
 /// The key in an `Authorization: Bearer …` header value, if it has the shape

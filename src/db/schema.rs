@@ -129,6 +129,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        workspace_id -> Text,
+        email -> Text,
+        role -> Text,
+        token_hash -> Text,
+        invited_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_by -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(smtp_credential_domains -> smtp_credentials (credential_id));
 diesel::joinable!(smtp_credential_domains -> domains (domain_id));
 diesel::joinable!(domains -> workspaces (workspace_id));
@@ -146,6 +161,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sandbox_messages,
     api_keys,
     idempotency_keys,
+    invitations,
 );
 
 diesel::define_sql_function! {

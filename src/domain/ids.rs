@@ -60,3 +60,7 @@ uuid_id!(
     /// Identifies a REST API key.
     ApiKeyId
 );
+uuid_id!(
+    /// Identifies an invitation to a workspace.
+    InvitationId
+);

@@ -100,3 +100,38 @@ pub fn add_member(
 ) -> diesel::QueryResult<()> {
     Membership::insert(conn, &workspace.id, user, role, Utc::now().naive_utc())
 }
+
+/// Changes the user's display name.
+pub async fn rename(db: &Db, user: &UserId, name: String) -> Result<User, AccountError> {
+    let user = user.clone();
+    db.run(move |conn| {
+        User::set_name(conn, &user, &name)?;
+        Ok(User::find(conn, &user)?)
+    })
+    .await
+}
+
+/// Changes the password after checking the current one (`Ok(None)` when it
+/// is wrong). Every session of the user is signed out by the bumped session
+/// version; the caller signs the current one in again with the returned user.
+pub async fn change_password(
+    db: &Db,
+    user: &User,
+    current: String,
+    new: String,
+) -> Result<Option<User>, AccountError> {
+    let phc = user.password_hash.clone();
+    let matches = tokio::task::spawn_blocking(move || password::verify(&current, &phc))
+        .await
+        .unwrap_or(false);
+    if !matches {
+        return Ok(None);
+    }
+    let hash = password::hash_blocking(new).await;
+    let id = user.id.clone();
+    db.run(move |conn| {
+        User::set_password_hash(conn, &id, &hash)?;
+        Ok(Some(User::find(conn, &id)?))
+    })
+    .await
+}

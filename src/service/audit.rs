@@ -48,6 +48,13 @@ pub fn action_label(action: &str) -> &str {
         "domain.removed" => "Removed sending domain",
         "api_key.created" => "Created API key",
         "api_key.revoked" => "Revoked API key",
+        "member.invited" => "Invited",
+        "invitation.revoked" => "Revoked invitation",
+        "member.joined" => "Joined",
+        "member.role_changed" => "Changed role",
+        "member.removed" => "Removed member",
+        "member.left" => "Left the workspace",
+        "workspace.renamed" => "Renamed workspace",
         other => other,
     }
 }

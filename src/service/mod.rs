@@ -8,6 +8,8 @@ pub mod audit;
 pub mod credentials;
 pub mod domains;
 pub mod idempotency;
+pub mod invitations;
+pub mod members;
 pub mod sandbox;
 pub mod workspaces;
 

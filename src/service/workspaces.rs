@@ -3,8 +3,9 @@
 use chrono::Utc;
 
 use crate::db::models::{Membership, Workspace};
-use crate::db::{DbConn, write_transaction};
-use crate::domain::{Role, Slug, UserId};
+use crate::db::{Db, DbConn, DbError, write_transaction};
+use crate::domain::{Role, Slug, UserId, WorkspaceId};
+use crate::service::audit::{self, Actor};
 
 /// The longest workspace name accepted.
 pub const NAME_MAX: usize = 80;
@@ -17,4 +18,30 @@ pub fn create(conn: &mut DbConn, owner: &UserId, name: &str) -> diesel::QueryRes
         Membership::insert(conn, &workspace.id, owner, Role::Owner, now)?;
         Ok(workspace)
     })
+}
+
+/// Renames the workspace (its slug, and so its URLs, stay).
+pub async fn rename(
+    db: &Db,
+    workspace: &Workspace,
+    name: String,
+    actor: Actor,
+) -> Result<(), DbError> {
+    let (id, old) = (workspace.id.clone(), workspace.name.clone());
+    db.query(move |conn| {
+        write_transaction(conn, |conn| {
+            Workspace::rename(conn, &id, &name)?;
+            audit::record(conn, &id, &actor, "workspace.renamed", &name, &format!("was {old}"))
+        })
+    })
+    .await
+}
+
+/// Deletes the workspace with everything in it: its credentials fail SMTP
+/// AUTH from the next attempt on, its API keys get 401.
+pub async fn delete(db: &Db, workspace: &WorkspaceId) -> Result<(), DbError> {
+    let id = workspace.clone();
+    tracing::info!(workspace = %id, "deleting workspace");
+    db.query(move |conn| Workspace::delete(conn, &id).map(|_| ()))
+        .await
 }

@@ -2,8 +2,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::models::Workspace;
-use crate::db::schema::{memberships, workspaces};
+use crate::db::models::{User, Workspace};
+use crate::db::schema::{memberships, users, workspaces};
 use crate::domain::{Role, UserId, WorkspaceId};
 
 /// A user's role in one workspace.
@@ -14,6 +14,14 @@ pub struct Membership {
     pub user_id: UserId,
     pub role: String,
     pub created_at: NaiveDateTime,
+}
+
+/// A member of a workspace as the members page shows them.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user: User,
+    pub role: Role,
+    pub joined_at: NaiveDateTime,
 }
 
 /// A workspace as seen by one of its members.
@@ -72,6 +80,77 @@ impl Membership {
             .select((Workspace::as_select(), memberships::role))
             .load(conn)?;
         Ok(rows.into_iter().filter_map(into_with_role).collect())
+    }
+}
+
+impl Membership {
+    /// The workspace's members, owners first, then by name.
+    pub fn members_of(conn: &mut DbConn, workspace: &WorkspaceId) -> QueryResult<Vec<Member>> {
+        let rows: Vec<(User, String, NaiveDateTime)> = memberships::table
+            .inner_join(users::table)
+            .filter(memberships::workspace_id.eq(workspace))
+            .order((users::name.asc(), users::email.asc()))
+            .select((User::as_select(), memberships::role, memberships::created_at))
+            .load(conn)?;
+        let mut members: Vec<Member> = rows
+            .into_iter()
+            .filter_map(|(user, role, joined_at)| {
+                Role::parse(&role).map(|role| Member {
+                    user,
+                    role,
+                    joined_at,
+                })
+            })
+            .collect();
+        members.sort_by_key(|m| std::cmp::Reverse(m.role));
+        Ok(members)
+    }
+
+    /// The user's role in the workspace, if they are a member.
+    pub fn role_of(
+        conn: &mut DbConn,
+        workspace: &WorkspaceId,
+        user: &UserId,
+    ) -> QueryResult<Option<Role>> {
+        let role: Option<String> = memberships::table
+            .filter(memberships::workspace_id.eq(workspace))
+            .filter(memberships::user_id.eq(user))
+            .select(memberships::role)
+            .first(conn)
+            .optional()?;
+        Ok(role.as_deref().and_then(Role::parse))
+    }
+
+    pub fn set_role(
+        conn: &mut DbConn,
+        workspace: &WorkspaceId,
+        user: &UserId,
+        role: Role,
+    ) -> QueryResult<usize> {
+        diesel::update(
+            memberships::table
+                .filter(memberships::workspace_id.eq(workspace))
+                .filter(memberships::user_id.eq(user)),
+        )
+        .set(memberships::role.eq(role.as_str()))
+        .execute(conn)
+    }
+
+    pub fn delete(conn: &mut DbConn, workspace: &WorkspaceId, user: &UserId) -> QueryResult<usize> {
+        diesel::delete(
+            memberships::table
+                .filter(memberships::workspace_id.eq(workspace))
+                .filter(memberships::user_id.eq(user)),
+        )
+        .execute(conn)
+    }
+
+    pub fn count_owners(conn: &mut DbConn, workspace: &WorkspaceId) -> QueryResult<i64> {
+        memberships::table
+            .filter(memberships::workspace_id.eq(workspace))
+            .filter(memberships::role.eq(Role::Owner.as_str()))
+            .count()
+            .get_result(conn)
     }
 }
 

@@ -51,6 +51,23 @@ impl User {
             .optional()
     }
 
+    pub fn set_name(conn: &mut DbConn, id: &UserId, name: &str) -> QueryResult<usize> {
+        diesel::update(users::table.find(id))
+            .set(users::name.eq(name))
+            .execute(conn)
+    }
+
+    /// Replaces the password and bumps the session version, which signs out
+    /// every session signed in with the old one.
+    pub fn set_password_hash(conn: &mut DbConn, id: &UserId, hash: &str) -> QueryResult<usize> {
+        diesel::update(users::table.find(id))
+            .set((
+                users::password_hash.eq(hash),
+                users::session_version.eq(users::session_version + 1),
+            ))
+            .execute(conn)
+    }
+
     pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
         users::table.count().get_result(conn)
     }

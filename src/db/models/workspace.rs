@@ -44,6 +44,24 @@ impl Workspace {
         Ok(workspace)
     }
 
+    pub fn rename(conn: &mut DbConn, id: &WorkspaceId, name: &str) -> QueryResult<usize> {
+        diesel::update(workspaces::table.find(id))
+            .set(workspaces::name.eq(name))
+            .execute(conn)
+    }
+
+    /// Deletes the workspace and, by cascade, everything in it.
+    pub fn delete(conn: &mut DbConn, id: &WorkspaceId) -> QueryResult<usize> {
+        diesel::delete(workspaces::table.find(id)).execute(conn)
+    }
+
+    pub fn find(conn: &mut DbConn, id: &WorkspaceId) -> QueryResult<Workspace> {
+        workspaces::table
+            .find(id)
+            .select(Workspace::as_select())
+            .first(conn)
+    }
+
     pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Workspace>> {
         workspaces::table
             .filter(workspaces::slug.eq(slug))
