@@ -15,7 +15,9 @@ pub use api_scope::{ApiAction, ApiScope, ApiScopes, Reach, ScopeTarget};
 pub use cursor::{decode_cursor, encode_cursor};
 pub use domain_name::DomainName;
 pub use email_address::EmailAddress;
-pub use ids::{ApiKeyId, AuditEventId, CredentialId, DomainId, InvitationId, MessageId, UserId, WorkspaceId};
+pub use ids::{
+    ApiKeyId, AuditEventId, CredentialId, DomainId, InvitationId, MessageId, UserId, WorkspaceId,
+};
 pub use role::Role;
 pub use slug::Slug;
 pub use time::{now, relative_time};

@@ -219,7 +219,10 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Result<Details, Unusable>, D
 /// Who accepts: an existing (signed-in) user, or a new account.
 pub enum Joiner<'a> {
     Existing(&'a User),
-    NewAccount { name: &'a str, password_hash: &'a str },
+    NewAccount {
+        name: &'a str,
+        password_hash: &'a str,
+    },
 }
 
 /// Uses the link: the invited person joins the workspace with the role

@@ -31,8 +31,7 @@ impl From<diesel::result::Error> for MemberError {
 /// (`to == None`: remove them). Owners may do anything; admins anything
 /// that neither involves nor grants the owner role.
 pub fn may_manage(actor: Role, from: Role, to: Option<Role>) -> bool {
-    actor.is_owner()
-        || (actor.can_administer() && from != Role::Owner && to != Some(Role::Owner))
+    actor.is_owner() || (actor.can_administer() && from != Role::Owner && to != Some(Role::Owner))
 }
 
 pub async fn list(db: &Db, workspace: &WorkspaceId) -> Result<Vec<Member>, DbError> {
@@ -47,8 +46,16 @@ fn role_of(conn: &mut DbConn, workspace: &WorkspaceId, user: &UserId) -> Result<
 }
 
 /// Refuses a change that would leave the workspace without an owner.
-fn keep_an_owner(conn: &mut DbConn, workspace: &WorkspaceId, from: Role, to: Option<Role>) -> Result<(), MemberError> {
-    if from == Role::Owner && to != Some(Role::Owner) && Membership::count_owners(conn, workspace)? <= 1 {
+fn keep_an_owner(
+    conn: &mut DbConn,
+    workspace: &WorkspaceId,
+    from: Role,
+    to: Option<Role>,
+) -> Result<(), MemberError> {
+    if from == Role::Owner
+        && to != Some(Role::Owner)
+        && Membership::count_owners(conn, workspace)? <= 1
+    {
         return Err(MemberError::LastOwner);
     }
     Ok(())
@@ -108,7 +115,11 @@ pub async fn remove(
             keep_an_owner(conn, &workspace, from, None)?;
             let user = User::find(conn, &target)?;
             Membership::delete(conn, &workspace, &target)?;
-            let action = if leaving { "member.left" } else { "member.removed" };
+            let action = if leaving {
+                "member.left"
+            } else {
+                "member.removed"
+            };
             audit::record(conn, &workspace, &actor, action, &user.email, from.label())?;
             Ok(user)
         })

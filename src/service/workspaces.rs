@@ -31,7 +31,14 @@ pub async fn rename(
     db.query(move |conn| {
         write_transaction(conn, |conn| {
             Workspace::rename(conn, &id, &name)?;
-            audit::record(conn, &id, &actor, "workspace.renamed", &name, &format!("was {old}"))
+            audit::record(
+                conn,
+                &id,
+                &actor,
+                "workspace.renamed",
+                &name,
+                &format!("was {old}"),
+            )
         })
     })
     .await

@@ -43,6 +43,15 @@ impl FieldErrors {
     }
 }
 
+/// The rules for a new password and its confirmation (joining, changing).
+pub fn check_new_password(password: &str, confirm: &str, errors: &mut FieldErrors) {
+    if password.chars().count() < 10 || password.len() > 1024 {
+        errors.add("password", "Use at least 10 characters.");
+    } else if password != confirm {
+        errors.add("password_confirm", "The passwords do not match.");
+    }
+}
+
 pub fn form_config() -> web::FormConfig {
     web::FormConfig::default()
         .limit(256 * 1024)

@@ -13,68 +13,81 @@ use actix_web::{HttpResponse, web};
 
 use crate::error::AppError;
 
-/// Every dashboard route, in the order of DESIGN.md's URL table.
+/// Declares the dashboard's routes once: [`ROUTES`] lists them (the
+/// permission matrix test checks each against every role) and
+/// `register` adds them to the app.
+macro_rules! dashboard_routes {
+    ($($method:ident $path:literal => $handler:path,)*) => {
+        /// Every dashboard route as (method, path pattern).
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path),)*];
+
+        fn register(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::$method().to($handler));)*
+        }
+    };
+}
+
+dashboard_routes! {
+    get "/" => pages::index::index,
+    get "/setup" => pages::setup::setup_form,
+    post "/setup" => pages::setup::setup,
+    get "/login" => pages::login::login_form,
+    post "/login" => pages::login::login,
+    post "/logout" => pages::login::logout,
+    get "/account" => pages::account::show,
+    post "/account" => pages::account::rename,
+    post "/account/password" => pages::account::change_password,
+    get "/invitations/{token}" => pages::invitations::show,
+    post "/invitations/{token}" => pages::invitations::accept,
+    get "/workspaces" => pages::workspaces::list,
+    post "/workspaces" => pages::workspaces::create,
+    get "/w/{slug}" => pages::workspaces::home,
+    get "/w/{slug}/settings" => pages::workspaces::home,
+    get "/w/{slug}/settings/smtp-credentials" => pages::credentials::list,
+    post "/w/{slug}/settings/smtp-credentials" => pages::credentials::create,
+    get "/w/{slug}/settings/smtp-credentials/new" => pages::credentials::new_form,
+    get "/w/{slug}/settings/smtp-credentials/{id}/edit" => pages::credentials::edit_form,
+    post "/w/{slug}/settings/smtp-credentials/{id}/edit" => pages::credentials::edit,
+    get "/w/{slug}/settings/smtp-credentials/{id}/regenerate" => pages::credentials::confirm_regenerate,
+    post "/w/{slug}/settings/smtp-credentials/{id}/regenerate" => pages::credentials::regenerate,
+    post "/w/{slug}/settings/smtp-credentials/{id}/activate" => pages::credentials::activate,
+    post "/w/{slug}/settings/smtp-credentials/{id}/deactivate" => pages::credentials::deactivate,
+    get "/w/{slug}/settings/smtp-credentials/{id}/delete" => pages::credentials::confirm_delete,
+    post "/w/{slug}/settings/smtp-credentials/{id}/delete" => pages::credentials::delete,
+    get "/w/{slug}/settings/domains" => pages::domains::list,
+    post "/w/{slug}/settings/domains" => pages::domains::add,
+    get "/w/{slug}/settings/domains/{id}/delete" => pages::domains::confirm_remove,
+    post "/w/{slug}/settings/domains/{id}/delete" => pages::domains::remove,
+    get "/w/{slug}/settings/api-keys" => pages::api_keys::list,
+    post "/w/{slug}/settings/api-keys" => pages::api_keys::create,
+    get "/w/{slug}/settings/api-keys/{id}/delete" => pages::api_keys::confirm_revoke,
+    post "/w/{slug}/settings/api-keys/{id}/delete" => pages::api_keys::revoke,
+    get "/w/{slug}/settings/members" => pages::members::list,
+    post "/w/{slug}/settings/members/invitations" => pages::members::invite,
+    get "/w/{slug}/settings/members/invitations/{id}/delete" => pages::members::confirm_revoke,
+    post "/w/{slug}/settings/members/invitations/{id}/delete" => pages::members::revoke,
+    post "/w/{slug}/settings/members/{id}/role" => pages::members::change_role,
+    get "/w/{slug}/settings/members/{id}/remove" => pages::members::confirm_remove,
+    post "/w/{slug}/settings/members/{id}/remove" => pages::members::remove,
+    get "/w/{slug}/settings/general" => pages::general::show,
+    post "/w/{slug}/settings/general" => pages::general::rename,
+    get "/w/{slug}/settings/leave" => pages::general::confirm_leave,
+    post "/w/{slug}/settings/leave" => pages::general::leave,
+    post "/w/{slug}/settings/delete" => pages::general::delete,
+    get "/w/{slug}/settings/activity" => pages::activity::list,
+    get "/w/{slug}/sandbox" => pages::sandbox::list,
+    get "/w/{slug}/sandbox/{id}" => pages::sandbox::show,
+    get "/healthz" => pages::health::healthz,
+    get "/readyz" => pages::health::readyz,
+    get "/static/{path:.*}" => assets::serve,
+}
+
+/// Every route: the dashboard's, the REST API's, and 404 for the rest.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    use pages::*;
     cfg.app_data(forms::form_config())
         .app_data(forms::query_config())
-        .route("/", web::get().to(index::index))
-        .route("/setup", web::get().to(setup::setup_form))
-        .route("/setup", web::post().to(setup::setup))
-        .route("/login", web::get().to(login::login_form))
-        .route("/login", web::post().to(login::login))
-        .route("/logout", web::post().to(login::logout))
-        .route("/workspaces", web::get().to(workspaces::list))
-        .route("/workspaces", web::post().to(workspaces::create))
-        .route("/w/{slug}", web::get().to(workspaces::home))
-        .route("/w/{slug}/settings", web::get().to(workspaces::home))
-        .service(
-            web::scope("/w/{slug}/settings/smtp-credentials")
-                .route("", web::get().to(credentials::list))
-                .route("", web::post().to(credentials::create))
-                .route("/new", web::get().to(credentials::new_form))
-                .route("/{id}/edit", web::get().to(credentials::edit_form))
-                .route("/{id}/edit", web::post().to(credentials::edit))
-                .route(
-                    "/{id}/regenerate",
-                    web::get().to(credentials::confirm_regenerate),
-                )
-                .route("/{id}/regenerate", web::post().to(credentials::regenerate))
-                .route("/{id}/activate", web::post().to(credentials::activate))
-                .route("/{id}/deactivate", web::post().to(credentials::deactivate))
-                .route("/{id}/delete", web::get().to(credentials::confirm_delete))
-                .route("/{id}/delete", web::post().to(credentials::delete)),
-        )
-        .route("/w/{slug}/settings/domains", web::get().to(domains::list))
-        .route("/w/{slug}/settings/domains", web::post().to(domains::add))
-        .route(
-            "/w/{slug}/settings/domains/{id}/delete",
-            web::get().to(domains::confirm_remove),
-        )
-        .route(
-            "/w/{slug}/settings/domains/{id}/delete",
-            web::post().to(domains::remove),
-        )
-        .route("/w/{slug}/settings/api-keys", web::get().to(api_keys::list))
-        .route(
-            "/w/{slug}/settings/api-keys",
-            web::post().to(api_keys::create),
-        )
-        .route(
-            "/w/{slug}/settings/api-keys/{id}/delete",
-            web::get().to(api_keys::confirm_revoke),
-        )
-        .route(
-            "/w/{slug}/settings/api-keys/{id}/delete",
-            web::post().to(api_keys::revoke),
-        )
-        .route("/w/{slug}/settings/activity", web::get().to(activity::list))
-        .route("/w/{slug}/sandbox", web::get().to(sandbox::list))
-        .route("/w/{slug}/sandbox/{id}", web::get().to(sandbox::show))
         .configure(api::routes)
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/static/{path:.*}", web::get().to(assets::serve))
+        .configure(register)
         .default_service(web::to(not_found));
 }
 
@@ -93,6 +106,13 @@ pub fn htmx_target(req: &actix_web::HttpRequest) -> Option<String> {
             .unwrap_or_default()
             .to_owned(),
     )
+}
+
+/// Where this dashboard is reached (`https://host`), for links shown to
+/// be passed on (invitations, curl examples).
+pub fn external_base(req: &actix_web::HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
 }
 
 /// The client's address, for the activity log.

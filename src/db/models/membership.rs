@@ -90,7 +90,11 @@ impl Membership {
             .inner_join(users::table)
             .filter(memberships::workspace_id.eq(workspace))
             .order((users::name.asc(), users::email.asc()))
-            .select((User::as_select(), memberships::role, memberships::created_at))
+            .select((
+                User::as_select(),
+                memberships::role,
+                memberships::created_at,
+            ))
             .load(conn)?;
         let mut members: Vec<Member> = rows
             .into_iter()

@@ -17,7 +17,7 @@ use crate::web::dialog::ConfirmDialog;
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::frame::Frame;
 use crate::web::workspace::WorkspaceAccess;
-use crate::web::{htmx_target, render, see_other};
+use crate::web::{external_base, htmx_target, render, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -126,7 +126,7 @@ async fn page(
         frame: Frame::for_workspace(state, access, "api-keys").await?,
         base: base(access),
         account_id: workspace.to_string(),
-        api_base: api_base(req),
+        api_base: external_base(req),
         keys: api_keys::list(&state.db, workspace).await?,
         scope_rows: scope_rows(&domains::of_workspace(&state.db, workspace).await?),
         form: extras.form,
@@ -143,12 +143,6 @@ async fn page(
         );
     }
     Ok(response)
-}
-
-/// Where this dashboard is reached, for the curl example.
-fn api_base(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
 }
 
 fn plain(form: &ApiKeyForm) -> Extras<'_> {

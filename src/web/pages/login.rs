@@ -41,42 +41,39 @@ pub async fn login_form(
     page(&session, StatusCode::OK, "", None)
 }
 
-pub async fn login(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    web::Form(form): web::Form<LoginForm>,
-) -> AppResult<HttpResponse> {
+/// The outcome of checking an email and password at sign-in.
+pub enum SignIn {
+    /// Too many failures from this address or for this email: wait this long.
+    Throttled(std::time::Duration),
+    Failed,
+    Succeeded(crate::db::models::User),
+}
+
+/// Checks a password sign-in, throttled per client address and per email
+/// (the sign-in page and the invitation page both sign people in here).
+pub async fn check_sign_in(
+    req: &HttpRequest,
+    state: &AppState,
+    email: &str,
+    password: String,
+) -> AppResult<SignIn> {
     let address_key = format!(
         "ip:{}",
         req.peer_addr()
             .map(|a| a.ip().to_string())
             .unwrap_or_default()
     );
-    let email_key = format!("email:{}", form.email.trim().to_lowercase());
+    let email_key = format!("email:{}", email.trim().to_lowercase());
     let throttle = &state.login_throttle;
     if let Some(wait) = throttle
         .blocked_for(&address_key)
         .or(throttle.blocked_for(&email_key))
     {
         tracing::warn!(address = %address_key, "sign-in throttled");
-        let minutes = wait.as_secs().div_ceil(60).max(1);
-        let message =
-            format!("Too many failed sign-in attempts. Try again in {minutes} minute(s).");
-        let mut response = page(
-            &session,
-            StatusCode::TOO_MANY_REQUESTS,
-            &form.email,
-            Some(&message),
-        )?;
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from(wait.as_secs().max(1)),
-        );
-        return Ok(response);
+        return Ok(SignIn::Throttled(wait));
     }
-    let user = match EmailAddress::parse(&form.email) {
-        Ok(email) => accounts::authenticate(&state.db, email, form.password)
+    let user = match EmailAddress::parse(email) {
+        Ok(email) => accounts::authenticate(&state.db, email, password)
             .await
             .map_err(account_error)?,
         Err(_) => None,
@@ -85,17 +82,53 @@ pub async fn login(
         throttle.record_failure(&address_key);
         throttle.record_failure(&email_key);
         tracing::info!(address = %address_key, "sign-in failed");
-        return page(
+        return Ok(SignIn::Failed);
+    };
+    throttle.clear(&email_key);
+    Ok(SignIn::Succeeded(user))
+}
+
+/// "Try again in N minute(s)", and the `Retry-After` seconds.
+pub fn throttled_message(wait: std::time::Duration) -> (String, u64) {
+    let minutes = wait.as_secs().div_ceil(60).max(1);
+    (
+        format!("Too many failed sign-in attempts. Try again in {minutes} minute(s)."),
+        wait.as_secs().max(1),
+    )
+}
+
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: TypedSession,
+    web::Form(form): web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
+    match check_sign_in(&req, &state, &form.email, form.password).await? {
+        SignIn::Throttled(wait) => {
+            let (message, retry_after) = throttled_message(wait);
+            let mut response = page(
+                &session,
+                StatusCode::TOO_MANY_REQUESTS,
+                &form.email,
+                Some(&message),
+            )?;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+            Ok(response)
+        }
+        SignIn::Failed => page(
             &session,
             StatusCode::UNAUTHORIZED,
             &form.email,
             Some("The email or password is incorrect."),
-        );
-    };
-    throttle.clear(&email_key);
-    session.log_in(&user)?;
-    tracing::info!(user = %user.id, "signed in");
-    Ok(see_other("/"))
+        ),
+        SignIn::Succeeded(user) => {
+            session.log_in(&user)?;
+            tracing::info!(user = %user.id, "signed in");
+            Ok(see_other("/"))
+        }
+    }
 }
 
 pub async fn logout(session: TypedSession) -> HttpResponse {

@@ -32,6 +32,7 @@ struct WorkspacesPage<'a> {
     frame: Frame,
     form: &'a NewWorkspaceForm,
     errors: FieldErrors,
+    flash: Option<String>,
 }
 
 pub async fn list(
@@ -45,6 +46,7 @@ pub async fn list(
         frame,
         form: &NewWorkspaceForm::default(),
         errors: FieldErrors::default(),
+        flash: session.take_flash(),
     };
     render(StatusCode::OK, &page)
 }
@@ -62,6 +64,7 @@ pub async fn create(
             frame: Frame::for_user(&state, &user).await?,
             form: &form,
             errors: FieldErrors::from_validation(&e),
+            flash: None,
         };
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }

@@ -1,0 +1,122 @@
+//! `/account`: a person's own name and password, and the workspaces they
+//! belong to. Changing the password signs out every other session.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::auth::{CurrentUser, TypedSession};
+use crate::error::AppResult;
+use crate::service::accounts;
+use crate::startup::AppState;
+use crate::web::forms::{FieldErrors, check_new_password};
+use crate::web::frame::Frame;
+use crate::web::pages::setup::account_error;
+use crate::web::{render, see_other};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NameForm {
+    pub name: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    pub current_password: String,
+    pub password: String,
+    pub password_confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/account.html")]
+struct AccountPage<'a> {
+    csrf_token: String,
+    frame: Frame,
+    name: &'a str,
+    errors: FieldErrors,
+    flash: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    session: &TypedSession,
+    user: &crate::db::models::User,
+    name: &str,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let page = AccountPage {
+        csrf_token: session.csrf_token(),
+        frame: Frame::for_user(state, user).await?,
+        name,
+        errors,
+        flash: session.take_flash(),
+    };
+    render(status, &page)
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    CurrentUser(user): CurrentUser,
+) -> AppResult<HttpResponse> {
+    page(
+        &state,
+        &session,
+        &user,
+        &user.name,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn rename(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    CurrentUser(user): CurrentUser,
+    web::Form(form): web::Form<NameForm>,
+) -> AppResult<HttpResponse> {
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        let mut errors = FieldErrors::default();
+        errors.add("name", "Enter your name (up to 100 characters).");
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return page(&state, &session, &user, name, errors, status).await;
+    }
+    accounts::rename(&state.db, &user.id, name.to_owned())
+        .await
+        .map_err(account_error)?;
+    session.flash("Your name was saved.");
+    Ok(see_other("/account"))
+}
+
+pub async fn change_password(
+    state: web::Data<AppState>,
+    session: TypedSession,
+    CurrentUser(user): CurrentUser,
+    web::Form(form): web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    let mut errors = FieldErrors::default();
+    check_new_password(&form.password, &form.password_confirm, &mut errors);
+    if errors.is_empty() {
+        let changed =
+            accounts::change_password(&state.db, &user, form.current_password, form.password)
+                .await
+                .map_err(account_error)?;
+        match changed {
+            Some(user) => {
+                // The new session version signed every session out; keep this one.
+                session.log_in(&user)?;
+                session.flash("Your password was changed. Your other sessions were signed out.");
+                tracing::info!(user = %user.id, "password changed");
+                return Ok(see_other("/account"));
+            }
+            None => errors.add("current_password", "The current password is incorrect."),
+        }
+    }
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    page(&state, &session, &user, &user.name, errors, status).await
+}
