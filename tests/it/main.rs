@@ -11,6 +11,7 @@ mod domains;
 mod e2e;
 mod health;
 mod login;
+mod members;
 mod security;
 mod sessions;
 mod setup;
