@@ -173,7 +173,7 @@ where
             .wrap(from_fn(csrf::verify))
             .wrap(sessions)
             .wrap(from_fn(crate::web::security::headers))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
     })
     .listen(listener)?
     .shutdown_timeout(10)

@@ -8,6 +8,7 @@ mod api_keys;
 mod browser;
 mod credentials;
 mod first_run;
+mod members;
 mod smtp;
 
 pub use browser::Browser;

@@ -1,0 +1,84 @@
+use postern::domain::Role;
+
+use crate::e2e::Browser;
+use crate::helpers::{PASSWORD, spawn_app};
+
+const MEMBERS: &str = "/w/acme-mail/settings/members";
+const CREDENTIALS: &str = "/w/acme-mail/settings/smtp-credentials";
+
+#[tokio::test]
+async fn an_admin_invites_a_viewer_who_joins_in_another_browser_and_is_promoted() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let admin = app.create_user("admin@example.com", "Ada Admin").await;
+    app.add_member(&workspace, &admin, Role::Admin).await;
+    let Some(admin_browser) = Browser::open(&app.address).await else {
+        return;
+    };
+    admin_browser.sign_in("admin@example.com", PASSWORD).await;
+    admin_browser.goto(CREDENTIALS).await;
+    admin_browser
+        .click("a.settings-nav-link[href$='/members']")
+        .await;
+    admin_browser.wait_for_path(MEMBERS).await;
+    admin_browser
+        .fill("#invite-email", "colleague@example.com")
+        .await;
+    admin_browser
+        .click("#invite-role option[value=viewer]")
+        .await;
+    admin_browser
+        .click("form[action$='/invitations'] button[type=submit]")
+        .await;
+    let link = admin_browser.text("#invitation-link").await;
+    assert!(link.contains("/invitations/"), "{link}");
+    admin_browser.screenshot("40-invitation-created").await;
+
+    let Some(colleague) = Browser::open(&app.address).await else {
+        return;
+    };
+    let path = &link[link.find("/invitations/").unwrap()..];
+    colleague.goto(path).await;
+    colleague.screenshot("41-invitation-accept").await;
+    colleague.fill("#name", "Cole League").await;
+    colleague.fill("#password", "a long new password").await;
+    colleague
+        .fill("#password_confirm", "a long new password")
+        .await;
+    colleague.click("button[type=submit]").await;
+    colleague.wait_for_path(CREDENTIALS).await;
+    assert!(colleague.source().await.contains("Welcome to Acme Mail."));
+    assert!(
+        colleague
+            .attr_all("[data-testid=create-credential]", "class")
+            .await
+            .is_empty(),
+        "a viewer sees no action buttons"
+    );
+    colleague.screenshot("42-viewer-joined").await;
+
+    admin_browser.goto(MEMBERS).await;
+    let row = "tr[data-member='colleague@example.com']";
+    admin_browser
+        .click(&format!("{row} select option[value=member]"))
+        .await;
+    admin_browser
+        .click(&format!("{row} button[type=submit]"))
+        .await;
+    admin_browser
+        .wait_text(".toast", "Cole League is now Member.")
+        .await;
+    admin_browser.screenshot("43-members-promoted").await;
+
+    colleague.goto(CREDENTIALS).await;
+    assert_eq!(
+        colleague
+            .attr_all("[data-testid=create-credential]", "data-testid")
+            .await
+            .len(),
+        1,
+        "the buttons appear on reload"
+    );
+    colleague.close().await;
+    admin_browser.close().await;
+}
