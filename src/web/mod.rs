@@ -127,6 +127,17 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
+/// The answer to a finished action: back to `location`, by `HX-Redirect`
+/// for htmx and by a 303 for a plain form.
+pub fn redirect_after(req: &actix_web::HttpRequest, location: &str) -> HttpResponse {
+    if htmx_target(req).is_some() {
+        return HttpResponse::Ok()
+            .insert_header(("HX-Redirect", location))
+            .finish();
+    }
+    see_other(location)
+}
+
 /// Renders a template into an HTML response with the given status.
 pub fn render(
     status: actix_web::http::StatusCode,

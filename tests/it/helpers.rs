@@ -3,10 +3,12 @@
 use std::sync::{Arc, Once};
 
 use actix_web::dev::ServerHandle;
+use chrono::NaiveDateTime;
 use diesel::{Connection, RunQueryDsl};
 use postern::config::Config;
 use postern::db::Db;
-use postern::db::models::{User, Workspace};
+use postern::db::models::{SmtpCredential, User, Workspace};
+use postern::domain::CredentialId;
 use postern::domain::{EmailAddress, Role};
 use postern::service::accounts::{self, NewAccount};
 use postern::service::workspaces;
@@ -423,6 +425,46 @@ impl TestApp {
             .unwrap()
             .n
     }
+}
+
+/// Inserts `n` global credentials (`App 0000`/`user_0000`, …) directly,
+/// without argon2 per row; `times(i)` gives row i's creation and last-use time.
+pub async fn seed_credentials(
+    app: &TestApp,
+    workspace: &Workspace,
+    n: usize,
+    times: impl Fn(usize) -> (NaiveDateTime, Option<NaiveDateTime>) + Send + 'static,
+) {
+    let workspace = workspace.id.clone();
+    app.db
+        .query(move |conn| {
+            for i in 0..n {
+                let (created_at, last_used_at) = times(i);
+                SmtpCredential::insert(
+                    conn,
+                    &SmtpCredential {
+                        id: CredentialId::generate(),
+                        workspace_id: workspace.clone(),
+                        name: format!("App {i:04}"),
+                        username: format!("user_{i:04}"),
+                        description: String::new(),
+                        sandbox: false,
+                        scope: "global".into(),
+                        active: true,
+                        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"
+                            .into(),
+                        created_at,
+                        updated_at: created_at,
+                        last_used_at,
+                        last_used_ip: None,
+                        created_by: None,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
 }
 
 /// True when the variable is set to a non-empty value.

@@ -13,11 +13,11 @@ use crate::error::{AppError, AppResult};
 use crate::service::api_keys::{self, ApiKeyError, NewApiKey};
 use crate::service::domains;
 use crate::startup::AppState;
-use crate::web::dialog::ConfirmDialog;
+use crate::web::dialog::{ConfirmDialog, Rendered};
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::frame::Frame;
 use crate::web::workspace::WorkspaceAccess;
-use crate::web::{external_base, htmx_target, render, see_other};
+use crate::web::{external_base, redirect_after, render};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -243,7 +243,7 @@ pub async fn confirm_revoke(
         .map_err(key_error)?;
     let csrf_token = session.csrf_token();
     let prefix = format!("{}…", key.prefix);
-    let html = ConfirmDialog {
+    let dialog = ConfirmDialog {
         csrf_token: &csrf_token,
         back: "",
         title: "Revoke API key?",
@@ -255,13 +255,11 @@ pub async fn confirm_revoke(
         button: "Revoke key",
         danger: true,
     }
-    .render()
-    .map_err(AppError::unexpected)?;
-    if htmx_target(&req).is_some() {
-        return Ok(HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(html));
-    }
+    .render_for(&req)?;
+    let html = match dialog {
+        Rendered::Fragment(response) => return Ok(response),
+        Rendered::OnPage(html) => html,
+    };
     let form = ApiKeyForm::default();
     let extras = Extras {
         modal: Some(html),
@@ -283,10 +281,5 @@ pub async fn revoke(
         .await
         .map_err(key_error)?;
     session.flash(&format!("Revoked {}.", key.label));
-    if htmx_target(&req).is_some() {
-        return Ok(HttpResponse::Ok()
-            .insert_header(("HX-Redirect", base(&access)))
-            .finish());
-    }
-    Ok(see_other(&base(&access)))
+    Ok(redirect_after(&req, &base(&access)))
 }

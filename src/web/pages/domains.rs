@@ -12,11 +12,11 @@ use crate::domain::{DomainId, DomainName, Role};
 use crate::error::{AppError, AppResult};
 use crate::service::domains::{self, DomainError};
 use crate::startup::AppState;
-use crate::web::dialog::ConfirmDialog;
+use crate::web::dialog::{ConfirmDialog, Rendered};
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
 use crate::web::workspace::WorkspaceAccess;
-use crate::web::{htmx_target, render, see_other};
+use crate::web::{redirect_after, render, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -139,7 +139,7 @@ pub async fn confirm_remove(
         .await
         .map_err(domain_error)?;
     let csrf_token = session.csrf_token();
-    let html = ConfirmDialog {
+    let dialog = ConfirmDialog {
         csrf_token: &csrf_token,
         back: "",
         title: "Remove domain?",
@@ -151,13 +151,11 @@ pub async fn confirm_remove(
         button: "Remove domain",
         danger: true,
     }
-    .render()
-    .map_err(AppError::unexpected)?;
-    if htmx_target(&req).is_some() {
-        return Ok(HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(html));
-    }
+    .render_for(&req)?;
+    let html = match dialog {
+        Rendered::Fragment(response) => return Ok(response),
+        Rendered::OnPage(html) => html,
+    };
     page(
         &state,
         &session,
@@ -189,10 +187,5 @@ pub async fn remove(
             Err(e) => return Err(domain_error(e)),
         };
     session.flash(&message);
-    if htmx_target(&req).is_some() {
-        return Ok(HttpResponse::Ok()
-            .insert_header(("HX-Redirect", base(&access)))
-            .finish());
-    }
-    Ok(see_other(&base(&access)))
+    Ok(redirect_after(&req, &base(&access)))
 }

@@ -13,11 +13,11 @@ use crate::error::{AppError, AppResult};
 use crate::service::members::{self, MemberError};
 use crate::service::workspaces::{self, NAME_MAX};
 use crate::startup::AppState;
-use crate::web::dialog::ConfirmDialog;
+use crate::web::dialog::{ConfirmDialog, Rendered};
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
 use crate::web::workspace::WorkspaceAccess;
-use crate::web::{htmx_target, render, see_other};
+use crate::web::{redirect_after, render, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -137,7 +137,7 @@ pub async fn confirm_leave(
     access: WorkspaceAccess,
 ) -> AppResult<HttpResponse> {
     let csrf_token = session.csrf_token();
-    let html = ConfirmDialog {
+    let dialog = ConfirmDialog {
         csrf_token: &csrf_token,
         back: "",
         title: "Leave workspace?",
@@ -149,13 +149,11 @@ pub async fn confirm_leave(
         button: "Leave workspace",
         danger: true,
     }
-    .render()
-    .map_err(AppError::unexpected)?;
-    if htmx_target(&req).is_some() {
-        return Ok(HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(html));
-    }
+    .render_for(&req)?;
+    let html = match dialog {
+        Rendered::Fragment(response) => return Ok(response),
+        Rendered::OnPage(html) => html,
+    };
     let name = access.workspace.name.clone();
     let errors = FieldErrors::default();
     page(
@@ -200,12 +198,7 @@ pub async fn leave(
         Err(_) => return Err(AppError::NotFound),
     };
     session.flash(&message);
-    if htmx_target(&req).is_some() {
-        return Ok(HttpResponse::Ok()
-            .insert_header(("HX-Redirect", location))
-            .finish());
-    }
-    Ok(see_other(&location))
+    Ok(redirect_after(&req, &location))
 }
 
 pub async fn delete(

@@ -15,11 +15,11 @@ use crate::error::{AppError, AppResult};
 use crate::service::invitations::{self, InvitationError, NewInvitation};
 use crate::service::members::{self, MemberError, may_manage};
 use crate::startup::AppState;
-use crate::web::dialog::ConfirmDialog;
+use crate::web::dialog::{ConfirmDialog, Rendered};
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
 use crate::web::workspace::WorkspaceAccess;
-use crate::web::{external_base, htmx_target, render, see_other};
+use crate::web::{external_base, redirect_after, render};
 
 #[derive(Debug, Deserialize)]
 #[serde(default)]
@@ -244,12 +244,10 @@ async fn confirm(
     access: &WorkspaceAccess,
     dialog: ConfirmDialog<'_>,
 ) -> AppResult<HttpResponse> {
-    let html = dialog.render().map_err(AppError::unexpected)?;
-    if htmx_target(req).is_some() {
-        return Ok(HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(html));
-    }
+    let html = match dialog.render_for(req)? {
+        Rendered::Fragment(response) => return Ok(response),
+        Rendered::OnPage(html) => html,
+    };
     let extras = Extras {
         modal: Some(html),
         ..Extras::default()
@@ -266,12 +264,7 @@ fn done(
     message: &str,
 ) -> HttpResponse {
     session.flash(message);
-    if htmx_target(req).is_some() {
-        return HttpResponse::Ok()
-            .insert_header(("HX-Redirect", base(access)))
-            .finish();
-    }
-    see_other(&base(access))
+    redirect_after(req, &base(access))
 }
 
 fn invitation_id(path: &(String, String)) -> AppResult<InvitationId> {

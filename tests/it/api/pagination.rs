@@ -1,46 +1,19 @@
 use std::collections::HashSet;
 
 use chrono::Duration;
-use postern::db::models::SmtpCredential;
-use postern::domain::{CredentialId, now};
+use postern::domain::now;
 
 use super::helpers::{ALL_SCOPES, Api, make_key};
-use crate::helpers::spawn_app;
+use crate::helpers::{seed_credentials, spawn_app};
 
 /// Inserts `n` global credentials, three at a time sharing a creation time
-/// (so the order must fall back to the id), without argon2 per row.
+/// (so the order must fall back to the id).
 async fn seed(app: &crate::helpers::TestApp, workspace: &postern::db::models::Workspace, n: usize) {
-    let workspace = workspace.id.clone();
-    app.db
-        .query(move |conn| {
-            let start = now() - Duration::days(10);
-            for i in 0..n {
-                let at = start + Duration::minutes((i / 3) as i64);
-                SmtpCredential::insert(
-                    conn,
-                    &SmtpCredential {
-                        id: CredentialId::generate(),
-                        workspace_id: workspace.clone(),
-                        name: format!("App {i:04}"),
-                        username: format!("user_{i:04}"),
-                        description: String::new(),
-                        sandbox: false,
-                        scope: "global".into(),
-                        active: true,
-                        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"
-                            .into(),
-                        created_at: at,
-                        updated_at: at,
-                        last_used_at: None,
-                        last_used_ip: None,
-                        created_by: None,
-                    },
-                )?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
+    let start = now() - Duration::days(10);
+    seed_credentials(app, workspace, n, move |i| {
+        (start + Duration::minutes((i / 3) as i64), None)
+    })
+    .await;
 }
 
 fn ids(response: &super::helpers::ApiResponse) -> Vec<String> {

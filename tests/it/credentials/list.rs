@@ -1,44 +1,19 @@
 use chrono::Duration;
-use postern::db::models::SmtpCredential;
-use postern::domain::{CredentialId, now};
+use postern::domain::now;
 
 use super::LIST;
-use crate::helpers::{Page, TestApp, spawn_app};
+use crate::helpers::{Page, TestApp, seed_credentials, spawn_app};
 
-/// Inserts `n` credentials directly (no argon2 per row), one minute apart,
-/// `used` of them with a last-used time.
+/// Inserts `n` credentials one minute apart, `used` of them with a last-used time.
 async fn seed(app: &TestApp, workspace: &postern::db::models::Workspace, n: usize, used: usize) {
-    let workspace = workspace.id.clone();
-    app.db
-        .query(move |conn| {
-            let start = now() - Duration::days(30);
-            for i in 0..n {
-                let at = start + Duration::minutes(i as i64);
-                SmtpCredential::insert(
-                    conn,
-                    &SmtpCredential {
-                        id: CredentialId::generate(),
-                        workspace_id: workspace.clone(),
-                        name: format!("App {i:04}"),
-                        username: format!("user_{i:04}"),
-                        description: String::new(),
-                        sandbox: false,
-                        scope: "global".into(),
-                        active: true,
-                        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"
-                            .into(),
-                        created_at: at,
-                        updated_at: at,
-                        last_used_at: (i < used).then(|| now() - Duration::hours(i as i64)),
-                        last_used_ip: None,
-                        created_by: None,
-                    },
-                )?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
+    let start = now() - Duration::days(30);
+    seed_credentials(app, workspace, n, move |i| {
+        (
+            start + Duration::minutes(i as i64),
+            (i < used).then(|| now() - Duration::hours(i as i64)),
+        )
+    })
+    .await;
 }
 
 fn usernames(page: &Page) -> Vec<String> {
