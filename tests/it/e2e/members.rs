@@ -80,5 +80,12 @@ async fn an_admin_invites_a_viewer_who_joins_in_another_browser_and_is_promoted(
         "the buttons appear on reload"
     );
     colleague.close().await;
+
+    admin_browser.goto("/w/acme-mail/settings/general").await;
+    admin_browser.screenshot("44-general").await;
+    admin_browser.click(".user-menu summary").await;
+    admin_browser.click("a.menu-item[href='/account']").await;
+    admin_browser.wait_for_path("/account").await;
+    admin_browser.screenshot("45-account").await;
     admin_browser.close().await;
 }
