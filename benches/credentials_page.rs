@@ -1,5 +1,7 @@
 //! How fast is Settings → SMTP Credentials with 10,000 credentials in one
-//! workspace? Seeds them, signs in over HTTP, and times whole page loads.
+//! workspace, and the REST API over the same rows? Seeds them (every tenth
+//! scoped to `a.example`), signs in over HTTP, and times whole page loads,
+//! then API calls with an all-credentials key and an `a.example` key.
 //!
 //!     cargo bench --bench credentials_page
 //!     POSTERN_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1/bench_db cargo bench --bench credentials_page
@@ -34,6 +36,8 @@ async fn main() {
         ("POSTERN_DATABASE_URL".to_owned(), database_url),
         ("POSTERN_HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
         ("POSTERN_LOG".to_owned(), "warn".to_owned()),
+        // Measure the API, not its rate limit.
+        ("POSTERN_API_RATE_LIMIT".to_owned(), "1000000".to_owned()),
     ];
     let config = Config::from_sources(None, env).unwrap();
     let backend = config.database_url.backend_name();
@@ -43,7 +47,7 @@ async fn main() {
     tokio::spawn(app.run_until_stopped());
 
     let seeded = Instant::now();
-    let slug = seed(&db).await;
+    let (slug, workspace) = seed(&db).await;
     // What autovacuum does shortly after a bulk load: give the planner statistics.
     db.query(|conn| diesel::RunQueryDsl::execute(diesel::sql_query("ANALYZE"), conn))
         .await
@@ -136,25 +140,84 @@ async fn main() {
         ),
     ];
     for (name, url, htmx) in scenarios {
-        let mut times = Vec::with_capacity(ROUNDS);
-        for round in 0..ROUNDS + 5 {
-            let mut request = client.get(&url);
-            if htmx {
-                request = request
-                    .header("HX-Request", "true")
-                    .header("HX-Target", "credentials-table");
-            }
-            let started = Instant::now();
-            let response = request.send().await.unwrap();
-            assert!(response.status().is_success());
-            let body = response.bytes().await.unwrap();
-            assert!(!body.is_empty());
-            if round >= 5 {
-                times.push(started.elapsed());
-            }
-        }
-        report(name, &mut times);
+        let headers: &[(&str, &str)] = if htmx {
+            &[("HX-Request", "true"), ("HX-Target", "credentials-table")]
+        } else {
+            &[]
+        };
+        time(name, &client, &url, headers).await;
     }
+
+    let key = |scopes: &'static str| {
+        let db = db.clone();
+        let workspace = workspace.clone();
+        async move {
+            let actor = postern::service::audit::Actor {
+                label: "bench".into(),
+                user_id: None,
+                ip: None,
+            };
+            let scopes = postern::domain::ApiScopes::parse([scopes]).unwrap();
+            postern::service::api_keys::create(&db, &workspace, "bench".into(), scopes, actor)
+                .await
+                .unwrap()
+                .secret
+        }
+    };
+    let all = format!("Bearer {}", key("smtp-credentials:read:all").await);
+    let scoped = format!("Bearer {}", key("smtp-credentials:read:a.example").await);
+    let api = format!("{base}/v2/accounts/{workspace}/smtp-credentials");
+    let page: serde_json::Value = client
+        .get(&api)
+        .header("Authorization", &all)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let next = page["pagination"]["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let one = page["data"][0]["id"].as_str().unwrap().to_owned();
+    let api_scenarios = [
+        ("API list, 100 newest", api.clone(), &all),
+        (
+            "API list, next 100 (after=)",
+            format!("{api}?after={next}"),
+            &all,
+        ),
+        ("API list, a.example key", api.clone(), &scoped),
+        ("API get one", format!("{api}/{one}"), &all),
+    ];
+    for (name, url, auth) in api_scenarios {
+        time(name, &client, &url, &[("Authorization", auth)]).await;
+    }
+}
+
+/// Times `ROUNDS` GETs of `url` after 5 warm-up requests and prints the line.
+async fn time(name: &str, client: &reqwest::Client, url: &str, headers: &[(&str, &str)]) {
+    let mut times = Vec::with_capacity(ROUNDS);
+    for round in 0..ROUNDS + 5 {
+        let mut request = client.get(url);
+        for (header, value) in headers {
+            request = request.header(*header, *value);
+        }
+        let started = Instant::now();
+        let response = request.send().await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "{name}: {}",
+            response.status()
+        );
+        let body = response.bytes().await.unwrap();
+        assert!(!body.is_empty());
+        if round >= 5 {
+            times.push(started.elapsed());
+        }
+    }
+    report(name, &mut times);
 }
 
 fn report(name: &str, times: &mut [Duration]) {
@@ -171,7 +234,7 @@ fn report(name: &str, times: &mut [Duration]) {
     );
 }
 
-async fn seed(db: &postern::db::Db) -> String {
+async fn seed(db: &postern::db::Db) -> (String, postern::domain::WorkspaceId) {
     let hash = postern::auth::password::hash(PASSWORD);
     db.run(move |conn| {
         let email = EmailAddress::parse("bench@example.com").unwrap();
@@ -183,20 +246,28 @@ async fn seed(db: &postern::db::Db) -> String {
         };
         let user = accounts::create_user(conn, &account)?;
         let workspace = workspaces::create(conn, &user.id, "Bench")?;
+        let domain = postern::db::models::Domain {
+            id: postern::domain::DomainId::generate(),
+            workspace_id: workspace.id.clone(),
+            name: "a.example".into(),
+            created_at: now(),
+        };
+        postern::db::models::Domain::insert(conn, &domain)?;
         postern::db::write_transaction(conn, |conn| {
             let start = now() - Age::days(60);
             for i in 0..CREDENTIALS {
                 let at = start + Age::seconds(i as i64 * 30);
+                let id = CredentialId::generate();
                 SmtpCredential::insert(
                     conn,
                     &SmtpCredential {
-                        id: CredentialId::generate(),
+                        id: id.clone(),
                         workspace_id: workspace.id.clone(),
                         name: format!("Application {i:05}"),
                         username: format!("user_{i:05}"),
                         description: "Seeded for the benchmark".into(),
                         sandbox: i % 7 == 0,
-                        scope: "global".into(),
+                        scope: if i % 10 == 0 { "scoped" } else { "global" }.into(),
                         active: i % 11 != 0,
                         password_hash: hash.clone(),
                         created_at: at,
@@ -206,10 +277,13 @@ async fn seed(db: &postern::db::Db) -> String {
                         created_by: Some(user.id.clone()),
                     },
                 )?;
+                if i % 10 == 0 {
+                    SmtpCredential::set_domains(conn, &id, std::slice::from_ref(&domain.id))?;
+                }
             }
             Ok::<_, postern::service::accounts::AccountError>(())
         })?;
-        Ok::<_, postern::service::accounts::AccountError>(workspace.slug)
+        Ok::<_, postern::service::accounts::AccountError>((workspace.slug, workspace.id))
     })
     .await
     .unwrap()

@@ -108,7 +108,8 @@ pub struct WithPassword {
 /// A page of credentials and where the neighbouring pages start.
 pub struct CredentialPage {
     pub items: Vec<CredentialView>,
-    pub total: i64,
+    /// How many match in all, when asked for.
+    pub total: Option<i64>,
     pub next: Option<Cursor>,
     pub previous: Option<Cursor>,
 }
@@ -124,6 +125,8 @@ pub struct ListRequest {
     pub within_domains: Option<Vec<String>>,
     pub anchor: Anchor,
     pub limit: i64,
+    /// Also count every match (a scan of the workspace's rows).
+    pub with_total: bool,
 }
 
 /// A new password: 24 bytes (192 bits) from the OS CSPRNG, URL-safe.
@@ -401,7 +404,10 @@ pub async fn list(
     db.query(move |conn| {
         let filter = request.filter.as_deref();
         let within = request.within_domains.as_deref();
-        let total = SmtpCredential::count(conn, &workspace, filter, within)?;
+        let total = match request.with_total {
+            true => Some(SmtpCredential::count(conn, &workspace, filter, within)?),
+            false => None,
+        };
         let mut rows = SmtpCredential::page(
             conn,
             &workspace,

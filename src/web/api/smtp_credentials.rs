@@ -278,6 +278,7 @@ pub async fn list(
             within_domains,
             anchor,
             limit,
+            with_total: false,
         },
     )
     .await?;

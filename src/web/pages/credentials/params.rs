@@ -73,6 +73,7 @@ impl ListState {
             within_domains: None,
             anchor: self.anchor.clone(),
             limit: PAGE_SIZE,
+            with_total: true,
         }
     }
 

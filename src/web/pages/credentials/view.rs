@@ -88,7 +88,7 @@ impl Table {
         };
         Self {
             rows: page.items.iter().map(|c| Row::new(c, now)).collect(),
-            total: page.total,
+            total: page.total.unwrap_or_default(),
             next: page.next.map(|c| (list.page_href("after", &c), forward)),
             previous: page
                 .previous
