@@ -1,5 +1,7 @@
-//! Structured logs on stderr via `tracing`; each HTTP request gets a span
+//! Structured logs on stderr via `tracing` (coloured only on a terminal); each HTTP request gets a span
 //! with its own `request_id` (tracing-actix-web).
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
@@ -10,6 +12,8 @@ pub fn init(filter: &str) -> Result<(), String> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        // Colours for a terminal only: not in files, journald or `docker logs`.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
     Ok(())

@@ -2,6 +2,7 @@
 //! viewer and a non-member, against DESIGN.md's roles table. "Allowed"
 //! means the handler ran (any status but 403, 404 or a server error);
 //! forbidden is 403 and a non-member gets 404 for anything in a workspace.
+//! Each route is asked as a plain request and as an htmx fragment request.
 //! The test fails when the app has a route this table does not list.
 
 use std::collections::BTreeSet;
@@ -319,30 +320,38 @@ async fn every_route_answers_each_role_as_the_design_says() {
     for (method, pattern, expected) in MATRIX {
         let mut shared: Option<Fixture> = None;
         for ((role, client, email), expected) in roles.iter().zip(expected) {
-            // Reads share one fixture; each write gets its own, so one
-            // role's change cannot decide the next role's answer.
-            if *method != "get" || shared.is_none() {
-                shared = Some(fixture(&team, &target).await);
-            }
-            let f = shared.as_ref().expect("just made");
-            let path = concrete(pattern, f);
-            let throwaway;
-            let client = if SESSION_CHANGING.contains(pattern) {
-                throwaway = client.new_visitor();
-                throwaway.login(email, PASSWORD).await;
-                &throwaway
-            } else {
-                *client
-            };
-            let page = match *method {
-                "get" => client.get(&path).await,
-                _ => client.post_form(&path, &body(pattern, email)).await,
-            };
-            if outcome(page.status) != Some(*expected) {
-                wrong.push(format!(
-                    "{method} {path} as {role}: expected {expected:?}, got {}",
-                    page.status
-                ));
+            // Each route is asked twice: as a plain request and as htmx asks
+            // for a fragment (CSRF token in a header).
+            for htmx in [false, true] {
+                // Reads share one fixture; each write gets its own, so one
+                // role's change cannot decide the next role's answer.
+                if *method != "get" || shared.is_none() {
+                    shared = Some(fixture(&team, &target).await);
+                }
+                let f = shared.as_ref().expect("just made");
+                let path = concrete(pattern, f);
+                let throwaway;
+                let client = if SESSION_CHANGING.contains(pattern) {
+                    throwaway = client.new_visitor();
+                    throwaway.login(email, PASSWORD).await;
+                    &throwaway
+                } else {
+                    *client
+                };
+                let fields = body(pattern, email);
+                let page = match (*method, htmx) {
+                    ("get", false) => client.get(&path).await,
+                    ("get", true) => client.htmx_get(&path, "modal-body").await,
+                    (_, false) => client.post_form(&path, &fields).await,
+                    (_, true) => client.htmx_post(&path, "modal-body", &fields).await,
+                };
+                if outcome(page.status) != Some(*expected) {
+                    let kind = if htmx { " (htmx)" } else { "" };
+                    wrong.push(format!(
+                        "{method} {path}{kind} as {role}: expected {expected:?}, got {}",
+                        page.status
+                    ));
+                }
             }
         }
     }
