@@ -57,6 +57,8 @@ struct MembersPage<'a> {
     csrf_token: String,
     frame: Frame,
     base: String,
+    /// Where one's own row leads: the leave confirmation.
+    leave_href: String,
     can_admin: bool,
     rows: Vec<MemberRow>,
     invitations: Vec<Invitation>,
@@ -119,6 +121,7 @@ async fn page(
         csrf_token: session.csrf_token(),
         frame: Frame::for_workspace(state, access, "members").await?,
         base: base(access),
+        leave_href: format!("/w/{}/settings/leave", access.workspace.slug),
         can_admin,
         rows,
         invitations,

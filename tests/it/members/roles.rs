@@ -165,6 +165,17 @@ async fn lowering_a_role_takes_effect_on_the_open_session() {
 #[tokio::test]
 async fn a_member_leaves_and_loses_access() {
     let team = Team::new().await;
+    // Their own row on the Members page leads to the confirmation; no other row does.
+    let members = team.viewer.get(MEMBERS).await;
+    assert_eq!(
+        members.attrs("tr[data-member='viewer@example.com'] a", "href"),
+        ["/w/acme-mail/settings/leave"]
+    );
+    assert!(
+        members
+            .attrs("tr[data-member='member@example.com'] a", "href")
+            .is_empty()
+    );
     let confirm = team.viewer.get("/w/acme-mail/settings/leave").await;
     confirm.assert_contains("Leave workspace?");
     team.viewer
