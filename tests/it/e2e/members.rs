@@ -87,5 +87,10 @@ async fn an_admin_invites_a_viewer_who_joins_in_another_browser_and_is_promoted(
     admin_browser.click("a.menu-item[href='/account']").await;
     admin_browser.wait_for_path("/account").await;
     admin_browser.screenshot("45-account").await;
+    admin_browser.set_window_width(390).await;
+    admin_browser.goto(MEMBERS).await;
+    admin_browser.screenshot("46-members-mobile").await;
+    admin_browser.goto("/w/acme-mail/settings/api-keys").await;
+    admin_browser.screenshot("47-api-keys-mobile").await;
     admin_browser.close().await;
 }
