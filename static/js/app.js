@@ -1,5 +1,6 @@
 // Postern's only script besides htmx: CSRF header for htmx, copy buttons,
-// native <dialog> open/close, confirm dialogs, and closing open menus.
+// native <dialog> open/close, confirm dialogs, closing open menus, and a
+// toast when htmx gets an error answer.
 (function () {
   "use strict";
 
@@ -118,6 +119,25 @@
 
   document.body.addEventListener("showToast", function (event) {
     showToast(event.detail && event.detail.value);
+  });
+
+  // A refused htmx request (no swap) must not look like a dead button: say
+  // why, and drop a dialog that was waiting for an answer.
+  function refusal(status) {
+    if (status === 403) { return "Your role no longer allows this. Reload the page to see what you can do."; }
+    if (status === 404 || status === 410) { return "This is no longer here. Reload the page."; }
+    if (status === 429) { return "Too many requests. Wait a moment and try again."; }
+    if (status >= 500) { return "Postern could not answer (" + status + "). Try again in a moment."; }
+    return "The request was refused (" + status + "). Reload the page and try again.";
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });
+    showToast(refusal(event.detail.xhr.status));
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    showToast("Could not reach Postern. Check the connection and try again.");
   });
 
   function showToast(message) {

@@ -7,7 +7,7 @@ const MEMBERS: &str = "/w/acme-mail/settings/members";
 const CREDENTIALS: &str = "/w/acme-mail/settings/smtp-credentials";
 
 #[tokio::test]
-async fn an_admin_invites_a_viewer_who_joins_in_another_browser_and_is_promoted() {
+async fn an_admin_invites_a_viewer_who_joins_in_another_browser_and_is_promoted_then_lowered() {
     let app = spawn_app().await;
     let (_, workspace) = app.signed_in_owner().await;
     let admin = app.create_user("admin@example.com", "Ada Admin").await;
@@ -79,18 +79,43 @@ async fn an_admin_invites_a_viewer_who_joins_in_another_browser_and_is_promoted(
         1,
         "the buttons appear on reload"
     );
+
+    // Lowered back to viewer while their page is open: the next click is
+    // refused, and the page says so instead of doing nothing.
+    admin_browser.goto(MEMBERS).await;
+    admin_browser
+        .click(&format!("{row} select option[value=viewer]"))
+        .await;
+    admin_browser
+        .click(&format!("{row} button[type=submit]"))
+        .await;
+    admin_browser
+        .wait_text(".toast", "Cole League is now Viewer.")
+        .await;
+    colleague.click("[data-testid=create-credential]").await;
+    colleague
+        .wait_text(
+            "#toasts .toast",
+            "Your role no longer allows this. Reload the page to see what you can do.",
+        )
+        .await;
+    assert!(
+        colleague.attr_all("dialog[open]", "id").await.is_empty(),
+        "no dialog is left open"
+    );
+    colleague.screenshot("44-demoted-click-refused").await;
     colleague.close().await;
 
     admin_browser.goto("/w/acme-mail/settings/general").await;
-    admin_browser.screenshot("44-general").await;
+    admin_browser.screenshot("45-general").await;
     admin_browser.click(".user-menu summary").await;
     admin_browser.click("a.menu-item[href='/account']").await;
     admin_browser.wait_for_path("/account").await;
-    admin_browser.screenshot("45-account").await;
+    admin_browser.screenshot("46-account").await;
     admin_browser.set_window_width(390).await;
     admin_browser.goto(MEMBERS).await;
-    admin_browser.screenshot("46-members-mobile").await;
+    admin_browser.screenshot("47-members-mobile").await;
     admin_browser.goto("/w/acme-mail/settings/api-keys").await;
-    admin_browser.screenshot("47-api-keys-mobile").await;
+    admin_browser.screenshot("48-api-keys-mobile").await;
     admin_browser.close().await;
 }
