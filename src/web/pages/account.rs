@@ -100,6 +100,19 @@ pub async fn change_password(
     web::Form(form): web::Form<PasswordForm>,
 ) -> AppResult<HttpResponse> {
     let mut errors = FieldErrors::default();
+    // Guesses of the current password count against the account like
+    // failed sign-ins do (a stolen session must not become a guessing oracle).
+    let throttle = &state.login_throttle;
+    let account_key = format!("email:{}", user.email.to_lowercase());
+    if let Some(wait) = throttle.blocked_for(&account_key) {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        errors.add(
+            "current_password",
+            format!("Too many wrong passwords for this account. Try again in {minutes} minute(s)."),
+        );
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return page(&state, &session, &user, &user.name, errors, status).await;
+    }
     check_new_password(&form.password, &form.password_confirm, &mut errors);
     if errors.is_empty() {
         let changed =
@@ -108,13 +121,17 @@ pub async fn change_password(
                 .map_err(account_error)?;
         match changed {
             Some(user) => {
+                throttle.clear(&account_key);
                 // The new session version signed every session out; keep this one.
                 session.log_in(&user)?;
                 session.flash("Your password was changed. Your other sessions were signed out.");
                 tracing::info!(user = %user.id, "password changed");
                 return Ok(see_other("/account"));
             }
-            None => errors.add("current_password", "The current password is incorrect."),
+            None => {
+                throttle.record_failure(&account_key);
+                errors.add("current_password", "The current password is incorrect.");
+            }
         }
     }
     let status = StatusCode::UNPROCESSABLE_ENTITY;

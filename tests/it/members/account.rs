@@ -95,3 +95,43 @@ async fn changing_the_password_needs_the_current_one_and_signs_out_other_session
         .await
         .assert_redirect_to("/");
 }
+
+#[tokio::test]
+async fn guessing_the_current_password_is_throttled_like_sign_in() {
+    let app = spawn_app().await;
+    app.signed_in_owner().await;
+    let guess = |current: &'static str| {
+        let app = app.clone();
+        async move {
+            app.post_form(
+                "/account/password",
+                &[
+                    ("current_password", current),
+                    ("password", "a brand new password"),
+                    ("password_confirm", "a brand new password"),
+                ],
+            )
+            .await
+        }
+    };
+    for attempt in 1..=5 {
+        assert_eq!(guess("wrong guess").await.status, 422, "attempt {attempt}");
+    }
+    // Now even the right password waits, and the message says why.
+    let blocked = guess(PASSWORD).await;
+    assert_eq!(blocked.status, 429);
+    assert!(
+        blocked
+            .text_of("#current_password-error")
+            .unwrap()
+            .starts_with("Too many wrong passwords for this account."),
+    );
+    // The guesses counted against the account's sign-in too.
+    assert_eq!(
+        app.new_visitor()
+            .login("owner@example.com", PASSWORD)
+            .await
+            .status,
+        429
+    );
+}
