@@ -30,6 +30,9 @@ pub enum AppError {
     BadRequest(String),
     #[error(transparent)]
     Unavailable(#[from] Unavailable),
+    /// The session store (Redis) did not answer: sessions cannot be read.
+    #[error("session store unavailable")]
+    SessionsUnavailable,
     #[error("unexpected: {0}")]
     Unexpected(String),
 }
@@ -79,7 +82,7 @@ impl ResponseError for AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Forbidden | Self::CsrfRejected => StatusCode::FORBIDDEN,
             Self::LoginRequired => StatusCode::SEE_OTHER,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::SessionsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -115,6 +118,10 @@ impl ResponseError for AppError {
                     "Postern cannot reach its database right now. Try again in a moment.",
                 )
             }
+            Self::SessionsUnavailable => (
+                "Temporarily unavailable",
+                "Postern cannot reach its session store right now. Try again in a moment.",
+            ),
             Self::Unexpected(error) => {
                 tracing::error!(%error, "unexpected error");
                 (

@@ -24,6 +24,7 @@ use crate::db::Db;
 use crate::secrets::Sealer;
 use crate::smtp::{self, SmtpServer};
 use crate::web::api::rate_limit::ApiRateLimiter;
+use crate::web::session_store::{self, Bounded};
 
 /// What request handlers share.
 pub struct AppState {
@@ -88,20 +89,34 @@ impl Application {
             .local_addr()
             .map_err(|e| setting_error("POSTERN_HTTP_ADDR", e))?
             .port();
+        let redis = match &config.redis_url {
+            Some(url) => {
+                let cannot = |e| setting_error("POSTERN_REDIS_URL", format!("cannot connect: {e}"));
+                let pool = session_store::redis_pool(url).map_err(cannot)?;
+                session_store::ping(&pool).await.map_err(cannot)?;
+                Some(pool)
+            }
+            None => None,
+        };
+        let api_limiter = match &redis {
+            Some(pool) => ApiRateLimiter::shared(config.api_rate_limit, pool.clone()),
+            None => ApiRateLimiter::new(config.api_rate_limit),
+        };
         let state = web::Data::new(AppState {
             db: db.clone(),
             login_throttle: FailureThrottle::new(LOGIN_FAILURES_ALLOWED, LOGIN_FAILURE_WINDOW),
             smtp_hostname: config.smtp_hostname.clone(),
             smtp_port: smtp_ports.first().copied().unwrap_or(2525),
             smarthost_configured: config.smarthost.is_some(),
-            api_limiter: ApiRateLimiter::new(config.api_rate_limit),
+            api_limiter,
             sealer: Sealer::derive(secret.as_bytes(), "postern idempotent replays v1"),
         });
-        let server = match &config.redis_url {
-            Some(url) => {
-                let store = RedisSessionStore::new(url.clone()).await.map_err(|e| {
+        let server = match redis {
+            Some(pool) => {
+                let store = RedisSessionStore::new_pooled(pool).await.map_err(|e| {
                     setting_error("POSTERN_REDIS_URL", format!("cannot connect: {e}"))
                 })?;
+                let store = Bounded(store);
                 http_server(listener, state, key, move || store.clone())
             }
             None => http_server(listener, state, key, CookieSessionStore::default),
@@ -171,7 +186,9 @@ where
             .app_data(state.clone())
             .configure(crate::web::routes)
             .wrap(from_fn(csrf::verify))
+            .wrap(from_fn(session_store::guard))
             .wrap(sessions)
+            .wrap(from_fn(session_store::answer_write_failures))
             .wrap(from_fn(crate::web::security::headers))
             .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
     })

@@ -7,6 +7,7 @@ pub mod forms;
 pub mod frame;
 pub mod pages;
 pub mod security;
+pub mod session_store;
 pub mod workspace;
 
 use actix_web::{HttpResponse, web};

@@ -76,6 +76,22 @@ fn an_unreachable_database_stops_start_up_without_leaking_the_password() {
 }
 
 #[test]
+fn an_unreachable_redis_stops_start_up_without_leaking_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = fails_with_one_line(
+        postern(dir.path())
+            .arg("serve")
+            .env("POSTERN_HTTP_ADDR", "127.0.0.1:0")
+            .env("POSTERN_REDIS_URL", "redis://:hunter2secret@127.0.0.1:1/"),
+    );
+    assert!(
+        stderr.starts_with("postern: POSTERN_REDIS_URL: cannot connect"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2secret"), "{stderr}");
+}
+
+#[test]
 fn a_port_in_use_stops_start_up_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

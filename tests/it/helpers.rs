@@ -108,6 +108,15 @@ pub async fn restart(app: TestApp) -> TestApp {
     restarted
 }
 
+/// A second instance on the same database (its own data directory and
+/// ports), as another `postern serve` behind a load balancer would be.
+pub async fn another_instance(app: &TestApp, customize: impl FnOnce(&mut Config)) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config::from_sources(None, test_env(&data_dir, &app.database_url)).unwrap();
+    customize(&mut config);
+    start(config, data_dir, app.database_url.clone(), None).await
+}
+
 fn test_env(data_dir: &TempDir, database_url: &str) -> Vec<(String, String)> {
     vec![
         (
@@ -470,6 +479,16 @@ pub async fn seed_credentials(
 /// True when the variable is set to a non-empty value.
 pub fn env_set(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| !v.is_empty())
+}
+
+/// `POSTERN_TEST_REDIS_URL`, or `None` after [`skip_or_fail`].
+pub fn redis_url() -> Option<String> {
+    if env_set("POSTERN_TEST_REDIS_URL") {
+        std::env::var("POSTERN_TEST_REDIS_URL").ok()
+    } else {
+        skip_or_fail("POSTERN_TEST_REDIS_URL (a Redis server)");
+        None
+    }
 }
 
 /// Skips a test whose external service is missing, except in CI, where

@@ -89,7 +89,7 @@ pub async fn guard(
         Ok(Some(key)) => Caller::Key(key.id.clone()),
         _ => Caller::Address(req.peer_addr().map(|a| a.ip())),
     };
-    let decision = state.api_limiter.check(&caller);
+    let decision = state.api_limiter.check(&caller).await;
     let refusal = match (&found, decision.retry_after_secs) {
         (_, Some(retry_after_secs)) => Some(ApiError::TooManyRequests { retry_after_secs }),
         (Err(_), None) => found.err(),

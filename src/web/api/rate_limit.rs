@@ -1,8 +1,15 @@
 //! Requests per second per API key (and per address for requests without a
-//! valid key), GCRA with a burst of twice the rate. In memory, per instance.
+//! valid key), GCRA with a burst of twice the rate.
+//!
+//! With `POSTERN_REDIS_URL` set, every instance counts in Redis (one atomic
+//! script per request), so a key gets its rate across the whole cluster, not
+//! per instance. Should Redis fail or be slow to answer, the instance counts
+//! on its own in memory until Redis is back: the API keeps serving.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
@@ -19,6 +26,16 @@ pub enum Caller {
     Address(Option<IpAddr>),
 }
 
+impl Caller {
+    fn redis_key(&self) -> String {
+        match self {
+            Self::Key(id) => format!("postern:api-rate:key:{id}"),
+            Self::Address(Some(ip)) => format!("postern:api-rate:ip:{ip}"),
+            Self::Address(None) => "postern:api-rate:ip:unknown".to_owned(),
+        }
+    }
+}
+
 /// The outcome of one request against the limit.
 #[derive(Debug, Clone, Copy)]
 pub struct Decision {
@@ -32,45 +49,143 @@ type Limiter =
     RateLimiter<Caller, DefaultKeyedStateStore<Caller>, DefaultClock, StateInformationMiddleware>;
 
 pub struct ApiRateLimiter {
-    limiter: Limiter,
+    local: Limiter,
     clock: DefaultClock,
     per_second: u32,
+    burst: u32,
+    shared: Option<Shared>,
 }
 
 /// Forget idle callers once this many are tracked.
 const TRACKED_CALLERS: usize = 10_000;
+/// How long a request waits for Redis before it is counted locally.
+const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// GCRA in one atomic step. KEYS[1]: the caller; ARGV: the emission
+/// interval and the burst, in microseconds and requests. The key holds the
+/// theoretical arrival time and expires once it is in the past. Returns
+/// `{1, remaining}` or `{0, microseconds to wait}`.
+const GCRA: &str = r"
+if redis.replicate_commands then pcall(redis.replicate_commands) end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tolerance = interval * tonumber(ARGV[2])
+local stored = redis.call('GET', KEYS[1])
+local tat = stored and tonumber(stored) or now
+if tat < now then tat = now end
+local new_tat = tat + interval
+local wait = new_tat - tolerance - now
+if wait > 0 then return {0, math.ceil(wait)} end
+redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000) + 1)
+return {1, math.floor((tolerance - (new_tat - now)) / interval)}
+";
+
+struct Shared {
+    redis: deadpool_redis::Pool,
+    script: redis::Script,
+    /// Unix seconds of the last "Redis failed" warning, to log one a minute.
+    warned_at: AtomicI64,
+}
 
 impl ApiRateLimiter {
+    /// Counts in this instance's memory only.
     pub fn new(per_second: u32) -> Self {
         let rate = NonZeroU32::new(per_second.max(1)).expect("at least 1");
         let burst = rate.saturating_mul(NonZeroU32::new(2).expect("2 is not zero"));
         Self {
-            limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+            local: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
                 .with_middleware::<StateInformationMiddleware>(),
             clock: DefaultClock::default(),
             per_second: rate.get(),
+            burst: burst.get(),
+            shared: None,
         }
     }
 
-    pub fn check(&self, caller: &Caller) -> Decision {
-        if self.limiter.len() > TRACKED_CALLERS {
-            self.limiter.retain_recent();
+    /// Counts in Redis (through `pool`), shared by every instance using it.
+    pub fn shared(per_second: u32, pool: deadpool_redis::Pool) -> Self {
+        Self {
+            shared: Some(Shared {
+                redis: pool,
+                script: redis::Script::new(GCRA),
+                warned_at: AtomicI64::new(0),
+            }),
+            ..Self::new(per_second)
         }
-        match self.limiter.check_key(caller) {
+    }
+
+    pub async fn check(&self, caller: &Caller) -> Decision {
+        if let Some(shared) = &self.shared {
+            let counted = tokio::time::timeout(REDIS_TIMEOUT, self.check_shared(shared, caller));
+            match counted.await {
+                Ok(Ok(decision)) => return decision,
+                Ok(Err(error)) => shared.warn(&error),
+                Err(_) => shared.warn("no answer in time"),
+            }
+        }
+        self.check_local(caller)
+    }
+
+    async fn check_shared(&self, shared: &Shared, caller: &Caller) -> Result<Decision, String> {
+        let interval_us = (1_000_000 / u64::from(self.per_second)).max(1);
+        let mut connection = shared.redis.get().await.map_err(|e| e.to_string())?;
+        let (allowed, value): (u8, u64) = shared
+            .script
+            .key(caller.redis_key())
+            .arg(interval_us)
+            .arg(self.burst)
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(match allowed {
+            1 => Decision {
+                limit: self.per_second,
+                remaining: u32::try_from(value).unwrap_or(u32::MAX),
+                retry_after_secs: None,
+            },
+            _ => self.refused(Duration::from_micros(value)),
+        })
+    }
+
+    fn check_local(&self, caller: &Caller) -> Decision {
+        if self.local.len() > TRACKED_CALLERS {
+            self.local.retain_recent();
+        }
+        match self.local.check_key(caller) {
             Ok(snapshot) => Decision {
                 limit: self.per_second,
                 remaining: snapshot.remaining_burst_capacity(),
                 retry_after_secs: None,
             },
-            Err(not_until) => {
-                let wait = not_until.wait_time_from(self.clock.now());
-                Decision {
-                    limit: self.per_second,
-                    remaining: 0,
-                    // Retry-After counts whole seconds: round up, at least 1.
-                    retry_after_secs: Some(wait.as_secs() + 1),
-                }
-            }
+            Err(not_until) => self.refused(not_until.wait_time_from(self.clock.now())),
+        }
+    }
+
+    fn refused(&self, wait: Duration) -> Decision {
+        Decision {
+            limit: self.per_second,
+            remaining: 0,
+            // Retry-After counts whole seconds: round up, at least 1.
+            retry_after_secs: Some(wait.as_secs() + 1),
+        }
+    }
+}
+
+impl Shared {
+    fn warn(&self, error: &str) {
+        let now = chrono::Utc::now().timestamp();
+        let last = self.warned_at.load(Ordering::Relaxed);
+        if now - last >= 60
+            && self
+                .warned_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(
+                %error,
+                "API rate limits: Redis failed; counting on this instance until it is back"
+            );
         }
     }
 }
@@ -79,18 +194,50 @@ impl ApiRateLimiter {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_key_gets_its_burst_then_is_refused_while_others_are_not() {
+    #[tokio::test]
+    async fn a_key_gets_its_burst_then_is_refused_while_others_are_not() {
         let limiter = ApiRateLimiter::new(5);
         let key = Caller::Key(ApiKeyId::generate());
-        let allowed = (0..30)
-            .filter(|_| limiter.check(&key).retry_after_secs.is_none())
-            .count();
+        let mut allowed = 0;
+        for _ in 0..30 {
+            if limiter.check(&key).await.retry_after_secs.is_none() {
+                allowed += 1;
+            }
+        }
         assert!((10..=11).contains(&allowed), "allowed {allowed}");
-        let refused = limiter.check(&key);
+        let refused = limiter.check(&key).await;
         assert_eq!(refused.remaining, 0);
         assert_eq!(refused.retry_after_secs, Some(1));
-        let other = limiter.check(&Caller::Key(ApiKeyId::generate()));
+        let other = limiter.check(&Caller::Key(ApiKeyId::generate())).await;
         assert_eq!((other.limit, other.remaining), (5, 9));
+    }
+
+    /// The Redis script counts like the in-memory limiter.
+    #[tokio::test]
+    async fn redis_counts_the_same_burst_and_remaining() {
+        let Ok(url) = std::env::var("POSTERN_TEST_REDIS_URL") else {
+            return;
+        };
+        if url.is_empty() {
+            return;
+        }
+        let limiter =
+            ApiRateLimiter::shared(5, crate::web::session_store::redis_pool(&url).unwrap());
+        let shared = limiter.shared.as_ref().unwrap();
+        let key = Caller::Key(ApiKeyId::generate());
+        // Straight to Redis: a fallback to memory must not pass this test.
+        let check = || async { limiter.check_shared(shared, &key).await.unwrap() };
+        let first = check().await;
+        assert_eq!((first.limit, first.remaining), (5, 9));
+        let mut allowed = 1;
+        for _ in 0..30 {
+            if check().await.retry_after_secs.is_none() {
+                allowed += 1;
+            }
+        }
+        assert!((10..=11).contains(&allowed), "allowed {allowed}");
+        let refused = check().await;
+        assert_eq!(refused.remaining, 0);
+        assert_eq!(refused.retry_after_secs, Some(1));
     }
 }

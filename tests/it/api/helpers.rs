@@ -106,6 +106,14 @@ impl Api {
         }
     }
 
+    /// The same client (key, account, document) talking to another instance.
+    pub fn on(&self, app: &TestApp) -> Api {
+        Api {
+            app: app.clone(),
+            ..self.clone()
+        }
+    }
+
     /// The same client with another key (or none).
     pub fn with_key(&self, key: Option<String>) -> Api {
         Api {

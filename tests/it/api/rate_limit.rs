@@ -1,5 +1,5 @@
 use super::helpers::{ALL_SCOPES, Api, make_key};
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{another_instance, redis_url, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn every_response_carries_the_default_limit_of_100_per_second() {
@@ -58,4 +58,37 @@ async fn a_key_beyond_its_burst_gets_429_with_retry_after_and_other_keys_are_una
     );
 
     assert_eq!(quiet.get(&quiet.collection()).await.status, 200);
+}
+
+#[tokio::test]
+async fn with_redis_every_instance_counts_against_the_same_limit() {
+    let Some(redis) = redis_url() else { return };
+    let settings = |config: &mut postern::config::Config| {
+        config.redis_url = Some(redis.clone());
+        config.api_rate_limit = 2;
+    };
+    let app = spawn_app_with(settings).await;
+    let other = another_instance(&app, settings).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let secret = make_key(&app, &workspace, "shared", ALL_SCOPES).await;
+    let here = Api::new(&app, &workspace, Some(secret)).await;
+    let there = here.on(&other);
+
+    let mut answers = Vec::new();
+    for i in 0..8 {
+        let api = if i % 2 == 0 { &here } else { &there };
+        answers.push(api.get(&api.collection()).await);
+    }
+    let remaining: Vec<_> = answers
+        .iter()
+        .map(|a| a.header("x-ratelimit-remaining").unwrap().to_owned())
+        .collect();
+    // The second instance sees what the first used: one burst of 4 between them.
+    assert_eq!(remaining[..2], ["3", "2"], "{remaining:?}");
+    let served = answers.iter().filter(|a| a.status == 200).count();
+    assert!(
+        served <= 5,
+        "8 quick requests over two instances, burst 4 at 2/s: {served} served ({remaining:?})"
+    );
+    assert!(answers.iter().any(|a| a.status == 429));
 }
