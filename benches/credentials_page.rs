@@ -5,6 +5,7 @@
 //!
 //!     cargo bench --bench credentials_page
 //!     POSTERN_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1/bench_db cargo bench --bench credentials_page
+//!     POSTERN_BENCH_REDIS_URL=redis://127.0.0.1:6379 cargo bench --bench credentials_page
 //!
 //! (the PostgreSQL database must exist and be empty). Prints one line per
 //! scenario: requests, mean, p50, p95 and max in milliseconds.
@@ -28,7 +29,7 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = std::env::var("POSTERN_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.path().display()));
-    let env = vec![
+    let mut env = vec![
         (
             "POSTERN_DATA_DIR".to_owned(),
             dir.path().display().to_string(),
@@ -39,8 +40,16 @@ async fn main() {
         // Measure the API, not its rate limit.
         ("POSTERN_API_RATE_LIMIT".to_owned(), "1000000".to_owned()),
     ];
+    // Sessions and API rate limits in Redis, as with several instances.
+    let redis = std::env::var("POSTERN_BENCH_REDIS_URL").ok();
+    if let Some(url) = &redis {
+        env.push(("POSTERN_REDIS_URL".to_owned(), url.clone()));
+    }
     let config = Config::from_sources(None, env).unwrap();
-    let backend = config.database_url.backend_name();
+    let backend = match redis {
+        Some(_) => format!("{} + Redis", config.database_url.backend_name()),
+        None => config.database_url.backend_name().to_string(),
+    };
     let app = Application::build(config).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.http_port());
     let db = app.db();
