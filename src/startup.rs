@@ -18,7 +18,7 @@ use tracing_actix_web::TracingLogger;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::smtp_login::SmtpLoginVerifier;
-use crate::auth::{FailureThrottle, csrf};
+use crate::auth::{FailureThrottle, LoginThrottle, csrf};
 use crate::config::{Config, ConfigError};
 use crate::db::Db;
 use crate::secrets::Sealer;
@@ -29,7 +29,7 @@ use crate::web::session_store::{self, Bounded};
 /// What request handlers share.
 pub struct AppState {
     pub db: Db,
-    pub login_throttle: FailureThrottle,
+    pub login_throttle: LoginThrottle,
     /// Shown in the dashboard's connection settings.
     pub smtp_hostname: Option<String>,
     pub smtp_port: u16,
@@ -39,10 +39,6 @@ pub struct AppState {
     /// Encrypts stored API responses (idempotent replays).
     pub sealer: Sealer,
 }
-
-/// Sign-in failures allowed per address or email before 429.
-pub const LOGIN_FAILURES_ALLOWED: usize = 5;
-pub const LOGIN_FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 pub struct Application {
     http_port: u16,
@@ -98,13 +94,19 @@ impl Application {
             }
             None => None,
         };
-        let api_limiter = match &redis {
-            Some(pool) => ApiRateLimiter::shared(config.api_rate_limit, pool.clone()),
-            None => ApiRateLimiter::new(config.api_rate_limit),
+        let (api_limiter, login_throttle) = match &redis {
+            Some(pool) => (
+                ApiRateLimiter::shared(config.api_rate_limit, pool.clone()),
+                LoginThrottle::shared(pool.clone()),
+            ),
+            None => (
+                ApiRateLimiter::new(config.api_rate_limit),
+                LoginThrottle::new(),
+            ),
         };
         let state = web::Data::new(AppState {
             db: db.clone(),
-            login_throttle: FailureThrottle::new(LOGIN_FAILURES_ALLOWED, LOGIN_FAILURE_WINDOW),
+            login_throttle,
             smtp_hostname: config.smtp_hostname.clone(),
             smtp_port: smtp_ports.first().copied().unwrap_or(2525),
             smarthost_configured: config.smarthost.is_some(),

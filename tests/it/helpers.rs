@@ -266,6 +266,20 @@ impl TestApp {
         }
     }
 
+    /// A new visitor whose requests come from `ip` (any 127.x.y.z works on
+    /// Linux), to keep per-address counters apart from other tests'.
+    pub fn new_visitor_from(&self, ip: std::net::IpAddr) -> TestApp {
+        TestApp {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .local_address(ip)
+                .build()
+                .unwrap(),
+            ..self.clone()
+        }
+    }
+
     /// On PostgreSQL: refuse (`false`) or allow new connections to the test
     /// database, dropping the open ones. `None` on SQLite.
     pub fn set_postgres_available(&self, available: bool) -> Option<()> {

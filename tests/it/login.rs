@@ -1,4 +1,4 @@
-use crate::helpers::{PASSWORD, restart, spawn_app};
+use crate::helpers::{PASSWORD, another_instance, redis_url, restart, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn signing_in_leads_to_the_workspace_credentials() {
@@ -98,4 +98,29 @@ async fn a_restart_keeps_users_and_sessions() {
     let page = app.get(&path).await;
     assert_eq!(page.status, 200, "still signed in after the restart");
     page.assert_contains("Acme Mail");
+}
+
+#[tokio::test]
+async fn with_redis_failed_sign_ins_count_on_every_instance() {
+    let Some(redis) = redis_url() else { return };
+    let settings = |config: &mut postern::config::Config| config.redis_url = Some(redis.clone());
+    let app = spawn_app_with(settings).await;
+    let other = another_instance(&app, settings).await;
+    // Redis outlives the test: an address and an account of this run only.
+    let id = uuid::Uuid::new_v4();
+    let [_, a, b, c] = id.as_bytes()[..4] else {
+        unreachable!()
+    };
+    let ip = std::net::IpAddr::from([127, a, b, c.max(2)]);
+    let email = format!("ada-{}@example.com", id.simple());
+    app.create_user(&email, "Ada").await;
+    let (here, there) = (app.new_visitor_from(ip), other.new_visitor_from(ip));
+    for attempt in 1..=5 {
+        let visitor = if attempt % 2 == 0 { &here } else { &there };
+        let page = visitor.login(&email, "wrong-password").await;
+        assert_eq!(page.status, 401, "attempt {attempt}");
+    }
+    // Three failures on one instance and two on the other make five.
+    assert_eq!(here.login(&email, PASSWORD).await.status, 429);
+    assert_eq!(there.login(&email, PASSWORD).await.status, 429);
 }

@@ -104,7 +104,7 @@ pub async fn change_password(
     // failed sign-ins do (a stolen session must not become a guessing oracle).
     let throttle = &state.login_throttle;
     let account_key = format!("email:{}", user.email.to_lowercase());
-    if let Some(wait) = throttle.blocked_for(&account_key) {
+    if let Some(wait) = throttle.blocked_for(&account_key).await {
         let minutes = wait.as_secs().div_ceil(60).max(1);
         errors.add(
             "current_password",
@@ -121,7 +121,7 @@ pub async fn change_password(
                 .map_err(account_error)?;
         match changed {
             Some(user) => {
-                throttle.clear(&account_key);
+                throttle.clear(&account_key).await;
                 // The new session version signed every session out; keep this one.
                 session.log_in(&user)?;
                 session.flash("Your password was changed. Your other sessions were signed out.");
@@ -129,7 +129,7 @@ pub async fn change_password(
                 return Ok(see_other("/account"));
             }
             None => {
-                throttle.record_failure(&account_key);
+                throttle.record_failure(&account_key).await;
                 errors.add("current_password", "The current password is incorrect.");
             }
         }

@@ -67,7 +67,8 @@ pub async fn check_sign_in(
     let throttle = &state.login_throttle;
     if let Some(wait) = throttle
         .blocked_for(&address_key)
-        .or(throttle.blocked_for(&email_key))
+        .await
+        .or(throttle.blocked_for(&email_key).await)
     {
         tracing::warn!(address = %address_key, "sign-in throttled");
         return Ok(SignIn::Throttled(wait));
@@ -79,12 +80,12 @@ pub async fn check_sign_in(
         Err(_) => None,
     };
     let Some(user) = user else {
-        throttle.record_failure(&address_key);
-        throttle.record_failure(&email_key);
+        throttle.record_failure(&address_key).await;
+        throttle.record_failure(&email_key).await;
         tracing::info!(address = %address_key, "sign-in failed");
         return Ok(SignIn::Failed);
     };
-    throttle.clear(&email_key);
+    throttle.clear(&email_key).await;
     Ok(SignIn::Succeeded(user))
 }
 
