@@ -158,13 +158,9 @@ mod tests {
     /// Straight to Redis: falling back to memory must not pass this test.
     #[tokio::test]
     async fn redis_blocks_after_the_limit_and_forgets_on_clear() {
-        let Ok(url) = std::env::var("POSTERN_TEST_REDIS_URL") else {
+        let Some(pool) = crate::web::session_store::test_pool() else {
             return;
         };
-        if url.is_empty() {
-            return;
-        }
-        let pool = crate::web::session_store::redis_pool(&url).unwrap();
         let throttle = LoginThrottle::shared(pool);
         let shared = throttle.shared.as_ref().unwrap();
         let key = format!("email:{}@example.com", crate::secrets::random_token(9));

@@ -44,6 +44,15 @@ pub fn redis_pool(url: &str) -> Result<deadpool_redis::Pool, String> {
         .map_err(|e| e.to_string())
 }
 
+/// For unit tests: a pool on `POSTERN_TEST_REDIS_URL`, when it is set.
+#[cfg(test)]
+pub fn test_pool() -> Option<deadpool_redis::Pool> {
+    let url = std::env::var("POSTERN_TEST_REDIS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    Some(redis_pool(&url).expect("POSTERN_TEST_REDIS_URL is a redis:// URL"))
+}
+
 /// Checks that Redis answers (at start-up: a wrong URL stops the server
 /// with one line).
 pub async fn ping(pool: &deadpool_redis::Pool) -> Result<(), String> {

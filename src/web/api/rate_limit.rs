@@ -215,14 +215,10 @@ mod tests {
     /// The Redis script counts like the in-memory limiter.
     #[tokio::test]
     async fn redis_counts_the_same_burst_and_remaining() {
-        let Ok(url) = std::env::var("POSTERN_TEST_REDIS_URL") else {
+        let Some(pool) = crate::web::session_store::test_pool() else {
             return;
         };
-        if url.is_empty() {
-            return;
-        }
-        let limiter =
-            ApiRateLimiter::shared(5, crate::web::session_store::redis_pool(&url).unwrap());
+        let limiter = ApiRateLimiter::shared(5, pool);
         let shared = limiter.shared.as_ref().unwrap();
         let key = Caller::Key(ApiKeyId::generate());
         // Straight to Redis: a fallback to memory must not pass this test.
