@@ -48,6 +48,10 @@ pub struct Application {
     db: Db,
 }
 
+fn redis_unreachable(error: impl std::fmt::Display) -> ConfigError {
+    setting_error("POSTERN_REDIS_URL", format!("cannot connect: {error}"))
+}
+
 fn setting_error(setting: &str, message: impl std::fmt::Display) -> ConfigError {
     ConfigError {
         setting: setting.to_owned(),
@@ -87,9 +91,10 @@ impl Application {
             .port();
         let redis = match &config.redis_url {
             Some(url) => {
-                let cannot = |e| setting_error("POSTERN_REDIS_URL", format!("cannot connect: {e}"));
-                let pool = session_store::redis_pool(url).map_err(cannot)?;
-                session_store::ping(&pool).await.map_err(cannot)?;
+                let pool = session_store::redis_pool(url).map_err(redis_unreachable)?;
+                session_store::ping(&pool)
+                    .await
+                    .map_err(redis_unreachable)?;
                 Some(pool)
             }
             None => None,
@@ -115,9 +120,9 @@ impl Application {
         });
         let server = match redis {
             Some(pool) => {
-                let store = RedisSessionStore::new_pooled(pool).await.map_err(|e| {
-                    setting_error("POSTERN_REDIS_URL", format!("cannot connect: {e}"))
-                })?;
+                let store = RedisSessionStore::new_pooled(pool)
+                    .await
+                    .map_err(redis_unreachable)?;
                 let store = Bounded(store);
                 http_server(listener, state, key, move || store.clone())
             }

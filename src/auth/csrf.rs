@@ -31,7 +31,7 @@ pub async fn verify(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if safe || req.path().starts_with("/v2/") {
+    if safe || crate::web::api::is_api_path(req.path()) {
         return next
             .call(req)
             .await

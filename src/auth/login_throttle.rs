@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use super::FailureThrottle;
+use crate::web::session_store::{OutageLog, STORE_DEADLINE, within};
 
 /// Failures allowed per key within [`WINDOW`].
 pub const FAILURES_ALLOWED: usize = 5;
@@ -45,6 +46,17 @@ struct Shared {
     redis: deadpool_redis::Pool,
     blocked: redis::Script,
     record: redis::Script,
+    outage: OutageLog,
+}
+
+/// The throttle key of an account (sign-in and the Account page share it).
+pub fn account_key(email: &str) -> String {
+    format!("email:{}", email.trim().to_lowercase())
+}
+
+/// Whole minutes until `wait` is over, at least 1.
+pub fn minutes(wait: Duration) -> u64 {
+    wait.as_secs().div_ceil(60).max(1)
 }
 
 fn redis_key(key: &str) -> String {
@@ -66,6 +78,7 @@ impl LoginThrottle {
                 redis: pool,
                 blocked: redis::Script::new(BLOCKED),
                 record: redis::Script::new(RECORD),
+                outage: OutageLog::new("sign-in throttle"),
             }),
             ..Self::new()
         }
@@ -74,11 +87,9 @@ impl LoginThrottle {
     /// `Some(wait)` when `key` already has too many failures.
     pub async fn blocked_for(&self, key: &str) -> Option<Duration> {
         if let Some(shared) = &self.shared {
-            match shared.blocked_for(key).await {
+            match within(STORE_DEADLINE, shared.blocked_for(key)).await {
                 Ok(wait) => return wait,
-                Err(error) => {
-                    tracing::warn!(%error, "sign-in throttle: Redis failed; counting here")
-                }
+                Err(error) => shared.outage.warn(&error),
             }
         }
         self.local.blocked_for(key)
@@ -86,11 +97,9 @@ impl LoginThrottle {
 
     pub async fn record_failure(&self, key: &str) {
         if let Some(shared) = &self.shared {
-            match shared.record_failure(key).await {
+            match within(STORE_DEADLINE, shared.record_failure(key)).await {
                 Ok(()) => return,
-                Err(error) => {
-                    tracing::warn!(%error, "sign-in throttle: Redis failed; counting here")
-                }
+                Err(error) => shared.outage.warn(&error),
             }
         }
         self.local.record_failure(key);
@@ -98,9 +107,9 @@ impl LoginThrottle {
 
     pub async fn clear(&self, key: &str) {
         if let Some(shared) = &self.shared
-            && let Err(error) = shared.clear(key).await
+            && let Err(error) = within(STORE_DEADLINE, shared.clear(key)).await
         {
-            tracing::warn!(%error, "sign-in throttle: Redis failed");
+            shared.outage.warn(&error);
         }
         self.local.clear(key);
     }

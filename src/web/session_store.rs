@@ -13,6 +13,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use actix_session::SessionExt;
@@ -42,6 +43,50 @@ pub fn redis_pool(url: &str) -> Result<deadpool_redis::Pool, String> {
         .runtime(deadpool_redis::Runtime::Tokio1)
         .build()
         .map_err(|e| e.to_string())
+}
+
+/// One Redis call (through the pool), given up after `deadline`.
+pub async fn within<T>(
+    deadline: Duration,
+    call: impl Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    tokio::time::timeout(deadline, call)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {deadline:?}")))
+}
+
+/// Warns of Redis failures at most once a minute, not once per request.
+pub struct OutageLog {
+    /// What falls back, e.g. "API rate limits".
+    what: &'static str,
+    /// Unix seconds of the last warning.
+    warned_at: AtomicI64,
+}
+
+impl OutageLog {
+    pub const fn new(what: &'static str) -> Self {
+        Self {
+            what,
+            warned_at: AtomicI64::new(0),
+        }
+    }
+
+    pub fn warn(&self, error: &str) {
+        let now = chrono::Utc::now().timestamp();
+        let last = self.warned_at.load(Ordering::Relaxed);
+        if now - last >= 60
+            && self
+                .warned_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(
+                %error,
+                "{}: Redis failed; counting on this instance until it is back",
+                self.what
+            );
+        }
+    }
 }
 
 /// For unit tests: a pool on `POSTERN_TEST_REDIS_URL`, when it is set.
@@ -168,7 +213,7 @@ pub async fn answer_write_failures(
 /// The REST API, assets and health checks never read a session, so they
 /// keep answering while the session store is away.
 fn uses_sessions(path: &str) -> bool {
-    !(path.starts_with("/v2/")
+    !(crate::web::api::is_api_path(path)
         || path.starts_with("/static/")
         || path == "/healthz"
         || path == "/readyz")

@@ -14,6 +14,11 @@ use actix_web::{HttpResponse, web};
 
 use error::ApiError;
 
+/// Whether `path` is the REST API's: bearer keys, no session, no CSRF token.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/v2/")
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/v2")

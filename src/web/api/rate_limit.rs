@@ -8,7 +8,6 @@
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
@@ -17,6 +16,7 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
 use crate::domain::ApiKeyId;
+use crate::web::session_store::{OutageLog, within};
 
 /// Who a request is counted against.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -84,8 +84,7 @@ return {1, math.floor((tolerance - (new_tat - now)) / interval)}
 struct Shared {
     redis: deadpool_redis::Pool,
     script: redis::Script,
-    /// Unix seconds of the last "Redis failed" warning, to log one a minute.
-    warned_at: AtomicI64,
+    outage: OutageLog,
 }
 
 impl ApiRateLimiter {
@@ -109,7 +108,7 @@ impl ApiRateLimiter {
             shared: Some(Shared {
                 redis: pool,
                 script: redis::Script::new(GCRA),
-                warned_at: AtomicI64::new(0),
+                outage: OutageLog::new("API rate limits"),
             }),
             ..Self::new(per_second)
         }
@@ -117,11 +116,9 @@ impl ApiRateLimiter {
 
     pub async fn check(&self, caller: &Caller) -> Decision {
         if let Some(shared) = &self.shared {
-            let counted = tokio::time::timeout(REDIS_TIMEOUT, self.check_shared(shared, caller));
-            match counted.await {
-                Ok(Ok(decision)) => return decision,
-                Ok(Err(error)) => shared.warn(&error),
-                Err(_) => shared.warn("no answer in time"),
+            match within(REDIS_TIMEOUT, self.check_shared(shared, caller)).await {
+                Ok(decision) => return decision,
+                Err(error) => shared.outage.warn(&error),
             }
         }
         self.check_local(caller)
@@ -168,24 +165,6 @@ impl ApiRateLimiter {
             remaining: 0,
             // Retry-After counts whole seconds: round up, at least 1.
             retry_after_secs: Some(wait.as_secs() + 1),
-        }
-    }
-}
-
-impl Shared {
-    fn warn(&self, error: &str) {
-        let now = chrono::Utc::now().timestamp();
-        let last = self.warned_at.load(Ordering::Relaxed);
-        if now - last >= 60
-            && self
-                .warned_at
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            tracing::warn!(
-                %error,
-                "API rate limits: Redis failed; counting on this instance until it is back"
-            );
         }
     }
 }

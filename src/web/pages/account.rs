@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, TypedSession};
+use crate::auth::{CurrentUser, TypedSession, login_throttle};
 use crate::error::AppResult;
 use crate::service::accounts;
 use crate::startup::AppState;
@@ -103,9 +103,9 @@ pub async fn change_password(
     // Guesses of the current password count against the account like
     // failed sign-ins do (a stolen session must not become a guessing oracle).
     let throttle = &state.login_throttle;
-    let account_key = format!("email:{}", user.email.to_lowercase());
+    let account_key = login_throttle::account_key(&user.email);
     if let Some(wait) = throttle.blocked_for(&account_key).await {
-        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let minutes = login_throttle::minutes(wait);
         errors.add(
             "current_password",
             format!("Too many wrong passwords for this account. Try again in {minutes} minute(s)."),

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, TypedSession};
+use crate::auth::{CurrentUser, TypedSession, login_throttle};
 use crate::domain::EmailAddress;
 use crate::error::AppResult;
 use crate::service::accounts;
@@ -63,7 +63,7 @@ pub async fn check_sign_in(
             .map(|a| a.ip().to_string())
             .unwrap_or_default()
     );
-    let email_key = format!("email:{}", email.trim().to_lowercase());
+    let email_key = login_throttle::account_key(email);
     let throttle = &state.login_throttle;
     if let Some(wait) = throttle
         .blocked_for(&address_key)
@@ -91,7 +91,7 @@ pub async fn check_sign_in(
 
 /// "Try again in N minute(s)", and the `Retry-After` seconds.
 pub fn throttled_message(wait: std::time::Duration) -> (String, u64) {
-    let minutes = wait.as_secs().div_ceil(60).max(1);
+    let minutes = login_throttle::minutes(wait);
     (
         format!("Too many failed sign-in attempts. Try again in {minutes} minute(s)."),
         wait.as_secs().max(1),

@@ -57,17 +57,7 @@ async fn an_admin_invites_a_viewer_who_joins_in_another_browser_and_is_promoted_
     );
     colleague.screenshot("42-viewer-joined").await;
 
-    admin_browser.goto(MEMBERS).await;
-    let row = "tr[data-member='colleague@example.com']";
-    admin_browser
-        .click(&format!("{row} select option[value=member]"))
-        .await;
-    admin_browser
-        .click(&format!("{row} button[type=submit]"))
-        .await;
-    admin_browser
-        .wait_text(".toast", "Cole League is now Member.")
-        .await;
+    set_colleague_role(&admin_browser, "member", "Cole League is now Member.").await;
     admin_browser.screenshot("43-members-promoted").await;
 
     colleague.goto(CREDENTIALS).await;
@@ -82,16 +72,7 @@ async fn an_admin_invites_a_viewer_who_joins_in_another_browser_and_is_promoted_
 
     // Lowered back to viewer while their page is open: the next click is
     // refused, and the page says so instead of doing nothing.
-    admin_browser.goto(MEMBERS).await;
-    admin_browser
-        .click(&format!("{row} select option[value=viewer]"))
-        .await;
-    admin_browser
-        .click(&format!("{row} button[type=submit]"))
-        .await;
-    admin_browser
-        .wait_text(".toast", "Cole League is now Viewer.")
-        .await;
+    set_colleague_role(&admin_browser, "viewer", "Cole League is now Viewer.").await;
     colleague.click("[data-testid=create-credential]").await;
     colleague
         .wait_text(
@@ -118,4 +99,16 @@ async fn an_admin_invites_a_viewer_who_joins_in_another_browser_and_is_promoted_
     admin_browser.goto("/w/acme-mail/settings/api-keys").await;
     admin_browser.screenshot("48-api-keys-mobile").await;
     admin_browser.close().await;
+}
+
+/// On the Members page, picks `role` for the colleague's row, saves, and
+/// waits for the toast that confirms it.
+async fn set_colleague_role(admin: &Browser, role: &str, toast: &str) {
+    admin.goto(MEMBERS).await;
+    let row = "tr[data-member='colleague@example.com']";
+    admin
+        .click(&format!("{row} select option[value={role}]"))
+        .await;
+    admin.click(&format!("{row} button[type=submit]")).await;
+    admin.wait_text(".toast", toast).await;
 }
