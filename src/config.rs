@@ -31,6 +31,12 @@ pub struct Config {
     /// Larger messages get `552`.
     pub smtp_max_message_bytes: usize,
     pub smtp_max_connections: usize,
+    /// Open SMTP connections one client address (an IPv6 /64) may hold.
+    pub smtp_max_connections_per_address: usize,
+    /// A STARTTLS handshake not finished within this is dropped.
+    pub smtp_tls_handshake_timeout: std::time::Duration,
+    /// A session is ended (`421 4.4.2`, at a command boundary) after this long.
+    pub smtp_max_session: std::time::Duration,
     /// An idle SMTP client is disconnected after this long.
     pub smtp_idle_timeout: std::time::Duration,
     /// Where production mail is relayed: `smtp://host:port`, `smtp://…?tls=required`, `smtps://…`.
@@ -73,6 +79,9 @@ pub const SETTINGS: &[&str] = &[
     "smtp_allow_plaintext_auth",
     "smtp_max_message_bytes",
     "smtp_max_connections",
+    "smtp_max_connections_per_address",
+    "smtp_tls_handshake_timeout_secs",
+    "smtp_max_session_secs",
     "smtp_idle_timeout_secs",
     "smarthost",
     "tls_cert",
@@ -189,6 +198,23 @@ impl Config {
             smtp_max_connections: src.parse("smtp_max_connections", 1000, |v| {
                 parse_number(v, 1, 1_000_000)
             })?,
+            smtp_max_connections_per_address: src.parse(
+                "smtp_max_connections_per_address",
+                20,
+                |v| parse_number(v, 1, 1_000_000),
+            )?,
+            smtp_tls_handshake_timeout: src.parse(
+                "smtp_tls_handshake_timeout_secs",
+                std::time::Duration::from_secs(10),
+                |v| parse_number(v, 1, 600).map(|n| std::time::Duration::from_secs(n as u64)),
+            )?,
+            smtp_max_session: src.parse(
+                "smtp_max_session_secs",
+                std::time::Duration::from_secs(3600),
+                |v| {
+                    parse_number(v, 1, 7 * 86_400).map(|n| std::time::Duration::from_secs(n as u64))
+                },
+            )?,
             smtp_idle_timeout: src.parse(
                 "smtp_idle_timeout_secs",
                 std::time::Duration::from_secs(300),
@@ -312,6 +338,36 @@ mod tests {
         .unwrap();
         assert_eq!(config.smtp_addrs.len(), 2);
         assert_eq!(config.smtp_max_message_bytes, 25 * 1024 * 1024);
+    }
+
+    #[test]
+    fn connection_limits_have_defaults_and_bad_values_name_the_variable() {
+        let config = Config::from_sources(None, env(&[])).unwrap();
+        assert_eq!(config.smtp_max_connections_per_address, 20);
+        assert_eq!(config.smtp_tls_handshake_timeout.as_secs(), 10);
+        assert_eq!(config.smtp_max_session.as_secs(), 3600);
+        for var in [
+            "POSTERN_SMTP_MAX_CONNECTIONS_PER_ADDRESS",
+            "POSTERN_SMTP_TLS_HANDSHAKE_TIMEOUT_SECS",
+            "POSTERN_SMTP_MAX_SESSION_SECS",
+        ] {
+            for bad in ["0", "ten", "-1"] {
+                let err = Config::from_sources(None, env(&[(var, bad)])).unwrap_err();
+                assert!(err.to_string().starts_with(&format!("{var}: ")), "{err}");
+            }
+        }
+        let config = Config::from_sources(
+            None,
+            env(&[
+                ("POSTERN_SMTP_MAX_CONNECTIONS_PER_ADDRESS", "5"),
+                ("POSTERN_SMTP_TLS_HANDSHAKE_TIMEOUT_SECS", "3"),
+                ("POSTERN_SMTP_MAX_SESSION_SECS", "600"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.smtp_max_connections_per_address, 5);
+        assert_eq!(config.smtp_tls_handshake_timeout.as_secs(), 3);
+        assert_eq!(config.smtp_max_session.as_secs(), 600);
     }
 
     #[test]

@@ -259,11 +259,20 @@ fn smtp_server(
         allow_plaintext_auth: config.smtp_allow_plaintext_auth,
         max_message_bytes: config.smtp_max_message_bytes,
         idle_timeout: config.smtp_idle_timeout,
+        tls_handshake_timeout: config.smtp_tls_handshake_timeout,
+        max_session: config.smtp_max_session,
         auth_throttle: FailureThrottle::new(smtp::AUTH_FAILURES_ALLOWED, Duration::from_secs(60)),
         last_used: smtp::LastUsed::default(),
     };
     Ok((
-        SmtpServer::new(bound, ctx, config.smtp_max_connections),
+        SmtpServer::new(
+            bound,
+            ctx,
+            smtp::ConnectionLimits::new(
+                config.smtp_max_connections,
+                config.smtp_max_connections_per_address,
+            ),
+        ),
         ports,
     ))
 }

@@ -5,6 +5,7 @@
 //! FROM, so revocation takes effect at once; the database being down is a
 //! 4xx reply, never a dropped connection; passwords are never logged.
 
+mod connections;
 mod last_used;
 mod relay;
 pub mod reply;
@@ -18,11 +19,12 @@ use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+pub use self::connections::ConnectionLimits;
+use self::connections::Refused;
 pub use self::last_used::LastUsed;
 pub use self::relay::Relay;
 use self::session::{Next, Session};
@@ -43,6 +45,10 @@ pub struct SmtpContext {
     pub allow_plaintext_auth: bool,
     pub max_message_bytes: usize,
     pub idle_timeout: Duration,
+    /// A STARTTLS handshake not finished by then is dropped.
+    pub tls_handshake_timeout: Duration,
+    /// A session is ended at the next command boundary after this long.
+    pub max_session: Duration,
     pub auth_throttle: FailureThrottle,
     pub last_used: LastUsed,
 }
@@ -51,15 +57,15 @@ pub struct SmtpContext {
 pub struct SmtpServer {
     listeners: Vec<TcpListener>,
     ctx: Arc<SmtpContext>,
-    connections: Arc<Semaphore>,
+    connections: Arc<ConnectionLimits>,
 }
 
 impl SmtpServer {
-    pub fn new(listeners: Vec<TcpListener>, ctx: SmtpContext, max_connections: usize) -> Self {
+    pub fn new(listeners: Vec<TcpListener>, ctx: SmtpContext, limits: ConnectionLimits) -> Self {
         Self {
             listeners,
             ctx: Arc::new(ctx),
-            connections: Arc::new(Semaphore::new(max_connections)),
+            connections: Arc::new(limits),
         }
     }
 
@@ -88,13 +94,21 @@ impl SmtpServer {
                             continue;
                         }
                     };
-                    let permit = connections.clone().try_acquire_owned();
+                    let admitted = connections.admit(peer.ip());
                     let (ctx, shutdown) = (ctx.clone(), shutdown.clone());
                     sessions.spawn(async move {
-                        let Ok(_permit) = permit else {
-                            let mut stream = stream;
-                            let _ = stream.write_all(reply::BUSY.to_line().as_bytes()).await;
-                            return;
+                        let _admitted = match admitted {
+                            Ok(admitted) => admitted,
+                            Err(refused) => {
+                                let reply = match refused {
+                                    Refused::Busy => reply::BUSY,
+                                    Refused::BusyFromAddress => reply::BUSY_FROM_ADDRESS,
+                                };
+                                tracing::debug!(%peer, ?refused, "SMTP connection turned away");
+                                let mut stream = stream;
+                                let _ = stream.write_all(reply.to_line().as_bytes()).await;
+                                return;
+                            }
                         };
                         tokio::select! {
                             _ = serve(stream, peer, &ctx) => {}
@@ -147,14 +161,17 @@ async fn serve(stream: TcpStream, peer: SocketAddr, ctx: &SmtpContext) {
             return;
         }
     }
-    let handshake = tokio::time::timeout(ctx.idle_timeout, ctx.tls.accept(stream)).await;
+    let handshake = tokio::time::timeout(ctx.tls_handshake_timeout, ctx.tls.accept(stream)).await;
     let mut tls = match handshake {
         Ok(Ok(tls)) => tls,
         Ok(Err(error)) => {
             tracing::debug!(%peer, %error, "TLS handshake failed");
             return;
         }
-        Err(_) => return,
+        Err(_) => {
+            tracing::debug!(%peer, "TLS handshake timed out");
+            return;
+        }
     };
     session.tls_started();
     if let Err(error) = session.drive(&mut tls).await {

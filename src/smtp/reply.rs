@@ -96,4 +96,14 @@ pub const NOT_IMPLEMENTED: Reply = reply(502, "5.5.1", "Command not implemented"
 pub const TOO_MANY_ERRORS: Reply = reply(421, "4.7.0", "Too many errors, closing connection");
 pub const TIMEOUT: Reply = reply(421, "4.4.2", "Idle timeout, closing connection");
 pub const BUSY: Reply = reply(421, "4.3.2", "Too many connections, try again later");
+pub const BUSY_FROM_ADDRESS: Reply = reply(
+    421,
+    "4.7.0",
+    "Too many connections from your address, try again later",
+);
+pub const SESSION_EXPIRED: Reply = reply(
+    421,
+    "4.4.2",
+    "Session time limit reached, closing connection",
+);
 pub const SHUTTING_DOWN: Reply = reply(421, "4.3.2", "Shutting down, try again later");

@@ -1,10 +1,16 @@
 //! One SMTP connection: commands in, replies out. Replies to pipelined
 //! commands are buffered and written once the client's input is consumed.
+//!
+//! Rules: a command or AUTH line longer than [`MAX_LINE`] gets one
+//! `500 5.5.2` and is discarded up to its LF, however many reads it spans;
+//! a session past its lifetime gets `421 4.4.2` at the next command
+//! boundary, never in the middle of a message.
 
 use std::net::SocketAddr;
 use std::slice::Iter;
+use std::time::Instant;
 
-use smtp_proto::request::receiver::{DataReceiver, RequestReceiver};
+use smtp_proto::request::receiver::DataReceiver;
 use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, Error as ParseError, Request};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -15,11 +21,10 @@ use crate::auth::smtp_login::AuthenticatedCredential;
 
 /// Most recipients one message may have.
 const MAX_RECIPIENTS: usize = 100;
-/// Longest AUTH response line accepted.
-const MAX_AUTH_LINE: usize = 16 * 1024;
-/// Longest command line accepted (RFC 5321 asks for at least 512 octets;
-/// extensions make MAIL FROM and AUTH lines longer).
-const MAX_COMMAND_LINE: usize = 2048;
+/// Longest command or AUTH response line accepted, CR LF included (RFC 5321
+/// asks for at least 512 octets; extensions make MAIL FROM and AUTH lines
+/// longer, and Postern's usernames and passwords are short).
+const MAX_LINE: usize = 2048;
 /// Bad commands tolerated before the connection is closed.
 const MAX_ERRORS: u32 = 20;
 
@@ -28,6 +33,16 @@ pub enum Next {
     Continue,
     StartTls,
     Close,
+}
+
+/// What [`Session::take_line`] found.
+enum Line {
+    /// A whole line, LF included.
+    Complete(Vec<u8>),
+    /// More is needed (or a refused line is still being dropped).
+    Partial,
+    /// The line just passed [`MAX_LINE`].
+    TooLong,
 }
 
 enum State {
@@ -50,12 +65,14 @@ pub struct Session<'a> {
     login: Option<AuthenticatedCredential>,
     mail_from: Option<String>,
     rcpt_to: Vec<String>,
-    receiver: RequestReceiver,
+    /// The command or AUTH line read so far, across reads.
     line: Vec<u8>,
+    /// Inside a line already refused as too long: dropped up to its LF.
+    discarding: bool,
     state: State,
     errors: u32,
-    /// Bytes of the command line read so far, across reads.
-    line_bytes: usize,
+    /// When the session must end, at the next command boundary.
+    ends_at: Instant,
     out: Vec<u8>,
     /// Read buffer, kept for the whole connection (plain and TLS parts).
     input: Vec<u8>,
@@ -71,11 +88,11 @@ impl<'a> Session<'a> {
             login: None,
             mail_from: None,
             rcpt_to: Vec::new(),
-            receiver: RequestReceiver::default(),
             line: Vec::new(),
+            discarding: false,
             state: State::Command,
             errors: 0,
-            line_bytes: 0,
+            ends_at: Instant::now() + ctx.max_session,
             out: Vec::with_capacity(512),
             input: vec![0; 8 * 1024],
         }
@@ -91,8 +108,8 @@ impl<'a> Session<'a> {
         self.helo = None;
         self.login = None;
         self.reset_transaction();
-        self.receiver = RequestReceiver::default();
-        self.line_bytes = 0;
+        self.line.clear();
+        self.discarding = false;
     }
 
     fn reply(&mut self, reply: Reply) {
@@ -122,12 +139,23 @@ impl<'a> Session<'a> {
         buf: &mut [u8],
     ) -> std::io::Result<Next> {
         loop {
-            let read = tokio::time::timeout(self.ctx.idle_timeout, stream.read(buf)).await;
+            // Waiting for a command past the lifetime: that is the boundary.
+            let lifetime_left = self
+                .at_command_boundary()
+                .then(|| self.ends_at.saturating_duration_since(Instant::now()));
+            let wait = lifetime_left.map_or(self.ctx.idle_timeout, |left| {
+                left.min(self.ctx.idle_timeout)
+            });
+            let read = tokio::time::timeout(wait, stream.read(buf)).await;
             let n = match read {
                 Err(_) => {
-                    stream
-                        .write_all(reply::TIMEOUT.to_line().as_bytes())
-                        .await?;
+                    let reply = if lifetime_left.is_some_and(|left| left < self.ctx.idle_timeout) {
+                        reply::SESSION_EXPIRED
+                    } else {
+                        reply::TIMEOUT
+                    };
+                    self.out.extend_from_slice(reply.to_line().as_bytes());
+                    stream.write_all(&self.out).await?;
                     return Ok(Next::Close);
                 }
                 Ok(result) => result?,
@@ -138,6 +166,11 @@ impl<'a> Session<'a> {
             let mut bytes = buf[..n].iter();
             let mut next = Next::Continue;
             while !bytes.as_slice().is_empty() {
+                if self.at_command_boundary() && Instant::now() >= self.ends_at {
+                    self.reply(reply::SESSION_EXPIRED);
+                    next = Next::Close;
+                    break;
+                }
                 next = self.step(&mut bytes).await;
                 if !matches!(next, Next::Continue) {
                     // Bytes pipelined after STARTTLS or QUIT are dropped.
@@ -153,6 +186,11 @@ impl<'a> Session<'a> {
                 return Ok(next);
             }
         }
+    }
+
+    /// Between commands: no message, AUTH exchange or line in progress.
+    fn at_command_boundary(&self) -> bool {
+        matches!(self.state, State::Command) && self.line.is_empty() && !self.discarding
     }
 
     /// Consumes one command, AUTH line or slice of DATA from `bytes`.
@@ -186,51 +224,55 @@ impl<'a> Session<'a> {
                 Next::Continue
             }
             State::AuthPlain | State::AuthLoginUser | State::AuthLoginPassword(_) => {
-                let Some(line) = self.take_line(bytes) else {
-                    return Next::Continue;
-                };
-                self.auth_response(&line).await
-            }
-            State::Command => {
-                let before = bytes.as_slice().len();
-                let request = self.receiver.ingest(bytes).map(Request::into_owned);
-                self.line_bytes += before - bytes.as_slice().len();
-                if matches!(request, Err(ParseError::NeedsMoreData { .. })) {
-                    return Next::Continue;
+                match self.take_line(bytes) {
+                    Line::Partial => Next::Continue,
+                    Line::TooLong => {
+                        self.state = State::Command;
+                        self.error(reply::LINE_TOO_LONG)
+                    }
+                    Line::Complete(line) => {
+                        let line = String::from_utf8_lossy(&line);
+                        self.auth_response(line.trim_end_matches(['\r', '\n']))
+                            .await
+                    }
                 }
-                let too_long = std::mem::take(&mut self.line_bytes) > MAX_COMMAND_LINE;
-                match request {
-                    Ok(_) if too_long => self.error(reply::LINE_TOO_LONG),
-                    Ok(request) => self.command(request).await,
+            }
+            State::Command => match self.take_line(bytes) {
+                Line::Partial => Next::Continue,
+                Line::TooLong => self.error(reply::LINE_TOO_LONG),
+                Line::Complete(line) => match Request::parse(&mut line.iter()) {
+                    Ok(request) => self.command(request.into_owned()).await,
+                    Err(ParseError::NeedsMoreData { .. }) => self.error(reply::UNKNOWN_COMMAND),
                     Err(error) => self.parse_error(error),
-                }
-            }
+                },
+            },
         }
     }
 
-    /// One line of an AUTH exchange, once complete.
-    fn take_line(&mut self, bytes: &mut Iter<'_, u8>) -> Option<String> {
+    /// Takes bytes up to and including the next LF. A line that passes
+    /// [`MAX_LINE`] is reported once, as soon as it does, and the rest of it
+    /// (in this read and the next ones) is dropped.
+    fn take_line(&mut self, bytes: &mut Iter<'_, u8>) -> Line {
         let rest = bytes.as_slice();
-        match rest.iter().position(|b| *b == b'\n') {
-            Some(pos) => {
-                self.line.extend_from_slice(&rest[..pos]);
-                *bytes = rest[pos + 1..].iter();
-                let line = String::from_utf8_lossy(&self.line)
-                    .trim_end_matches('\r')
-                    .to_owned();
-                self.line.clear();
-                Some(line)
-            }
-            None => {
-                self.line.extend_from_slice(rest);
-                *bytes = [].iter();
-                if self.line.len() > MAX_AUTH_LINE {
-                    self.line.clear();
-                    self.state = State::Command;
-                    self.reply(reply::LINE_TOO_LONG);
-                }
-                None
-            }
+        let (chunk, complete) = match rest.iter().position(|b| *b == b'\n') {
+            Some(pos) => (&rest[..=pos], true),
+            None => (rest, false),
+        };
+        *bytes = rest[chunk.len()..].iter();
+        if self.discarding {
+            self.discarding = !complete;
+            return Line::Partial;
+        }
+        if self.line.len() + chunk.len() > MAX_LINE {
+            self.line.clear();
+            self.discarding = !complete;
+            return Line::TooLong;
+        }
+        self.line.extend_from_slice(chunk);
+        if complete {
+            Line::Complete(std::mem::take(&mut self.line))
+        } else {
+            Line::Partial
         }
     }
 
@@ -377,9 +419,7 @@ impl<'a> Session<'a> {
             .blocked_for(&self.peer.ip().to_string())
             .is_some()
         {
-            tracing::warn!(peer = %self.peer, "SMTP AUTH throttled after repeated failures");
-            self.reply(reply::TOO_MANY_FAILURES);
-            return Next::Close;
+            return self.throttled();
         }
         match (mechanism, initial.is_empty()) {
             (AUTH_PLAIN, false) => return self.auth_plain(&initial).await,
@@ -439,10 +479,17 @@ impl<'a> Session<'a> {
         })
     }
 
+    /// Verifies a username and password. The attempt is counted against
+    /// the client's address before the (slow) verification, so parallel
+    /// attempts cannot all slip under the limit; a success gives it back.
     async fn authenticate(&mut self, username: &str, password: &str) -> Next {
         let ip = self.peer.ip().to_string();
+        let Ok(attempt) = self.ctx.auth_throttle.try_reserve(&ip) else {
+            return self.throttled();
+        };
         match self.ctx.verifier.verify(username, password).await {
             Ok(Some(login)) => {
+                attempt.release();
                 tracing::info!(peer = %self.peer, username = %login.username, "SMTP AUTH succeeded");
                 self.ctx.last_used.record(&self.ctx.db, &login.id, &ip);
                 self.login = Some(login);
@@ -450,16 +497,23 @@ impl<'a> Session<'a> {
                 Next::Continue
             }
             Ok(None) => {
+                attempt.failed();
                 tracing::info!(peer = %self.peer, username = %username.chars().take(64).collect::<String>(), "SMTP AUTH failed");
-                self.ctx.auth_throttle.record_failure(&ip);
                 self.error(reply::AUTH_FAILED)
             }
             Err(error) => {
+                attempt.release();
                 tracing::error!(%error, "SMTP AUTH: database unavailable");
                 self.reply(reply::AUTH_TEMPORARY);
                 Next::Continue
             }
         }
+    }
+
+    fn throttled(&mut self) -> Next {
+        tracing::warn!(peer = %self.peer, "SMTP AUTH throttled after repeated failures");
+        self.reply(reply::TOO_MANY_FAILURES);
+        Next::Close
     }
 
     async fn mail(&mut self, from: String, size: usize) -> Next {

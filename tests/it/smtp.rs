@@ -1,6 +1,8 @@
 //! The SMTP submission listener, over raw TCP and with lettre.
 
+mod certificate;
 pub mod client;
+mod connections;
 pub mod delivery;
 mod protocol;
 mod revocation;

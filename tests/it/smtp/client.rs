@@ -25,17 +25,7 @@ pub struct Reply {
 impl Client {
     /// Connects and reads the greeting; TLS will trust the app's own certificate.
     pub async fn connect(app: &TestApp) -> (Client, Reply) {
-        let mut roots = RootCertStore::empty();
-        let pem = app.data_dir().join("tls-cert.pem");
-        for cert in rustls_pki_types::pem::PemObject::pem_file_iter(&pem).unwrap() {
-            roots.add(cert.unwrap()).unwrap();
-        }
-        let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Client::connect_with(app, Arc::new(config)).await
+        Client::connect_with(app, trusting(app)).await
     }
 
     /// Connects with a given TLS configuration (and so its session cache).
@@ -43,6 +33,22 @@ impl Client {
         let stream = TcpStream::connect(("127.0.0.1", app.smtp_port))
             .await
             .unwrap();
+        Client::greeted(stream, config).await
+    }
+
+    /// Connects from another loopback address (e.g. `127.0.0.2`), as a
+    /// second client machine would.
+    pub async fn connect_from(app: &TestApp, local: std::net::IpAddr) -> (Client, Reply) {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind((local, 0).into()).unwrap();
+        let stream = socket
+            .connect(([127, 0, 0, 1], app.smtp_port).into())
+            .await
+            .unwrap();
+        Client::greeted(stream, trusting(app)).await
+    }
+
+    async fn greeted(stream: TcpStream, config: Arc<ClientConfig>) -> (Client, Reply) {
         let mut client = Client {
             plain: Some(BufReader::new(stream)),
             tls: None,
@@ -63,13 +69,18 @@ impl Client {
     }
 
     pub async fn start_tls(&mut self) {
+        self.start_tls_as("localhost").await.unwrap();
+    }
+
+    /// Starts TLS verifying the certificate for `name` (a DNS name or an IP).
+    pub async fn start_tls_as(&mut self, name: &str) -> std::io::Result<()> {
         let stream = self.plain.take().expect("plain connection").into_inner();
-        let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+        let name = rustls_pki_types::ServerName::try_from(name.to_owned()).unwrap();
         let tls = TlsConnector::from(self.config.clone())
             .connect(name, stream)
-            .await
-            .unwrap();
+            .await?;
         self.tls = Some(BufReader::new(tls));
+        Ok(())
     }
 
     /// The TLS configuration, to reconnect with the same session cache.
@@ -133,4 +144,19 @@ impl Client {
         self.send(&format!("{line}\r\n")).await;
         self.read().await
     }
+}
+
+/// A TLS client configuration whose only root is the app's own certificate.
+pub fn trusting(app: &TestApp) -> Arc<ClientConfig> {
+    let mut roots = RootCertStore::empty();
+    let pem = app.data_dir().join("tls-cert.pem");
+    for cert in rustls_pki_types::pem::PemObject::pem_file_iter(&pem).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
 }

@@ -417,3 +417,51 @@ async fn connections_beyond_the_limit_are_turned_away() {
     );
     assert_eq!(first.cmd("QUIT").await.code, 221);
 }
+
+#[tokio::test]
+async fn an_over_long_line_gets_one_500_and_is_discarded_up_to_its_end() {
+    let app = spawn_app().await;
+    let (mut client, _) = Client::connect(&app).await;
+    // The QUIT inside the over-long line is part of it, not a command.
+    client
+        .send(&format!("NOOP {}QUIT\r\n", "A".repeat(8187)))
+        .await;
+    assert_eq!(client.read().await.text, "500 5.5.2 Line too long\r\n");
+    assert_eq!(
+        client.cmd("NOOP").await.text,
+        "250 2.0.0 OK\r\n",
+        "one reply for the whole line, and the session goes on"
+    );
+
+    let line = "B".repeat(100_000);
+    for piece in line.as_bytes().chunks(7_000) {
+        client.send_bytes(piece).await;
+    }
+    client.send("\r\nNOOP\r\n").await;
+    assert_eq!(client.read().await.text, "500 5.5.2 Line too long\r\n");
+    assert_eq!(client.read().await.text, "250 2.0.0 OK\r\n");
+    assert_eq!(client.cmd("QUIT").await.code, 221);
+}
+
+#[tokio::test]
+async fn an_over_long_auth_response_is_refused_like_an_over_long_command() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    credential(&app, &workspace, "long_user", true, Scope::Global).await;
+    let mut client = Client::connect_tls(&app).await;
+    assert_eq!(client.cmd("AUTH LOGIN").await.code, 334);
+    assert_eq!(client.cmd(&b64("long_user")).await.code, 334);
+    // 17 kB of valid base64: refused unread, not decoded and checked.
+    let reply = client.cmd(&b64(&"p".repeat(13_000))).await;
+    assert_eq!(reply.text, "500 5.5.2 Line too long\r\n");
+    assert_eq!(client.cmd("NOOP").await.text, "250 2.0.0 OK\r\n");
+
+    assert_eq!(client.cmd("AUTH PLAIN").await.code, 334);
+    let reply = client.cmd(&"Q".repeat(40_000)).await;
+    assert_eq!(reply.text, "500 5.5.2 Line too long\r\n");
+    assert_eq!(
+        client.cmd("NOOP").await.text,
+        "250 2.0.0 OK\r\n",
+        "the exchange is over and the rest of the line was discarded"
+    );
+}
