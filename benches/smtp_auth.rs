@@ -47,6 +47,11 @@ async fn main() {
             "POSTERN_SMTP_MAX_CONNECTIONS".to_owned(),
             "10000".to_owned(),
         ),
+        // The load client is one address.
+        (
+            "POSTERN_SMTP_MAX_CONNECTIONS_PER_ADDRESS".to_owned(),
+            "10000".to_owned(),
+        ),
     ];
     let app = Application::build(Config::from_sources(None, vars).unwrap())
         .await
