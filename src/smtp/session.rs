@@ -149,13 +149,13 @@ impl<'a> Session<'a> {
             let read = tokio::time::timeout(wait, stream.read(buf)).await;
             let n = match read {
                 Err(_) => {
-                    let reply = if lifetime_left.is_some_and(|left| left < self.ctx.idle_timeout) {
+                    let expired = lifetime_left.is_some_and(|left| left < self.ctx.idle_timeout);
+                    let reply = if expired {
                         reply::SESSION_EXPIRED
                     } else {
                         reply::TIMEOUT
                     };
-                    self.out.extend_from_slice(reply.to_line().as_bytes());
-                    stream.write_all(&self.out).await?;
+                    stream.write_all(reply.to_line().as_bytes()).await?;
                     return Ok(Next::Close);
                 }
                 Ok(result) => result?,
