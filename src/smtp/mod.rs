@@ -6,6 +6,7 @@
 //! 4xx reply, never a dropped connection; passwords are never logged.
 
 mod last_used;
+mod message;
 mod relay;
 pub mod reply;
 pub mod sasl;

@@ -9,6 +9,8 @@ use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, Error as ParseError, Request};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::SmtpContext;
+use super::message;
+use super::relay::Upstream;
 use super::reply::{self, Reply};
 use super::sasl::{self, SaslError};
 use crate::auth::smtp_login::AuthenticatedCredential;
@@ -50,6 +52,9 @@ pub struct Session<'a> {
     login: Option<AuthenticatedCredential>,
     mail_from: Option<String>,
     rcpt_to: Vec<String>,
+    /// Production mail: the smarthost's side of this transaction, opened at
+    /// the first RCPT.
+    upstream: Option<Upstream>,
     receiver: RequestReceiver,
     line: Vec<u8>,
     state: State,
@@ -71,6 +76,7 @@ impl<'a> Session<'a> {
             login: None,
             mail_from: None,
             rcpt_to: Vec::new(),
+            upstream: None,
             receiver: RequestReceiver::default(),
             line: Vec::new(),
             state: State::Command,
@@ -102,6 +108,7 @@ impl<'a> Session<'a> {
     fn reset_transaction(&mut self) {
         self.mail_from = None;
         self.rcpt_to.clear();
+        self.upstream = None;
         self.state = State::Command;
     }
 
@@ -297,31 +304,8 @@ impl<'a> Session<'a> {
                 initial_response,
             } => return self.auth(mechanism, initial_response).await,
             Request::Mail { from } => return self.mail(from.address, from.size).await,
-            Request::Rcpt { to } => {
-                if self.mail_from.is_none() {
-                    return self.error(reply::NEED_MAIL);
-                }
-                if self.rcpt_to.len() >= MAX_RECIPIENTS {
-                    self.reply(reply::TOO_MANY_RECIPIENTS);
-                } else {
-                    self.rcpt_to.push(to.address);
-                    self.reply(reply::RECIPIENT_OK);
-                }
-            }
-            Request::Data => {
-                if self.mail_from.is_none() {
-                    return self.error(reply::NEED_MAIL);
-                }
-                if self.rcpt_to.is_empty() {
-                    return self.error(reply::NEED_RCPT);
-                }
-                self.state = State::Data {
-                    receiver: DataReceiver::new(),
-                    message: Vec::new(),
-                    too_big: false,
-                };
-                self.reply(reply::START_DATA);
-            }
+            Request::Rcpt { to } => return self.rcpt(to.address).await,
+            Request::Data => return self.data(),
             Request::Rset => {
                 self.reset_transaction();
                 self.reply(reply::RESET);
@@ -508,10 +492,80 @@ impl<'a> Session<'a> {
         Next::Continue
     }
 
+    /// Production mail is asked of the smarthost first (see `relay`).
+    async fn rcpt(&mut self, to: String) -> Next {
+        let Some(from) = self.mail_from.clone() else {
+            return self.error(reply::NEED_MAIL);
+        };
+        if self.rcpt_to.len() >= MAX_RECIPIENTS {
+            self.reply(reply::TOO_MANY_RECIPIENTS);
+            return Next::Continue;
+        }
+        if self.is_production() {
+            if let Err(refused) = self.relay_recipient(&from, &to).await {
+                self.reply(refused);
+                return Next::Continue;
+            }
+        }
+        self.rcpt_to.push(to);
+        self.reply(reply::RECIPIENT_OK);
+        Next::Continue
+    }
+
+    async fn relay_recipient(&mut self, from: &str, to: &str) -> Result<(), Reply> {
+        let relay = self.ctx.relay.as_ref().ok_or(reply::NO_SMARTHOST)?;
+        let upstream = match &mut self.upstream {
+            Some(upstream) => upstream,
+            None => self.upstream.insert(relay.open(from).await?),
+        };
+        upstream.recipient(to).await
+    }
+
+    fn data(&mut self) -> Next {
+        if self.mail_from.is_none() {
+            return self.error(reply::NEED_MAIL);
+        }
+        if self.rcpt_to.is_empty() {
+            return self.error(reply::NEED_RCPT);
+        }
+        if self.is_production() && !self.upstream.as_ref().is_some_and(Upstream::is_open) {
+            // The smarthost went away after accepting recipients.
+            self.reset_transaction();
+            self.reply(reply::SMARTHOST_DOWN);
+            return Next::Continue;
+        }
+        let mut receiver = DataReceiver::new();
+        let mut message = Vec::new();
+        // DATA's own CRLF starts the first line, so that a `.` opening it is
+        // un-stuffed and a message of `.` alone ends at once.
+        receiver.ingest(&mut b"\r\n".iter(), &mut message);
+        message.clear();
+        self.state = State::Data {
+            receiver,
+            message,
+            too_big: false,
+        };
+        self.reply(reply::START_DATA);
+        Next::Continue
+    }
+
+    fn is_production(&self) -> bool {
+        self.login.as_ref().is_some_and(|login| !login.sandbox)
+    }
+
+    /// Normalises line endings, checks the `From:` header of a scoped
+    /// credential's mail, then stores or relays it.
     async fn deliver(&mut self, message: Vec<u8>) -> Reply {
         let (Some(login), Some(from)) = (self.login.clone(), self.mail_from.clone()) else {
             return reply::NEED_MAIL;
         };
+        let message = message::normalize_line_endings(message);
+        if let Some(domains) = &login.domains {
+            if !message::from_header_within(&message, domains) {
+                tracing::info!(peer = %self.peer, username = %login.username, "From: header outside the credential's domains");
+                return reply::FROM_HEADER_NOT_ALLOWED;
+            }
+        }
         let message = self.with_received_header(message);
         let size = message.len();
         let reply = if login.sandbox {
@@ -531,9 +585,9 @@ impl<'a> Session<'a> {
                 }
             }
         } else {
-            match &self.ctx.relay {
-                Some(relay) => relay.send(&from, &self.rcpt_to, &message).await,
-                None => reply::NO_SMARTHOST,
+            match self.upstream.take() {
+                Some(upstream) => upstream.data(&message).await,
+                None => reply::SMARTHOST_DOWN,
             }
         };
         tracing::info!(
