@@ -247,3 +247,32 @@ async fn twenty_clients_at_once_each_get_their_own_smarthost_transaction() {
         );
     }
 }
+
+#[tokio::test]
+async fn rset_or_a_disconnect_abandons_the_smarthost_transaction() {
+    let sink = sink::start("250 2.0.0 queued").await;
+    let app = relaying_to(&sink).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "rset_app", false, Scope::Global).await;
+    assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
+    assert_eq!(client.cmd("RCPT TO:<first@example.net>").await.code, 250);
+    assert_eq!(client.cmd("RSET").await.code, 250);
+    sink.sessions_ended(1).await;
+
+    let reply = send_message(
+        &mut client,
+        "app@a.example",
+        "second@example.net",
+        "Subject: after RSET\r\n\r\nHi\r\n",
+    )
+    .await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+    assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
+    assert_eq!(client.cmd("RCPT TO:<third@example.net>").await.code, 250);
+    drop(client);
+    sink.sessions_ended(3).await;
+
+    let transactions = sink.transactions();
+    assert_eq!(transactions.len(), 1, "{transactions:#?}");
+    assert_eq!(transactions[0].rcpt_to, ["second@example.net"]);
+}
