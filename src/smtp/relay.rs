@@ -5,7 +5,8 @@
 //! answered. A recipient the smarthost refuses is refused to the client with
 //! the smarthost's own code, enhanced code and text; the others still get
 //! the message. After DATA the client hears `250` only once the smarthost
-//! accepted the message. An unreachable smarthost is `451 4.4.1`.
+//! accepted the message. A smarthost that is unreachable, or refuses the
+//! session itself (greeting, EHLO, STARTTLS, AUTH), is `451 4.4.1`.
 //!
 //! The message must end with CRLF and hold no bare CR or LF
 //! (`message::normalize_line_endings`): it is dot-stuffed and ends with
@@ -52,7 +53,7 @@ impl Relay {
             ("smtp", None) => (25, Tls::None),
             ("smtp", Some("required")) => (587, Tls::Required(params()?)),
             ("smtp", Some("opportunistic")) => (587, Tls::Opportunistic(params()?)),
-            ("smtps", None) => (465, Tls::Wrapper(params()?)),
+            ("smtps", _) => (465, Tls::Wrapper(params()?)),
             _ => {
                 return Err(
                     "use smtp://host:port, smtp://host:port?tls=required or smtps://host:port"
@@ -94,12 +95,11 @@ impl Relay {
                     Reply::new(553, "5.1.7", "The sender address cannot be relayed")
                 })?),
             };
-        let mut upstream = Upstream { conn: None };
-        match within(COMMAND_TIMEOUT, self.connect()).await {
-            Ok(conn) => upstream.conn = Some(conn),
-            Err(failure) => return Err(upstream.failed(failure)),
-        }
-        let conn = upstream.conn.as_mut().expect("just connected");
+        // A session refused as a whole (greeting, EHLO, STARTTLS, AUTH) is
+        // this server's problem, not the client's: temporary.
+        let conn = within(COMMAND_TIMEOUT, self.connect())
+            .await
+            .map_err(|_| reply::SMARTHOST_DOWN)?;
         let mut params = Vec::new();
         if conn.server_info().supports_feature(Extension::EightBitMime) {
             params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
@@ -107,6 +107,7 @@ impl Relay {
         if !from.is_ascii() && conn.server_info().supports_feature(Extension::SmtpUtfEight) {
             params.push(MailParameter::SmtpUtfEight);
         }
+        let mut upstream = Upstream { conn: Some(conn) };
         upstream
             .command(COMMAND_TIMEOUT, Mail::new(sender, params))
             .await?;
@@ -201,13 +202,10 @@ impl Upstream {
 
     /// The reply for a failed step; a connection that broke is dropped.
     fn failed(&mut self, failure: Failure) -> Reply {
-        match failure {
-            Failure::Refused(reply) => reply,
-            Failure::Down => {
-                self.conn = None;
-                reply::SMARTHOST_DOWN
-            }
+        if matches!(failure, Failure::Down) {
+            self.conn = None;
         }
+        failure.into_reply()
     }
 }
 
@@ -230,6 +228,15 @@ enum Failure {
     Refused(Reply),
     /// No answer (connection lost, TLS, timeout): the connection is unusable.
     Down,
+}
+
+impl Failure {
+    fn into_reply(self) -> Reply {
+        match self {
+            Failure::Refused(reply) => reply,
+            Failure::Down => reply::SMARTHOST_DOWN,
+        }
+    }
 }
 
 impl From<SmtpError> for Failure {
