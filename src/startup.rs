@@ -228,9 +228,9 @@ fn smtp_server(
         .unwrap_or_else(|| "localhost".to_owned());
     let tls = smtp::tls::acceptor(config, &hostname)?;
     let relay = match &config.smarthost {
-        Some(url) => {
-            Some(smtp::Relay::new(url).map_err(|e| setting_error("POSTERN_SMARTHOST", e))?)
-        }
+        Some(url) => Some(
+            smtp::Relay::new(url, &hostname).map_err(|e| setting_error("POSTERN_SMARTHOST", e))?,
+        ),
         None => None,
     };
     let listeners = smtp::bind(&config.smtp_addrs).map_err(|(addr, e)| {

@@ -5,7 +5,9 @@ use crate::db::models::{SandboxMessage, SandboxSummary};
 use crate::db::{Db, DbError};
 use crate::domain::{MessageId, WorkspaceId, now};
 
-/// Stores a message; returns its id.
+/// Stores a message; returns its id. The text columns hold only printable
+/// characters (see `storable`), so no message can make the insert fail; the
+/// raw message is kept byte for byte.
 pub async fn store(
     db: &Db,
     login: &AuthenticatedCredential,
@@ -15,15 +17,19 @@ pub async fn store(
 ) -> Result<MessageId, DbError> {
     let subject = mail_parser::MessageParser::default()
         .parse_headers(&raw)
-        .and_then(|m| m.subject().map(|s| s.chars().take(300).collect()))
+        .and_then(|m| m.subject().map(|s| storable(s, MAX_SUBJECT_CHARS)))
         .unwrap_or_default();
     let message = SandboxMessage {
         id: MessageId::generate(),
         workspace_id: login.workspace_id.clone(),
         credential_id: Some(login.id.clone()),
         username: login.username.clone(),
-        mail_from: from.to_owned(),
-        rcpt_to: to.join("\n"),
+        mail_from: storable(from, MAX_ADDRESS_CHARS),
+        rcpt_to: to
+            .iter()
+            .map(|address| storable(address, MAX_ADDRESS_CHARS))
+            .collect::<Vec<_>>()
+            .join("\n"),
         subject,
         size: raw.len() as i64,
         raw,
@@ -33,6 +39,25 @@ pub async fn store(
     db.query(move |conn| SandboxMessage::insert(conn, &message))
         .await?;
     Ok(id)
+}
+
+/// Longest subject kept for the list.
+const MAX_SUBJECT_CHARS: usize = 300;
+/// Longest envelope address kept.
+const MAX_ADDRESS_CHARS: usize = 320;
+
+/// Text from a message, fit for a `text` column on every backend (PostgreSQL
+/// refuses NUL) and for one line of the page: tabs and line breaks become a
+/// space, other control characters U+FFFD; at most `max` characters.
+fn storable(text: &str, max: usize) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\r' | '\n' => ' ',
+            c if c.is_control() => char::REPLACEMENT_CHARACTER,
+            c => c,
+        })
+        .take(max)
+        .collect()
 }
 
 pub async fn list(
@@ -54,4 +79,20 @@ pub async fn get(
     let workspace = workspace.clone();
     db.query(move |conn| SandboxMessage::find_in_workspace(conn, &workspace, &id))
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::storable;
+
+    #[test]
+    fn control_characters_never_reach_a_text_column() {
+        assert_eq!(
+            storable("a\0b\u{7f}c\u{85}", 300),
+            "a\u{fffd}b\u{fffd}c\u{fffd}"
+        );
+        assert_eq!(storable("folded\r\n\tline", 300), "folded   line");
+        assert_eq!(storable("Grüße, 日本", 300), "Grüße, 日本");
+        assert_eq!(storable("abcdef", 3), "abc");
+    }
 }

@@ -7,6 +7,7 @@
 
 mod connections;
 mod last_used;
+mod message;
 mod relay;
 pub mod reply;
 pub mod sasl;

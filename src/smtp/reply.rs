@@ -6,23 +6,28 @@ use std::borrow::Cow;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub code: u16,
-    pub status: &'static str,
+    /// The RFC 3463 enhanced status code; empty for replies that have none.
+    pub status: Cow<'static, str>,
     pub text: Cow<'static, str>,
 }
 
 const fn reply(code: u16, status: &'static str, text: &'static str) -> Reply {
     Reply {
         code,
-        status,
+        status: Cow::Borrowed(status),
         text: Cow::Borrowed(text),
     }
 }
 
 impl Reply {
-    pub fn new(code: u16, status: &'static str, text: impl Into<Cow<'static, str>>) -> Self {
+    pub fn new(
+        code: u16,
+        status: impl Into<Cow<'static, str>>,
+        text: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Self {
             code,
-            status,
+            status: status.into(),
             text: text.into(),
         }
     }
@@ -76,6 +81,11 @@ pub const SENDER_NOT_ALLOWED: Reply = reply(
     550,
     "5.7.1",
     "Sender domain is not allowed for this credential",
+);
+pub const FROM_HEADER_NOT_ALLOWED: Reply = reply(
+    550,
+    "5.7.1",
+    "The From: header must only name addresses in this credential's domains",
 );
 pub const NESTED_MAIL: Reply = reply(503, "5.5.1", "Sender already specified");
 pub const NEED_MAIL: Reply = reply(503, "5.5.1", "MAIL FROM first");

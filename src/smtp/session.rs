@@ -14,7 +14,10 @@ use smtp_proto::request::receiver::DataReceiver;
 use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, Error as ParseError, Request};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+mod transaction;
+
 use super::SmtpContext;
+use super::relay::Upstream;
 use super::reply::{self, Reply};
 use super::sasl::{self, SaslError};
 use crate::auth::smtp_login::AuthenticatedCredential;
@@ -65,6 +68,9 @@ pub struct Session<'a> {
     login: Option<AuthenticatedCredential>,
     mail_from: Option<String>,
     rcpt_to: Vec<String>,
+    /// Production mail: the smarthost's side of this transaction, opened at
+    /// the first RCPT.
+    upstream: Option<Upstream>,
     /// The command or AUTH line read so far, across reads.
     line: Vec<u8>,
     /// Inside a line already refused as too long: dropped up to its LF.
@@ -88,6 +94,7 @@ impl<'a> Session<'a> {
             login: None,
             mail_from: None,
             rcpt_to: Vec::new(),
+            upstream: None,
             line: Vec::new(),
             discarding: false,
             state: State::Command,
@@ -119,6 +126,7 @@ impl<'a> Session<'a> {
     fn reset_transaction(&mut self) {
         self.mail_from = None;
         self.rcpt_to.clear();
+        self.upstream = None;
         self.state = State::Command;
     }
 
@@ -339,31 +347,8 @@ impl<'a> Session<'a> {
                 initial_response,
             } => return self.auth(mechanism, initial_response).await,
             Request::Mail { from } => return self.mail(from.address, from.size).await,
-            Request::Rcpt { to } => {
-                if self.mail_from.is_none() {
-                    return self.error(reply::NEED_MAIL);
-                }
-                if self.rcpt_to.len() >= MAX_RECIPIENTS {
-                    self.reply(reply::TOO_MANY_RECIPIENTS);
-                } else {
-                    self.rcpt_to.push(to.address);
-                    self.reply(reply::RECIPIENT_OK);
-                }
-            }
-            Request::Data => {
-                if self.mail_from.is_none() {
-                    return self.error(reply::NEED_MAIL);
-                }
-                if self.rcpt_to.is_empty() {
-                    return self.error(reply::NEED_RCPT);
-                }
-                self.state = State::Data {
-                    receiver: DataReceiver::new(),
-                    message: Vec::new(),
-                    too_big: false,
-                };
-                self.reply(reply::START_DATA);
-            }
+            Request::Rcpt { to } => return self.rcpt(to.address).await,
+            Request::Data => return self.data(),
             Request::Rset => {
                 self.reset_transaction();
                 self.reply(reply::RESET);
@@ -514,105 +499,5 @@ impl<'a> Session<'a> {
         tracing::warn!(peer = %self.peer, "SMTP AUTH throttled after repeated failures");
         self.reply(reply::TOO_MANY_FAILURES);
         Next::Close
-    }
-
-    async fn mail(&mut self, from: String, size: usize) -> Next {
-        let Some(login) = self.login.clone() else {
-            return self.error(reply::AUTH_REQUIRED);
-        };
-        if self.mail_from.is_some() {
-            return self.error(reply::NESTED_MAIL);
-        }
-        if size > self.ctx.max_message_bytes {
-            self.reply(reply::TOO_BIG);
-            return Next::Continue;
-        }
-        // The credential may have been revoked since AUTH: read it again.
-        let login = match self.ctx.verifier.recheck(&login).await {
-            Ok(Some(login)) => login,
-            Ok(None) => {
-                tracing::info!(peer = %self.peer, username = %login.username, "credential revoked during the session");
-                self.login = None;
-                self.reply(reply::AUTH_FAILED);
-                return Next::Continue;
-            }
-            Err(error) => {
-                tracing::error!(%error, "SMTP MAIL: database unavailable");
-                self.reply(reply::TEMPORARY_FAILURE);
-                return Next::Continue;
-            }
-        };
-        if let Some(domains) = &login.domains {
-            let domain = from
-                .rsplit_once('@')
-                .map(|(_, d)| d.to_lowercase())
-                .unwrap_or_default();
-            if !domains.contains(&domain) {
-                self.reply(reply::SENDER_NOT_ALLOWED);
-                return Next::Continue;
-            }
-        }
-        if !login.sandbox && self.ctx.relay.is_none() {
-            self.reply(reply::NO_SMARTHOST);
-            return Next::Continue;
-        }
-        self.login = Some(login);
-        self.mail_from = Some(from);
-        self.reply(reply::SENDER_OK);
-        Next::Continue
-    }
-
-    async fn deliver(&mut self, message: Vec<u8>) -> Reply {
-        let (Some(login), Some(from)) = (self.login.clone(), self.mail_from.clone()) else {
-            return reply::NEED_MAIL;
-        };
-        let message = self.with_received_header(message);
-        let size = message.len();
-        let reply = if login.sandbox {
-            match crate::service::sandbox::store(
-                &self.ctx.db,
-                &login,
-                &from,
-                &self.rcpt_to,
-                message,
-            )
-            .await
-            {
-                Ok(id) => Reply::new(250, "2.0.0", format!("Captured in the sandbox as {id}")),
-                Err(error) => {
-                    tracing::error!(%error, "sandbox message not stored");
-                    reply::TEMPORARY_FAILURE
-                }
-            }
-        } else {
-            match &self.ctx.relay {
-                Some(relay) => relay.send(&from, &self.rcpt_to, &message).await,
-                None => reply::NO_SMARTHOST,
-            }
-        };
-        tracing::info!(
-            peer = %self.peer,
-            username = %login.username,
-            sandbox = login.sandbox,
-            size,
-            recipients = self.rcpt_to.len(),
-            code = reply.code,
-            "message handled"
-        );
-        reply
-    }
-
-    fn with_received_header(&self, message: Vec<u8>) -> Vec<u8> {
-        let header = format!(
-            "Received: from {} ([{}]) by {} (Postern) with ESMTPSA; {}\r\n",
-            self.helo.as_deref().unwrap_or("unknown"),
-            self.peer.ip(),
-            self.ctx.hostname,
-            chrono::Utc::now().to_rfc2822()
-        );
-        let mut out = Vec::with_capacity(header.len() + message.len());
-        out.extend_from_slice(header.as_bytes());
-        out.extend_from_slice(&message);
-        out
     }
 }

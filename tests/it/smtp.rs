@@ -3,8 +3,10 @@
 mod certificate;
 pub mod client;
 mod connections;
+mod data;
 pub mod delivery;
 mod protocol;
+mod relay;
 mod revocation;
 mod sink;
 
@@ -12,6 +14,7 @@ use postern::db::models::Workspace;
 use postern::service::audit::Actor;
 use postern::service::credentials::{self, CredentialFields, Scope};
 
+use self::client::Client;
 use crate::helpers::TestApp;
 
 /// Creates a credential through the service; returns its one-time password.
@@ -48,4 +51,65 @@ pub fn b64(text: &str) -> String {
 /// `AUTH PLAIN` initial response for a username and password.
 pub fn plain(user: &str, password: &str) -> String {
     b64(&format!("\0{user}\0{password}"))
+}
+
+/// Adds a sending domain to the workspace; returns the scope of just it.
+pub async fn domain_scope(app: &TestApp, workspace: &Workspace, name: &str) -> Scope {
+    app.post_form(
+        &format!("/w/{}/settings/domains", workspace.slug),
+        &[("name", name)],
+    )
+    .await;
+    let id = workspace.id.clone();
+    let domains = app
+        .db
+        .query(move |c| postern::db::models::Domain::of_workspace(c, &id))
+        .await
+        .unwrap();
+    let domain = domains.into_iter().find(|d| d.name == name).unwrap();
+    Scope::Scoped(vec![domain.id])
+}
+
+/// A TLS session authenticated with a new credential.
+pub async fn authenticated(
+    app: &TestApp,
+    workspace: &Workspace,
+    username: &str,
+    sandbox: bool,
+    scope: Scope,
+) -> Client {
+    let password = credential(app, workspace, username, sandbox, scope).await;
+    let mut client = Client::connect_tls(app).await;
+    let auth = client
+        .cmd(&format!("AUTH PLAIN {}", plain(username, &password)))
+        .await;
+    assert_eq!(auth.code, 235, "{}", auth.text);
+    client
+}
+
+/// Sends MAIL, RCPT and DATA, then `message` (ending with CRLF) and the
+/// final `.`; returns the reply to the message.
+pub async fn send_message(
+    client: &mut Client,
+    from: &str,
+    to: &str,
+    message: &str,
+) -> client::Reply {
+    let mail = client.cmd(&format!("MAIL FROM:<{from}>")).await;
+    assert_eq!(mail.code, 250, "{}", mail.text);
+    let rcpt = client.cmd(&format!("RCPT TO:<{to}>")).await;
+    assert_eq!(rcpt.code, 250, "{}", rcpt.text);
+    let data = client.cmd("DATA").await;
+    assert_eq!(data.code, 354, "{}", data.text);
+    client.send(&format!("{message}.\r\n")).await;
+    client.read().await
+}
+
+/// Whether `data` holds a CR not followed by LF or an LF not after a CR.
+pub fn has_bare_line_ending(data: &[u8]) -> bool {
+    data.iter().enumerate().any(|(i, b)| match b {
+        b'\r' => data.get(i + 1) != Some(&b'\n'),
+        b'\n' => i == 0 || data[i - 1] != b'\r',
+        _ => false,
+    })
 }

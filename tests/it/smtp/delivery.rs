@@ -103,13 +103,13 @@ async fn production_mail_reaches_the_smarthost_before_250() {
         .await
         .unwrap();
     assert_eq!(response.code().to_string(), "250");
-    let received = sink.received.lock().unwrap().clone();
+    let received = sink.transactions();
     assert_eq!(
         received.len(),
         1,
         "accepted by the smarthost before the client heard 250"
     );
-    assert!(received[0].contains("Subject: Invoice 42"));
+    assert!(received[0].text().contains("Subject: Invoice 42"));
     assert_eq!(
         app.count_rows("sandbox_messages").await,
         0,

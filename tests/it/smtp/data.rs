@@ -1,0 +1,123 @@
+//! What the sandbox keeps of a message: line endings, headers, text columns.
+
+use postern::db::models::{SandboxMessage, Workspace};
+use postern::service::credentials::Scope;
+use postern::service::sandbox;
+
+use super::{authenticated, domain_scope, has_bare_line_ending, send_message};
+use crate::helpers::{TestApp, spawn_app};
+
+async fn stored(app: &TestApp, workspace: &Workspace) -> Vec<SandboxMessage> {
+    let mut messages = Vec::new();
+    for summary in sandbox::list(&app.db, &workspace.id, None, 100)
+        .await
+        .unwrap()
+    {
+        let message = sandbox::get(&app.db, &workspace.id, summary.id)
+            .await
+            .unwrap();
+        messages.push(message.unwrap());
+    }
+    messages
+}
+
+#[tokio::test]
+async fn sandbox_mail_with_bare_line_endings_is_stored_with_crlf() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "bare_box", true, Scope::Global).await;
+    let message = "From: app@a.example\nSubject: bare\r\n\r\none\n.\r\ntwo\rthree\r\n";
+    let reply = send_message(
+        &mut client,
+        "app@a.example",
+        "customer@example.net",
+        message,
+    )
+    .await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+
+    let raw = stored(&app, &workspace).await.remove(0).raw;
+    assert!(
+        !has_bare_line_ending(&raw),
+        "{}",
+        String::from_utf8_lossy(&raw)
+    );
+    assert!(
+        String::from_utf8_lossy(&raw)
+            .ends_with("From: app@a.example\r\nSubject: bare\r\n\r\none\r\n.\r\ntwo\r\nthree\r\n")
+    );
+}
+
+#[tokio::test]
+async fn a_subject_that_decodes_to_control_characters_is_stored_on_every_backend() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "nul_box", true, Scope::Global).await;
+    // "=?utf-8?b?AA==?=" is a NUL byte; "=?utf-8?b?YQdi?=" is "a", BEL, "b".
+    let message = "From: app@a.example\r\nSubject: =?utf-8?b?AA==?= =?utf-8?b?YQdi?=\r\n\r\nHi\r\n";
+    let reply = send_message(
+        &mut client,
+        "app@a.example",
+        "customer@example.net",
+        message,
+    )
+    .await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+
+    let messages = stored(&app, &workspace).await;
+    assert_eq!(messages.len(), 1);
+    assert!(
+        !messages[0].subject.chars().any(char::is_control),
+        "{:?}",
+        messages[0].subject
+    );
+    assert!(
+        messages[0].subject.contains("a\u{fffd}b"),
+        "{:?}",
+        messages[0].subject
+    );
+    app.get(&format!("/w/{}/sandbox", workspace.slug))
+        .await
+        .assert_contains("customer@example.net");
+}
+
+#[tokio::test]
+async fn a_scoped_sandbox_credential_is_refused_a_from_header_outside_its_domains() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let scope = domain_scope(&app, &workspace, "a.example").await;
+    let mut client = authenticated(&app, &workspace, "scoped_box", true, scope).await;
+    for forged in [
+        "From: ceo@victim.example\r\nSubject: forged\r\n\r\nHi\r\n",
+        "From: app@a.example, ceo@victim.example\r\nSubject: two\r\n\r\nHi\r\n",
+        "Subject: no from\r\n\r\nHi\r\n",
+    ] {
+        let reply =
+            send_message(&mut client, "app@a.example", "customer@example.net", forged).await;
+        assert!(
+            reply.text.starts_with("550 5.7.1"),
+            "{forged}: {}",
+            reply.text
+        );
+    }
+    assert_eq!(app.count_rows("sandbox_messages").await, 0);
+
+    let own = "From: App <app@A.example>\r\nSubject: own\r\n\r\nHi\r\n";
+    let reply = send_message(&mut client, "app@a.example", "customer@example.net", own).await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+    assert_eq!(app.count_rows("sandbox_messages").await, 1);
+}
+
+#[tokio::test]
+async fn a_message_of_nothing_but_the_final_dot_ends_at_once() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "empty_box", true, Scope::Global).await;
+    let reply = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        send_message(&mut client, "app@a.example", "customer@example.net", ""),
+    )
+    .await
+    .expect("DATA ends at the first line's dot");
+    assert_eq!(reply.code, 250, "{}", reply.text);
+}

@@ -1,0 +1,278 @@
+//! Production mail as the smarthost sees it: one transaction per message,
+//! exactly the client's bytes, its refusals passed through at the step they
+//! happen.
+
+use postern::service::credentials::Scope;
+
+use super::sink::{self, Options, Sink};
+use super::{authenticated, domain_scope, has_bare_line_ending, send_message};
+use crate::helpers::{TestApp, spawn_app_with};
+
+async fn relaying_to(sink: &Sink) -> TestApp {
+    let url = sink.url.clone();
+    spawn_app_with(move |c| c.smarthost = Some(url)).await
+}
+
+const SMUGGLED: &str = "MAIL FROM:<ceo@victim.example>\r\n\
+    RCPT TO:<cfo@victim.example>\r\n\
+    DATA\r\n\
+    From: ceo@victim.example\r\n\
+    Subject: smuggled\r\n\r\n\
+    Wire the money.\r\n";
+
+/// Sends a message whose body hides a second transaction behind
+/// `line_break` + `.` + CRLF; checks the smarthost saw one transaction.
+async fn a_smuggling_attempt_behind(line_break: &str) {
+    let sink = sink::start("250 2.0.0 queued").await;
+    let app = relaying_to(&sink).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "prod_app", false, Scope::Global).await;
+    let message =
+        format!("From: app@a.example\r\nSubject: hello\r\n\r\nhello{line_break}.\r\n{SMUGGLED}");
+    let reply = send_message(
+        &mut client,
+        "app@a.example",
+        "customer@example.net",
+        &message,
+    )
+    .await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+    client.cmd("QUIT").await;
+    sink.sessions_ended(1).await;
+
+    let transactions = sink.transactions();
+    assert_eq!(transactions.len(), 1, "{transactions:#?}");
+    assert_eq!(transactions[0].mail_from, "app@a.example");
+    assert!(
+        !sink
+            .commands()
+            .iter()
+            .any(|c| c.contains("ceo@victim.example")),
+        "{:?}",
+        sink.commands()
+    );
+    assert!(
+        transactions[0]
+            .text()
+            .contains("hello\r\n.\r\nMAIL FROM:<ceo@victim.example>\r\n"),
+        "the smuggled lines are body text: {}",
+        transactions[0].text()
+    );
+    assert!(!has_bare_line_ending(&transactions[0].data));
+}
+
+#[tokio::test]
+async fn a_bare_lf_dot_line_cannot_smuggle_a_second_transaction_to_the_smarthost() {
+    a_smuggling_attempt_behind("\n").await;
+}
+
+#[tokio::test]
+async fn a_bare_cr_dot_line_cannot_smuggle_a_second_transaction_to_the_smarthost() {
+    a_smuggling_attempt_behind("\r").await;
+}
+
+#[tokio::test]
+async fn the_smarthost_receives_exactly_the_message_after_the_received_header() {
+    let sink = sink::start("250 2.0.0 queued").await;
+    let app = relaying_to(&sink).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "exact_app", false, Scope::Global).await;
+    // As the client sends it: its line starting with a dot is stuffed.
+    let sent = "From: app@a.example\r\nSubject: exact\r\n\r\n..starts with a dot\r\nlast line\r\n";
+    let reply = send_message(&mut client, "app@a.example", "customer@example.net", sent).await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+
+    let relayed = sink.transactions().remove(0).text();
+    let (received, rest) = relayed.split_once("\r\n").unwrap();
+    assert!(received.starts_with("Received: from "), "{received}");
+    assert_eq!(rest, sent.replace("\r\n..", "\r\n."));
+}
+
+#[tokio::test]
+async fn a_recipient_the_smarthost_refuses_is_refused_at_rcpt_and_the_others_get_the_message() {
+    let sink = sink::start_with(Options {
+        final_reply: "250 2.0.0 queued",
+        refuse: vec![(
+            "nobody@example.net",
+            "550 5.1.1 <nobody@example.net>: no such user",
+        )],
+    })
+    .await;
+    let app = relaying_to(&sink).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "rcpt_app", false, Scope::Global).await;
+    assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
+    assert_eq!(client.cmd("RCPT TO:<customer@example.net>").await.code, 250);
+    let refused = client.cmd("RCPT TO:<nobody@example.net>").await;
+    assert_eq!(
+        refused.text,
+        "550 5.1.1 <nobody@example.net>: no such user\r\n"
+    );
+    assert_eq!(client.cmd("DATA").await.code, 354);
+    client
+        .send("From: app@a.example\r\nSubject: two\r\n\r\nHi\r\n.\r\n")
+        .await;
+    let reply = client.read().await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+
+    let transactions = sink.transactions();
+    assert_eq!(transactions.len(), 1);
+    assert_eq!(transactions[0].rcpt_to, ["customer@example.net"]);
+}
+
+#[tokio::test]
+async fn a_smarthost_refusal_after_data_keeps_its_code_enhanced_code_and_text() {
+    let sink = sink::start("554 5.7.1 Rejected by policy").await;
+    let app = relaying_to(&sink).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "policy_app", false, Scope::Global).await;
+    let reply = send_message(
+        &mut client,
+        "app@a.example",
+        "customer@example.net",
+        "Subject: refused\r\n\r\nHi\r\n",
+    )
+    .await;
+    assert_eq!(reply.text, "554 5.7.1 Rejected by policy\r\n");
+    assert_eq!(client.cmd("NOOP").await.code, 250, "the session goes on");
+}
+
+#[tokio::test]
+async fn the_smarthost_is_greeted_with_the_configured_smtp_hostname() {
+    let sink = sink::start("250 2.0.0 queued").await;
+    let url = sink.url.clone();
+    let app = spawn_app_with(move |c| {
+        c.smarthost = Some(url);
+        c.smtp_hostname = Some("mx.postern.test".into());
+    })
+    .await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "helo_app", false, Scope::Global).await;
+    let reply = send_message(
+        &mut client,
+        "app@a.example",
+        "x@example.net",
+        "Subject: hi\r\n\r\nHi\r\n",
+    )
+    .await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+    assert_eq!(sink.transactions()[0].helo, "mx.postern.test");
+}
+
+#[tokio::test]
+async fn an_unreachable_smarthost_is_a_temporary_failure_at_rcpt() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("smtp://127.0.0.1:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+    let app = spawn_app_with(move |c| c.smarthost = Some(url)).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "down_app", false, Scope::Global).await;
+    assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
+    let rcpt = client.cmd("RCPT TO:<customer@example.net>").await;
+    assert!(rcpt.text.starts_with("451 4.4.1"), "{}", rcpt.text);
+    let data = client.cmd("DATA").await;
+    assert!(data.text.starts_with("503 5.5.1"), "{}", data.text);
+}
+
+#[tokio::test]
+async fn a_scoped_credential_cannot_relay_a_from_header_outside_its_domains() {
+    let sink = sink::start("250 2.0.0 queued").await;
+    let app = relaying_to(&sink).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let scope = domain_scope(&app, &workspace, "a.example").await;
+    let mut client = authenticated(&app, &workspace, "scoped_prod", false, scope).await;
+    let forged = "From: The CEO <ceo@victim.example>\r\nSubject: urgent\r\n\r\nPay.\r\n";
+    let reply = send_message(&mut client, "app@a.example", "customer@example.net", forged).await;
+    assert!(reply.text.starts_with("550 5.7.1"), "{}", reply.text);
+
+    let own = "From: App <app@a.example>\r\nSubject: fine\r\n\r\nHi.\r\n";
+    let reply = send_message(&mut client, "app@a.example", "customer@example.net", own).await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+    client.cmd("QUIT").await;
+    sink.sessions_ended(2).await;
+    let transactions = sink.transactions();
+    assert_eq!(
+        transactions.len(),
+        1,
+        "only the own-domain message is relayed"
+    );
+    assert!(transactions[0].text().contains("Subject: fine"));
+}
+
+#[tokio::test]
+async fn twenty_clients_at_once_each_get_their_own_smarthost_transaction() {
+    let sink = sink::start("250 2.0.0 queued").await;
+    let app = relaying_to(&sink).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut clients = Vec::new();
+    for i in 0..20 {
+        clients.push(
+            authenticated(
+                &app,
+                &workspace,
+                &format!("many_{i:02}"),
+                false,
+                Scope::Global,
+            )
+            .await,
+        );
+    }
+    let sends = clients
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut client)| async move {
+            let message = format!("Subject: number {i}\r\n\r\nHi\r\n");
+            let reply = send_message(
+                &mut client,
+                "app@a.example",
+                &format!("to{i}@example.net"),
+                &message,
+            )
+            .await;
+            assert_eq!(reply.code, 250, "{}", reply.text);
+        });
+    futures_util::future::join_all(sends).await;
+
+    let transactions = sink.transactions();
+    assert_eq!(transactions.len(), 20);
+    for t in &transactions {
+        let i: usize = t.rcpt_to[0]
+            .trim_start_matches("to")
+            .trim_end_matches("@example.net")
+            .parse()
+            .unwrap();
+        assert!(
+            t.text().contains(&format!("Subject: number {i}\r\n")),
+            "{t:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn rset_or_a_disconnect_abandons_the_smarthost_transaction() {
+    let sink = sink::start("250 2.0.0 queued").await;
+    let app = relaying_to(&sink).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "rset_app", false, Scope::Global).await;
+    assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
+    assert_eq!(client.cmd("RCPT TO:<first@example.net>").await.code, 250);
+    assert_eq!(client.cmd("RSET").await.code, 250);
+    sink.sessions_ended(1).await;
+
+    let reply = send_message(
+        &mut client,
+        "app@a.example",
+        "second@example.net",
+        "Subject: after RSET\r\n\r\nHi\r\n",
+    )
+    .await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+    assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
+    assert_eq!(client.cmd("RCPT TO:<third@example.net>").await.code, 250);
+    drop(client);
+    sink.sessions_ended(3).await;
+
+    let transactions = sink.transactions();
+    assert_eq!(transactions.len(), 1, "{transactions:#?}");
+    assert_eq!(transactions[0].rcpt_to, ["second@example.net"]);
+}
