@@ -16,6 +16,7 @@ use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use self::url::DatabaseUrl;
+use crate::domain::WorkspaceId;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -104,13 +105,16 @@ pub struct Db {
 
 impl Db {
     /// Connects once (so a bad URL or unreachable server is reported with its
-    /// real cause), then builds the pool.
+    /// real cause), then builds the pool. A SQLite database and its directory
+    /// are created for the server's user only ([`crate::data_dir`]).
     pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Self, String> {
-        if let DatabaseUrl::Sqlite(path) = url
-            && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        if let DatabaseUrl::Sqlite(path) = url {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                crate::data_dir::create_private_dir(parent)
+                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            }
+            crate::data_dir::prepare_sqlite_files(path)
+                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
         }
         let manager = ConnectionManager::new(url.clone());
         r2d2::ManageConnection::connect(&manager).map_err(|e| e.to_string())?;
@@ -215,6 +219,39 @@ where
             Err(error)
         }
     }
+}
+
+/// Locks the workspace's row until the transaction ends, so a rule that is
+/// read and then written (the last owner, a domain still in use, an
+/// invitation still pending) holds when two requests race. Call it first in
+/// a [`write_transaction`], before reading what the rule decides on. On
+/// PostgreSQL (READ COMMITTED) it is `SELECT … FOR NO KEY UPDATE`: a second
+/// transaction waits here and then reads what the first committed. On
+/// SQLite `BEGIN IMMEDIATE` already runs one writer at a time, so it only
+/// reads the row. A workspace deleted meanwhile is diesel's `NotFound`.
+pub fn lock_workspace(conn: &mut DbConn, id: &WorkspaceId) -> QueryResult<()> {
+    use self::schema::workspaces;
+    let row = workspaces::table.find(id).select(workspaces::id);
+    match conn {
+        DbConn::Postgresql(pg) => row.for_no_key_update().first::<WorkspaceId>(pg)?,
+        DbConn::Sqlite(sqlite) => row.first::<WorkspaceId>(sqlite)?,
+    };
+    Ok(())
+}
+
+/// The advisory lock that runs first-run setup one at a time ("no user
+/// exists yet" has no row to lock).
+const FIRST_RUN_LOCK: i64 = 7078657275;
+
+/// Makes concurrent first-run setups run one after the other until the
+/// transaction ends, so only the first sees an empty `users` table. On
+/// PostgreSQL a transaction-scoped advisory lock; on SQLite nothing, as
+/// `BEGIN IMMEDIATE` already serialises writers.
+pub fn lock_first_run(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Postgresql(pg) = conn {
+        pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({FIRST_RUN_LOCK})"))?;
+    }
+    Ok(())
 }
 
 type MigrationError = Box<dyn std::error::Error + Send + Sync>;
