@@ -239,17 +239,33 @@ pub fn lock_workspace(conn: &mut DbConn, id: &WorkspaceId) -> QueryResult<()> {
     Ok(())
 }
 
-/// The advisory lock that runs first-run setup one at a time ("no user
-/// exists yet" has no row to lock).
-const FIRST_RUN_LOCK: i64 = 7078657275;
+/// A check with no row to lock, made one at a time on PostgreSQL.
+#[derive(Debug, Clone, Copy)]
+pub enum GlobalLock {
+    /// "No user exists yet": first-run setup.
+    FirstRun,
+    /// "This slug is free": creating a workspace.
+    WorkspaceSlugs,
+}
 
-/// Makes concurrent first-run setups run one after the other until the
-/// transaction ends, so only the first sees an empty `users` table. On
-/// PostgreSQL a transaction-scoped advisory lock; on SQLite nothing, as
-/// `BEGIN IMMEDIATE` already serialises writers.
-pub fn lock_first_run(conn: &mut DbConn) -> QueryResult<()> {
+impl GlobalLock {
+    /// The advisory lock's key (the migrations use 7078657274).
+    fn key(self) -> i64 {
+        match self {
+            Self::FirstRun => 7078657275,
+            Self::WorkspaceSlugs => 7078657276,
+        }
+    }
+}
+
+/// Makes transactions taking the same `lock` run one after the other from
+/// here until they end, so only the first sees, say, an empty `users`
+/// table. On PostgreSQL a transaction-scoped advisory lock; on SQLite
+/// nothing, as `BEGIN IMMEDIATE` already serialises writers. Take
+/// [`GlobalLock::FirstRun`] before [`GlobalLock::WorkspaceSlugs`] when both.
+pub fn lock_global(conn: &mut DbConn, lock: GlobalLock) -> QueryResult<()> {
     if let DbConn::Postgresql(pg) = conn {
-        pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({FIRST_RUN_LOCK})"))?;
+        pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({})", lock.key()))?;
     }
     Ok(())
 }

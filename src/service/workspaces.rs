@@ -3,16 +3,18 @@
 use chrono::Utc;
 
 use crate::db::models::{Membership, Workspace};
-use crate::db::{Db, DbConn, DbError, write_transaction};
+use crate::db::{Db, DbConn, DbError, GlobalLock, lock_global, write_transaction};
 use crate::domain::{Role, Slug, UserId, WorkspaceId};
 use crate::service::audit::{self, Actor};
 
 /// The longest workspace name accepted.
 pub const NAME_MAX: usize = 80;
 
-/// Creates a workspace named `name` with `owner` as its owner.
+/// Creates a workspace named `name` with `owner` as its owner, under the
+/// first free slug (two creations with one name at once get two slugs).
 pub fn create(conn: &mut DbConn, owner: &UserId, name: &str) -> diesel::QueryResult<Workspace> {
     write_transaction(conn, |conn| {
+        lock_global(conn, GlobalLock::WorkspaceSlugs)?;
         let now = Utc::now().naive_utc();
         let workspace = Workspace::insert_with_free_slug(conn, name, &Slug::from_name(name), now)?;
         Membership::insert(conn, &workspace.id, owner, Role::Owner, now)?;

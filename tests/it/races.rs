@@ -2,7 +2,7 @@
 //! at the same moment against one app, then exactly one outcome in the
 //! database. They mean something on both backends: SQLite serialises
 //! writers with `BEGIN IMMEDIATE`, PostgreSQL runs at READ COMMITTED and
-//! needs the row locks of `db::lock_workspace` and `db::lock_first_run`.
+//! needs the locks of `db::lock_workspace` and `db::lock_global`.
 
 use std::sync::Arc;
 
@@ -387,6 +387,30 @@ async fn invite(owner: &TestApp, email: &str) -> String {
 }
 
 #[tokio::test]
+async fn one_email_invited_several_times_at_once_gets_one_invitation() {
+    let app = spawn_racing_app().await;
+    let (_, owners) = owners(&app, 2).await;
+    let n = 8;
+    let mut posts = Vec::new();
+    for i in 0..n {
+        let fields = [("email", "newbie@example.com"), ("role", "viewer")];
+        let (_, browser) = &owners[i % 2];
+        posts.push(ready(browser, &format!("{MEMBERS}/invitations"), &fields).await);
+    }
+    let outcomes = all_at_once(posts).await;
+    let invited = outcomes
+        .iter()
+        .filter(|o| o.status == StatusCode::CREATED)
+        .count();
+    let refused = outcomes
+        .iter()
+        .filter(|o| o.status == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    assert_eq!((invited, refused), (1, n - 1), "{outcomes:?}");
+    assert_eq!(app.count_rows("invitations").await, 1);
+}
+
+#[tokio::test]
 async fn one_invitation_opened_in_several_browsers_at_once_admits_once() {
     let app = spawn_racing_app().await;
     let (_, owners) = owners(&app, 1).await;
@@ -474,4 +498,26 @@ async fn revoking_invitations_while_they_are_accepted_has_one_outcome_each() {
         app.count_rows("invitations").await,
         count_audit(&app, "member.joined").await
     );
+}
+
+#[tokio::test]
+async fn workspaces_created_with_one_name_at_once_each_get_their_own_address() {
+    let app = spawn_racing_app().await;
+    let (_, owners) = owners(&app, 1).await;
+    let browser = &owners[0].1;
+    let n = 8;
+    let mut posts = Vec::new();
+    for _ in 0..n {
+        posts.push(ready(browser, "/workspaces", &[("name", "Acme Mail")]).await);
+    }
+    let outcomes = all_at_once(posts).await;
+    let mut addresses: Vec<_> = outcomes
+        .iter()
+        .filter(|o| o.status == StatusCode::SEE_OTHER)
+        .filter_map(|o| o.location.clone())
+        .collect();
+    addresses.sort();
+    addresses.dedup();
+    assert_eq!(addresses.len(), n, "{outcomes:?}");
+    assert_eq!(app.count_rows("workspaces").await, n as i64 + 1);
 }
