@@ -3,7 +3,7 @@
 use chrono::Utc;
 
 use crate::db::models::{Membership, Workspace};
-use crate::db::{Db, DbConn, DbError, GlobalLock, lock_global, write_transaction};
+use crate::db::{Db, DbConn, DbError, GlobalLock, lock_global, lock_workspace, write_transaction};
 use crate::domain::{Role, Slug, UserId, WorkspaceId};
 use crate::service::audit::{self, Actor};
 
@@ -22,7 +22,8 @@ pub fn create(conn: &mut DbConn, owner: &UserId, name: &str) -> diesel::QueryRes
     })
 }
 
-/// Renames the workspace (its slug, and so its URLs, stay).
+/// Renames the workspace (its slug, and so its URLs, stay); `NotFound` when
+/// it was deleted meanwhile.
 pub async fn rename(
     db: &Db,
     workspace: &Workspace,
@@ -32,6 +33,7 @@ pub async fn rename(
     let (id, old) = (workspace.id.clone(), workspace.name.clone());
     db.query(move |conn| {
         write_transaction(conn, |conn| {
+            lock_workspace(conn, &id)?;
             Workspace::rename(conn, &id, &name)?;
             audit::record(
                 conn,

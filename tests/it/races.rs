@@ -521,3 +521,62 @@ async fn workspaces_created_with_one_name_at_once_each_get_their_own_address() {
     assert_eq!(addresses.len(), n, "{outcomes:?}");
     assert_eq!(app.count_rows("workspaces").await, n as i64 + 1);
 }
+
+#[tokio::test]
+async fn renaming_a_workspace_while_it_is_deleted_gets_a_clear_answer() {
+    let app = spawn_racing_app().await;
+    let (ada, owners) = owners(&app, 2).await;
+    let (renamer, deleter) = (&owners[0].1, &owners[1].1);
+    let n = 8;
+    let mut slugs = vec![ada.slug.clone()];
+    for _ in 1..n {
+        let workspace = app.create_workspace(&owners[0].0, "Acme Mail").await;
+        app.add_member(&workspace, &owners[1].0, Role::Owner).await;
+        slugs.push(workspace.slug);
+    }
+    let mut posts = Vec::new();
+    for slug in &slugs {
+        let settings = format!("/w/{slug}/settings");
+        posts.push(
+            ready(
+                renamer,
+                &format!("{settings}/general"),
+                &[("name", "Renamed")],
+            )
+            .await,
+        );
+        let confirm = [("confirm_name", "Acme Mail")];
+        posts.push(ready(deleter, &format!("{settings}/delete"), &confirm).await);
+    }
+    // Whichever comes first, the other gets a clear answer: a rename after
+    // the deletion 404, a deletion after the rename asks for the new name.
+    let outcomes = all_at_once(posts).await;
+    for (slug, pair) in slugs.iter().zip(outcomes.chunks(2)) {
+        let (rename, delete) = (&pair[0], &pair[1]);
+        let renamed = rename.redirected_to(&format!("/w/{slug}/settings/general"));
+        let kept = count(
+            &app,
+            format!(
+                "SELECT COUNT(*) AS n FROM workspaces WHERE slug = '{slug}' AND name = 'Renamed'"
+            ),
+        )
+        .await;
+        if kept == 1 {
+            assert!(renamed, "{slug}: {pair:?}");
+            assert_eq!(delete.status, StatusCode::UNPROCESSABLE_ENTITY, "{slug}");
+        } else {
+            assert!(delete.redirected_to("/workspaces"), "{slug}: {pair:?}");
+            assert!(
+                renamed || rename.status == StatusCode::NOT_FOUND,
+                "{slug}: {pair:?}"
+            );
+        }
+    }
+    let deleted = outcomes
+        .chunks(2)
+        .filter(|p| p[1].redirected_to("/workspaces"));
+    assert_eq!(
+        app.count_rows("workspaces").await,
+        (n - deleted.count()) as i64
+    );
+}
