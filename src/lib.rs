@@ -11,6 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod data_dir;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -62,6 +62,12 @@ fn setting_error(setting: &str, message: impl std::fmt::Display) -> ConfigError 
 impl Application {
     /// Connects, migrates and binds; nothing is served until [`Self::run_until_stopped`].
     pub async fn build(config: Config) -> Result<Self, ConfigError> {
+        crate::data_dir::prepare(&config.data_dir).map_err(|e| {
+            setting_error(
+                "POSTERN_DATA_DIR",
+                format!("cannot create {}: {e}", config.data_dir.display()),
+            )
+        })?;
         let db = Db::connect(&config.database_url, config.database_pool_size).map_err(|e| {
             setting_error(
                 "POSTERN_DATABASE_URL",
@@ -292,7 +298,7 @@ fn load_or_create_secret(path: &Path) -> Result<String, String> {
         Err(_) => {}
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
+        crate::data_dir::create_private_dir(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let secret = crate::secrets::random_token(64);

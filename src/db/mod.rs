@@ -16,6 +16,7 @@ use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use self::url::DatabaseUrl;
+use crate::domain::WorkspaceId;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -104,13 +105,16 @@ pub struct Db {
 
 impl Db {
     /// Connects once (so a bad URL or unreachable server is reported with its
-    /// real cause), then builds the pool.
+    /// real cause), then builds the pool. A SQLite database and its directory
+    /// are created for the server's user only ([`crate::data_dir`]).
     pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Self, String> {
-        if let DatabaseUrl::Sqlite(path) = url
-            && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        if let DatabaseUrl::Sqlite(path) = url {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                crate::data_dir::create_private_dir(parent)
+                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            }
+            crate::data_dir::prepare_sqlite_files(path)
+                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
         }
         let manager = ConnectionManager::new(url.clone());
         r2d2::ManageConnection::connect(&manager).map_err(|e| e.to_string())?;
@@ -215,6 +219,55 @@ where
             Err(error)
         }
     }
+}
+
+/// Locks the workspace's row until the transaction ends, so a rule that is
+/// read and then written (the last owner, a domain still in use, an
+/// invitation still pending) holds when two requests race. Call it first in
+/// a [`write_transaction`], before reading what the rule decides on. On
+/// PostgreSQL (READ COMMITTED) it is `SELECT … FOR NO KEY UPDATE`: a second
+/// transaction waits here and then reads what the first committed. On
+/// SQLite `BEGIN IMMEDIATE` already runs one writer at a time, so it only
+/// reads the row. A workspace deleted meanwhile is diesel's `NotFound`.
+pub fn lock_workspace(conn: &mut DbConn, id: &WorkspaceId) -> QueryResult<()> {
+    use self::schema::workspaces;
+    let row = workspaces::table.find(id).select(workspaces::id);
+    match conn {
+        DbConn::Postgresql(pg) => row.for_no_key_update().first::<WorkspaceId>(pg)?,
+        DbConn::Sqlite(sqlite) => row.first::<WorkspaceId>(sqlite)?,
+    };
+    Ok(())
+}
+
+/// A check with no row to lock, made one at a time on PostgreSQL.
+#[derive(Debug, Clone, Copy)]
+pub enum GlobalLock {
+    /// "No user exists yet": first-run setup.
+    FirstRun,
+    /// "This slug is free": creating a workspace.
+    WorkspaceSlugs,
+}
+
+impl GlobalLock {
+    /// The advisory lock's key (the migrations use 7078657274).
+    fn key(self) -> i64 {
+        match self {
+            Self::FirstRun => 7078657275,
+            Self::WorkspaceSlugs => 7078657276,
+        }
+    }
+}
+
+/// Makes transactions taking the same `lock` run one after the other from
+/// here until they end, so only the first sees, say, an empty `users`
+/// table. On PostgreSQL a transaction-scoped advisory lock; on SQLite
+/// nothing, as `BEGIN IMMEDIATE` already serialises writers. Take
+/// [`GlobalLock::FirstRun`] before [`GlobalLock::WorkspaceSlugs`] when both.
+pub fn lock_global(conn: &mut DbConn, lock: GlobalLock) -> QueryResult<()> {
+    if let DbConn::Postgresql(pg) = conn {
+        pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({})", lock.key()))?;
+    }
+    Ok(())
 }
 
 type MigrationError = Box<dyn std::error::Error + Send + Sync>;

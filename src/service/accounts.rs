@@ -4,7 +4,7 @@ use chrono::Utc;
 
 use crate::auth::password;
 use crate::db::models::{Membership, NewUser, User, Workspace};
-use crate::db::{Db, DbConn, DbError, write_transaction};
+use crate::db::{Db, DbConn, DbError, GlobalLock, lock_global, write_transaction};
 use crate::domain::{EmailAddress, Role, UserId};
 use crate::service::{is_unique_violation, workspaces};
 
@@ -58,6 +58,7 @@ pub fn create_first_admin(
     workspace_name: &str,
 ) -> Result<(User, Workspace), AccountError> {
     write_transaction(conn, |conn| {
+        lock_global(conn, GlobalLock::FirstRun)?;
         if User::count(conn)? > 0 {
             return Err(AccountError::SetupDone);
         }

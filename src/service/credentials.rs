@@ -8,7 +8,7 @@ use validator::Validate;
 use crate::auth::password;
 use crate::db::models::smtp_credential::{Anchor, CredentialChanges, Cursor, Direction, SortKey};
 use crate::db::models::{Domain, SmtpCredential};
-use crate::db::{Db, DbConn, DbError, write_transaction};
+use crate::db::{Db, DbConn, DbError, lock_workspace, write_transaction};
 use crate::domain::username::USERNAME_RULE;
 use crate::domain::{
     CredentialId, DomainId, Username, WorkspaceId, decode_cursor, encode_cursor, now,
@@ -221,6 +221,8 @@ fn check_domains(
     scope: &Scope,
 ) -> Result<(), CredentialError> {
     if let Scope::Scoped(ids) = scope {
+        // A domain being removed right now is either gone or kept in use.
+        lock_workspace(conn, workspace)?;
         let known = Domain::of_workspace(conn, workspace)?;
         if ids.is_empty() || !ids.iter().all(|id| known.iter().any(|d| &d.id == id)) {
             return Err(CredentialError::UnknownDomain);

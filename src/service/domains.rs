@@ -1,7 +1,7 @@
 //! A workspace's sending domains.
 
 use crate::db::models::{Domain, DomainUsage};
-use crate::db::{Db, DbError, write_transaction};
+use crate::db::{Db, DbError, lock_workspace, write_transaction};
 use crate::domain::{DomainId, DomainName, WorkspaceId, now};
 use crate::service::audit::{self, Actor};
 use crate::service::is_unique_violation;
@@ -66,7 +66,9 @@ pub async fn add(
 }
 
 /// Removes a domain no credential is scoped to (a scoped credential must
-/// never silently lose its last domain).
+/// never silently lose its last domain). The workspace is locked, as it is
+/// by a credential being scoped (`credentials::check_domains`), so the two
+/// never pass each other.
 pub async fn remove(
     db: &Db,
     workspace: &WorkspaceId,
@@ -76,6 +78,7 @@ pub async fn remove(
     let workspace = workspace.clone();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
+            lock_workspace(conn, &workspace)?;
             let usage = Domain::usage(conn, &workspace)?;
             let entry = usage
                 .into_iter()

@@ -1,12 +1,14 @@
 //! Invitations: an admin invites an email address with a role; the link
 //! (shown once to the admin, who passes it on) works once, for 7 days. The
 //! person opening it joins with that role, signing in first or creating an
-//! account for that email.
+//! account for that email. Inviting, revoking and accepting lock the
+//! workspace first, so a link accepted twice at once admits once and a
+//! revocation racing an acceptance has one outcome.
 
 use chrono::NaiveDateTime;
 
 use crate::db::models::{Invitation, Membership, User, Workspace};
-use crate::db::{Db, DbError, write_transaction};
+use crate::db::{Db, DbError, lock_workspace, write_transaction};
 use crate::domain::{EmailAddress, InvitationId, Role, WorkspaceId, now};
 use crate::service::accounts::{self, AccountError, NewAccount};
 use crate::service::audit::{self, Actor};
@@ -92,6 +94,7 @@ pub async fn invite(
     let invitation = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
+                lock_workspace(conn, &workspace)?;
                 let at = now();
                 if let Some(user) = User::find_by_email(conn, &email)?
                     && Membership::role_of(conn, &workspace, &user.id)?.is_some()
@@ -158,6 +161,7 @@ pub async fn revoke(
     let workspace = workspace.clone();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
+            lock_workspace(conn, &workspace)?;
             let invitation = Invitation::find_in_workspace(conn, &workspace, &id)?
                 .filter(|i| i.accepted_at.is_none())
                 .ok_or(InvitationError::NotFound)?;
@@ -248,7 +252,11 @@ pub async fn accept(
     };
     db.run(move |conn| {
         write_transaction(conn, |conn| {
+            let found = Invitation::find_by_token_hash(conn, &hash)?
+                .ok_or(InvitationError::Unusable(Unusable::Unknown))?;
+            lock_workspace(conn, &found.workspace_id)?;
             let at = now();
+            // Read again under the lock: a concurrent accept or revoke is over.
             let invitation = usable(Invitation::find_by_token_hash(conn, &hash)?, at)
                 .map_err(InvitationError::Unusable)?;
             let email = EmailAddress::parse(&invitation.email)

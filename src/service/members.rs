@@ -2,10 +2,12 @@
 //! admins and owners manage members; only owners grant or take away the
 //! owner role; a workspace always keeps at least one owner. Membership is
 //! read from the database on every request, so a change applies to the
-//! person's very next request, in every open session.
+//! person's very next request, in every open session. Every change locks
+//! the workspace first ([`lock_workspace`]), so two owners demoting each
+//! other, or the last owners leaving, at the same moment still leave one.
 
 use crate::db::models::{Member, Membership, User};
-use crate::db::{Db, DbConn, DbError, write_transaction};
+use crate::db::{Db, DbConn, DbError, lock_workspace, write_transaction};
 use crate::domain::{Role, UserId, WorkspaceId};
 use crate::service::audit::{self, Actor};
 
@@ -72,6 +74,7 @@ pub async fn change_role(
     let workspace = workspace.clone();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
+            lock_workspace(conn, &workspace)?;
             let from = role_of(conn, &workspace, &target)?;
             if !may_manage(actor_role, from, Some(to)) {
                 return Err(MemberError::Forbidden);
@@ -107,6 +110,7 @@ pub async fn remove(
     let workspace = workspace.clone();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
+            lock_workspace(conn, &workspace)?;
             let from = role_of(conn, &workspace, &target)?;
             let leaving = actor.user_id.as_ref() == Some(&target);
             if !leaving && !may_manage(actor_role, from, None) {

@@ -3,16 +3,18 @@
 use chrono::Utc;
 
 use crate::db::models::{Membership, Workspace};
-use crate::db::{Db, DbConn, DbError, write_transaction};
+use crate::db::{Db, DbConn, DbError, GlobalLock, lock_global, lock_workspace, write_transaction};
 use crate::domain::{Role, Slug, UserId, WorkspaceId};
 use crate::service::audit::{self, Actor};
 
 /// The longest workspace name accepted.
 pub const NAME_MAX: usize = 80;
 
-/// Creates a workspace named `name` with `owner` as its owner.
+/// Creates a workspace named `name` with `owner` as its owner, under the
+/// first free slug (two creations with one name at once get two slugs).
 pub fn create(conn: &mut DbConn, owner: &UserId, name: &str) -> diesel::QueryResult<Workspace> {
     write_transaction(conn, |conn| {
+        lock_global(conn, GlobalLock::WorkspaceSlugs)?;
         let now = Utc::now().naive_utc();
         let workspace = Workspace::insert_with_free_slug(conn, name, &Slug::from_name(name), now)?;
         Membership::insert(conn, &workspace.id, owner, Role::Owner, now)?;
@@ -20,7 +22,8 @@ pub fn create(conn: &mut DbConn, owner: &UserId, name: &str) -> diesel::QueryRes
     })
 }
 
-/// Renames the workspace (its slug, and so its URLs, stay).
+/// Renames the workspace (its slug, and so its URLs, stay); `NotFound` when
+/// it was deleted meanwhile.
 pub async fn rename(
     db: &Db,
     workspace: &Workspace,
@@ -30,6 +33,7 @@ pub async fn rename(
     let (id, old) = (workspace.id.clone(), workspace.name.clone());
     db.query(move |conn| {
         write_transaction(conn, |conn| {
+            lock_workspace(conn, &id)?;
             Workspace::rename(conn, &id, &name)?;
             audit::record(
                 conn,
