@@ -40,6 +40,10 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     /// REST API requests per second per key (bursts of twice as many).
     pub api_rate_limit: u32,
+    /// argon2 hashes and verifies run at once (about 19 MiB each).
+    pub password_hash_slots: usize,
+    /// How long a dashboard request waits for a hashing slot before 503.
+    pub password_hash_wait: std::time::Duration,
     /// `tracing` filter, e.g. `info` or `postern=debug,actix_web=info`.
     pub log: String,
 }
@@ -78,6 +82,8 @@ pub const SETTINGS: &[&str] = &[
     "tls_cert",
     "tls_key",
     "api_rate_limit",
+    "password_hash_slots",
+    "password_hash_wait_ms",
     "log",
 ];
 
@@ -197,6 +203,16 @@ impl Config {
             api_rate_limit: src.parse("api_rate_limit", 100, |v| {
                 parse_number(v, 1, 1_000_000).map(|n| n as u32)
             })?,
+            password_hash_slots: src.parse(
+                "password_hash_slots",
+                crate::auth::password::Argon2Slots::cores(),
+                |v| parse_number(v, 1, 1024),
+            )?,
+            password_hash_wait: src.parse(
+                "password_hash_wait_ms",
+                std::time::Duration::from_secs(3),
+                |v| parse_number(v, 0, 60_000).map(|n| std::time::Duration::from_millis(n as u64)),
+            )?,
             smarthost: src.parse("smarthost", None, |v| {
                 let url = url::Url::parse(v.trim())
                     .map_err(|e| format!("not a URL ({e}); use smtp://host:port"))?;
