@@ -12,6 +12,7 @@ mod e2e;
 mod health;
 mod login;
 mod members;
+mod password_hashing;
 mod security;
 mod sessions;
 mod setup;
