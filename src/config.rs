@@ -331,6 +331,23 @@ mod tests {
     }
 
     #[test]
+    fn password_hashing_settings_are_checked() {
+        let config = Config::from_sources(
+            None,
+            env(&[
+                ("POSTERN_PASSWORD_HASH_SLOTS", "3"),
+                ("POSTERN_PASSWORD_HASH_WAIT_MS", "0"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.password_hash_slots, 3);
+        assert_eq!(config.password_hash_wait, std::time::Duration::ZERO);
+        let err =
+            Config::from_sources(None, env(&[("POSTERN_PASSWORD_HASH_SLOTS", "0")])).unwrap_err();
+        assert_eq!(err.setting, "POSTERN_PASSWORD_HASH_SLOTS");
+    }
+
+    #[test]
     fn a_short_secret_key_is_refused() {
         let err = Config::from_sources(None, env(&[("POSTERN_SECRET_KEY", "short")])).unwrap_err();
         assert_eq!(err.setting, "POSTERN_SECRET_KEY");

@@ -21,6 +21,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::domain::EmailAddress;
 use crate::web::session_store::{OutageLog, STORE_DEADLINE, within};
 
 /// Failures allowed per (email, address) within [`WINDOW`].
@@ -64,9 +65,13 @@ pub struct SignInKeys {
 }
 
 impl SignInKeys {
-    /// The counters of signing in as `email` from `address`.
+    /// The counters of signing in as `email` from `address`. Whatever is
+    /// not an email address counts as one, "(invalid)": no account has it,
+    /// and a counter's key stays short.
     pub fn new(email: &str, address: Option<IpAddr>) -> Self {
-        let email = email.trim().to_lowercase();
+        let email = EmailAddress::parse(email)
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_else(|_| "(invalid)".to_owned());
         let address = address_part(address);
         Self {
             counters: vec![
@@ -364,6 +369,14 @@ mod tests {
         }
         let another = keys("zed@example.com", [10, 3, 0, 1]);
         assert!(local.reserve(&another, "a", now).is_err());
+    }
+
+    #[test]
+    fn emails_count_lower_cased_and_anything_else_as_one() {
+        let ada = keys(" Ada@Example.com", [10, 0, 0, 1]);
+        assert_eq!(ada.pair(), "pair:10.0.0.1:ada@example.com");
+        let long = "x".repeat(10_000);
+        assert_eq!(keys(&long, [10, 0, 0, 1]).pair(), "pair:10.0.0.1:(invalid)");
     }
 
     #[test]

@@ -10,13 +10,13 @@
 //! dashboard's), so a burst of new logins never delays other connections'
 //! replies nor grows memory.
 
-use hmac::{KeyInit, Mac};
-use sha2::Sha256;
 use crate::auth::password::Argon2Slots;
 use crate::db::models::SmtpCredential;
 use crate::db::models::smtp_credential::CredentialForAuth;
 use crate::db::{Db, DbError};
 use crate::domain::{CredentialId, WorkspaceId};
+use hmac::{KeyInit, Mac};
+use sha2::Sha256;
 
 /// A credential that passed AUTH, with what MAIL FROM and DATA need.
 #[derive(Debug, Clone)]

@@ -119,7 +119,11 @@ async fn setup_posts_once_set_up_cost_no_password_hashing() {
     let posts = ready.iter().map(|(visitor, token)| {
         let mut fields = setup_fields("eve@example.com", "Evil");
         fields.push(("csrf_token", token));
-        visitor.client.post(visitor.url("/setup")).form(&fields).send()
+        visitor
+            .client
+            .post(visitor.url("/setup"))
+            .form(&fields)
+            .send()
     });
     for response in join_all(posts).await {
         let response = response.unwrap();

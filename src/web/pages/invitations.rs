@@ -226,7 +226,10 @@ pub async fn accept(
                 form.password_confirm.clear();
                 return again(errors, StatusCode::UNPROCESSABLE_ENTITY, &form);
             }
-            let hash = state.argon2.hash(std::mem::take(&mut form.password)).await?;
+            let hash = state
+                .argon2
+                .hash(std::mem::take(&mut form.password))
+                .await?;
             let joiner = Joiner::NewAccount {
                 name: &form.name,
                 password_hash: &hash,
