@@ -132,3 +132,38 @@ async fn setup_posts_once_set_up_cost_no_password_hashing() {
     }
     assert_eq!(app.count_rows("users").await, 1);
 }
+
+#[tokio::test]
+async fn setup_posts_that_find_every_hashing_slot_busy_get_the_503_page_with_retry_after() {
+    let app = spawn_app_with(|config| {
+        config.password_hash_slots = 1;
+        config.password_hash_wait = std::time::Duration::ZERO;
+    })
+    .await;
+    let mut ready = Vec::new();
+    for i in 0..20 {
+        let visitor = app.new_visitor();
+        let token = visitor.csrf_token().await;
+        ready.push((visitor, token, format!("ada{i}@example.com"), format!("Acme {i}")));
+    }
+    let posts = ready.iter().map(|(visitor, token, email, workspace)| {
+        let mut fields = setup_fields(email, workspace);
+        fields.push(("csrf_token", token));
+        visitor.client.post(visitor.url("/setup")).form(&fields).send()
+    });
+    let mut busy = 0;
+    for response in join_all(posts).await {
+        let response = response.unwrap();
+        let status = response.status().as_u16();
+        if status == 503 {
+            busy += 1;
+            assert_eq!(response.headers()["retry-after"], "5");
+            let body = response.text().await.unwrap();
+            assert!(body.contains("Temporarily busy"), "{body}");
+            assert!(body.contains("Try again in a few seconds."), "{body}");
+        } else {
+            assert_eq!(status, 303);
+        }
+    }
+    assert!(busy > 0, "no setup found the single slot taken");
+}
