@@ -10,7 +10,8 @@
 //!
 //! An attempt is counted *before* its password is checked ([`LoginThrottle::reserve`])
 //! and uncounted when it succeeds ([`LoginThrottle::release`]), so however
-//! many attempts arrive at once, at most the limit get an argon2 verify.
+//! many attempts arrive at once, at most the limit get an argon2 verify. An
+//! attempt whose client goes away before the answer stays counted.
 //!
 //! With `POSTERN_REDIS_URL` set the counts live in Redis, the same for every
 //! instance behind the balancer; without it, or while Redis is away, each
@@ -110,6 +111,11 @@ pub struct Reservation {
     keys: SignInKeys,
     member: String,
     in_redis: bool,
+}
+
+impl Reservation {
+    /// The attempt failed: it stays counted, for the window.
+    pub fn keep(self) {}
 }
 
 /// Whole minutes until `wait` is over, at least 1.

@@ -144,12 +144,21 @@ async fn setup_posts_that_find_every_hashing_slot_busy_get_the_503_page_with_ret
     for i in 0..20 {
         let visitor = app.new_visitor();
         let token = visitor.csrf_token().await;
-        ready.push((visitor, token, format!("ada{i}@example.com"), format!("Acme {i}")));
+        ready.push((
+            visitor,
+            token,
+            format!("ada{i}@example.com"),
+            format!("Acme {i}"),
+        ));
     }
     let posts = ready.iter().map(|(visitor, token, email, workspace)| {
         let mut fields = setup_fields(email, workspace);
         fields.push(("csrf_token", token));
-        visitor.client.post(visitor.url("/setup")).form(&fields).send()
+        visitor
+            .client
+            .post(visitor.url("/setup"))
+            .form(&fields)
+            .send()
     });
     let mut busy = 0;
     for response in join_all(posts).await {

@@ -144,6 +144,7 @@ pub async fn change_password(
             Ok(see_other("/account"))
         }
         Ok(None) => {
+            reservation.keep();
             errors.add("current_password", "The current password is incorrect.");
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             page(&state, &session, &user, &user.name, errors, status).await

@@ -81,6 +81,7 @@ pub async fn check_sign_in(
     };
     match checked {
         Ok(None) => {
+            reservation.keep();
             tracing::info!(address = ?address, "sign-in failed");
             Ok(SignIn::Failed)
         }
