@@ -46,6 +46,10 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     /// REST API requests per second per key (bursts of twice as many).
     pub api_rate_limit: u32,
+    /// argon2 hashes and verifies run at once (about 19 MiB each).
+    pub password_hash_slots: usize,
+    /// How long a dashboard request waits for a hashing slot before 503.
+    pub password_hash_wait: std::time::Duration,
     /// `tracing` filter, e.g. `info` or `postern=debug,actix_web=info`.
     pub log: String,
 }
@@ -87,6 +91,8 @@ pub const SETTINGS: &[&str] = &[
     "tls_cert",
     "tls_key",
     "api_rate_limit",
+    "password_hash_slots",
+    "password_hash_wait_ms",
     "log",
 ];
 
@@ -223,6 +229,16 @@ impl Config {
             api_rate_limit: src.parse("api_rate_limit", 100, |v| {
                 parse_number(v, 1, 1_000_000).map(|n| n as u32)
             })?,
+            password_hash_slots: src.parse(
+                "password_hash_slots",
+                crate::auth::password::Argon2Slots::cores(),
+                |v| parse_number(v, 1, 1024),
+            )?,
+            password_hash_wait: src.parse(
+                "password_hash_wait_ms",
+                std::time::Duration::from_secs(3),
+                |v| parse_number(v, 0, 60_000).map(|n| std::time::Duration::from_millis(n as u64)),
+            )?,
             smarthost: src.parse("smarthost", None, |v| {
                 let url = url::Url::parse(v.trim())
                     .map_err(|e| format!("not a URL ({e}); use smtp://host:port"))?;
@@ -368,6 +384,23 @@ mod tests {
         assert_eq!(config.smtp_max_connections_per_address, 5);
         assert_eq!(config.smtp_tls_handshake_timeout.as_secs(), 3);
         assert_eq!(config.smtp_max_session.as_secs(), 600);
+    }
+
+    #[test]
+    fn password_hashing_settings_are_checked() {
+        let config = Config::from_sources(
+            None,
+            env(&[
+                ("POSTERN_PASSWORD_HASH_SLOTS", "3"),
+                ("POSTERN_PASSWORD_HASH_WAIT_MS", "0"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.password_hash_slots, 3);
+        assert_eq!(config.password_hash_wait, std::time::Duration::ZERO);
+        let err =
+            Config::from_sources(None, env(&[("POSTERN_PASSWORD_HASH_SLOTS", "0")])).unwrap_err();
+        assert_eq!(err.setting, "POSTERN_PASSWORD_HASH_SLOTS");
     }
 
     #[test]

@@ -33,8 +33,21 @@ pub enum AppError {
     /// The session store (Redis) did not answer: sessions cannot be read.
     #[error("session store unavailable")]
     SessionsUnavailable,
+    /// Every password hashing slot stayed busy: 503 with `Retry-After`.
+    #[error(transparent)]
+    Busy(#[from] crate::auth::password::Busy),
     #[error("unexpected: {0}")]
     Unexpected(String),
+}
+
+/// What a person is told when every password hashing slot is busy.
+pub const BUSY_MESSAGE: &str =
+    "Postern is checking many passwords right now. Try again in a few seconds.";
+
+/// The `Retry-After` header of a [`AppError::Busy`] answer.
+pub fn busy_retry_after() -> (header::HeaderName, header::HeaderValue) {
+    let seconds = crate::auth::password::BUSY_RETRY_AFTER.as_secs();
+    (header::RETRY_AFTER, header::HeaderValue::from(seconds))
 }
 
 impl AppError {
@@ -82,7 +95,9 @@ impl ResponseError for AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Forbidden | Self::CsrfRejected => StatusCode::FORBIDDEN,
             Self::LoginRequired => StatusCode::SEE_OTHER,
-            Self::Unavailable(_) | Self::SessionsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::SessionsUnavailable | Self::Busy(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -122,6 +137,7 @@ impl ResponseError for AppError {
                 "Temporarily unavailable",
                 "Postern cannot reach its session store right now. Try again in a moment.",
             ),
+            Self::Busy(_) => ("Temporarily busy", BUSY_MESSAGE),
             Self::Unexpected(error) => {
                 tracing::error!(%error, "unexpected error");
                 (
@@ -138,6 +154,9 @@ impl ResponseError for AppError {
             message,
         };
         let mut response = HttpResponse::build(status);
+        if let Self::Busy(_) = self {
+            response.insert_header(busy_retry_after());
+        }
         match page.render() {
             Ok(body) => response.content_type("text/html; charset=utf-8").body(body),
             Err(_) => response.content_type("text/plain").body(message),

@@ -17,6 +17,7 @@ use tracing_actix_web::TracingLogger;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::password::Argon2Slots;
 use crate::auth::smtp_login::SmtpLoginVerifier;
 use crate::auth::{FailureThrottle, LoginThrottle, csrf};
 use crate::config::{Config, ConfigError};
@@ -30,6 +31,8 @@ use crate::web::session_store::{self, Bounded};
 pub struct AppState {
     pub db: Db,
     pub login_throttle: LoginThrottle,
+    /// Every argon2 hash and verify of the process (SMTP AUTH's too).
+    pub argon2: Argon2Slots,
     /// Shown in the dashboard's connection settings.
     pub smtp_hostname: Option<String>,
     pub smtp_port: u16,
@@ -82,7 +85,8 @@ impl Application {
         }
         let secret = server_secret(&config)?;
         let key = Key::derive_from(secret.as_bytes());
-        let smtp = smtp_server(&config, &db, &secret)?;
+        let argon2 = Argon2Slots::new(config.password_hash_slots, config.password_hash_wait);
+        let smtp = smtp_server(&config, &db, &secret, &argon2)?;
         let smtp_ports = smtp.1;
         let smtp = smtp.0;
         let listener = TcpListener::bind(config.http_addr).map_err(|e| {
@@ -118,6 +122,7 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             login_throttle,
+            argon2,
             smtp_hostname: config.smtp_hostname.clone(),
             smtp_port: smtp_ports.first().copied().unwrap_or(2525),
             smarthost_configured: config.smarthost.is_some(),
@@ -227,6 +232,7 @@ fn smtp_server(
     config: &Config,
     db: &Db,
     secret: &str,
+    argon2: &Argon2Slots,
 ) -> Result<(SmtpServer, Vec<u16>), ConfigError> {
     let hostname = config
         .smtp_hostname
@@ -259,7 +265,7 @@ fn smtp_server(
     let ctx = smtp::SmtpContext {
         hostname,
         db: db.clone(),
-        verifier: SmtpLoginVerifier::new(db.clone(), secret.as_bytes()),
+        verifier: SmtpLoginVerifier::new(db.clone(), secret.as_bytes(), argon2.clone()),
         tls,
         relay,
         allow_plaintext_auth: config.smtp_allow_plaintext_auth,

@@ -1,57 +1,121 @@
-//! Failed sign-ins (and wrong current passwords on the Account page) per
-//! address and per account. With `POSTERN_REDIS_URL` set they are counted
-//! in Redis, so a guesser gets the same 5 tries per 15 minutes however many
-//! instances stand behind the balancer; without it, or while Redis is away,
-//! each instance counts on its own ([`FailureThrottle`]).
+//! Failed sign-ins (and wrong current passwords on the Account page), counted
+//! per 15 minutes against three limits at once:
+//!
+//! - [`PAIR_LIMIT`] per email *and* address: a guesser gets 5 tries;
+//! - [`EMAIL_LIMIT`] per email from anywhere: high enough that strangers
+//!   cannot lock a person out with a handful of requests, low enough to stop
+//!   a guesser who spreads over many addresses;
+//! - [`ADDRESS_LIMIT`] per address across emails: one address cannot spray
+//!   many accounts. IPv6 addresses count per /64, what one host usually has.
+//!
+//! An attempt is counted *before* its password is checked ([`LoginThrottle::reserve`])
+//! and uncounted when it succeeds ([`LoginThrottle::release`]), so however
+//! many attempts arrive at once, at most the limit get an argon2 verify. An
+//! attempt whose client goes away before the answer stays counted.
+//!
+//! With `POSTERN_REDIS_URL` set the counts live in Redis, the same for every
+//! instance behind the balancer; without it, or while Redis is away, each
+//! instance counts on its own.
 
-use std::time::Duration;
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use super::FailureThrottle;
+use crate::domain::EmailAddress;
 use crate::web::session_store::{OutageLog, STORE_DEADLINE, within};
 
-/// Failures allowed per key within [`WINDOW`].
-pub const FAILURES_ALLOWED: usize = 5;
+/// Failures allowed per (email, address) within [`WINDOW`].
+pub const PAIR_LIMIT: usize = 5;
+/// Failures allowed per email, from all addresses together, within [`WINDOW`].
+pub const EMAIL_LIMIT: usize = 50;
+/// Failures allowed per address, for all emails together, within [`WINDOW`].
+pub const ADDRESS_LIMIT: usize = 20;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
-/// KEYS[1]: the key; ARGV: window (ms), limit. Drops failures older than
-/// the window; returns 0, or the milliseconds until the oldest of `limit`
-/// failures leaves it.
-const BLOCKED: &str = r"
+/// KEYS: the counters; ARGV: window (ms), a unique member, then each key's
+/// limit. Drops entries older than the window; when every counter is below
+/// its limit, adds the member to each and returns 0, else adds nothing and
+/// returns the milliseconds until every full counter has room again.
+const RESERVE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then return 0 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + window - now)
+local wait = 0
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local limit = tonumber(ARGV[i + 2])
+  local count = redis.call('ZCARD', key)
+  if count >= limit then
+    local entry = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+    wait = math.max(wait, tonumber(entry[2]) + window - now, 1)
+  end
+end
+if wait > 0 then return wait end
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, ARGV[2])
+  redis.call('PEXPIRE', key, window)
+end
+return 0
 ";
 
-/// KEYS[1]: the key; ARGV: window (ms), limit, a unique member. Keeps the
-/// last `limit` failures, for the window.
-const RECORD: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], now, ARGV[3])
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[2]) + 1))
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1
-";
-
-pub struct LoginThrottle {
-    local: FailureThrottle,
-    shared: Option<Shared>,
+/// The counters one attempt counts against, each with its limit.
+#[derive(Debug, Clone)]
+pub struct SignInKeys {
+    counters: Vec<(String, usize)>,
 }
 
-struct Shared {
-    redis: deadpool_redis::Pool,
-    blocked: redis::Script,
-    record: redis::Script,
-    outage: OutageLog,
+impl SignInKeys {
+    /// The counters of signing in as `email` from `address`. Whatever is
+    /// not an email address counts as one, "(invalid)": no account has it,
+    /// and a counter's key stays short.
+    pub fn new(email: &str, address: Option<IpAddr>) -> Self {
+        let email = EmailAddress::parse(email)
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_else(|_| "(invalid)".to_owned());
+        let address = address_part(address);
+        Self {
+            counters: vec![
+                (format!("pair:{address}:{email}"), PAIR_LIMIT),
+                (format!("email:{email}"), EMAIL_LIMIT),
+                (format!("ip:{address}"), ADDRESS_LIMIT),
+            ],
+        }
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &str> {
+        self.counters.iter().map(|(key, _)| key.as_str())
+    }
+
+    /// The (email, address) counter, forgiven after a success.
+    fn pair(&self) -> &str {
+        &self.counters[0].0
+    }
 }
 
-/// The throttle key of an account (sign-in and the Account page share it).
-pub fn account_key(email: &str) -> String {
-    format!("email:{}", email.trim().to_lowercase())
+/// The address as counted: IPv4 as is, IPv6 by its /64.
+fn address_part(address: Option<IpAddr>) -> String {
+    match address.map(|a| a.to_canonical()) {
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(v4) => v4.to_string(),
+        None => "unknown".to_owned(),
+    }
+}
+
+/// An attempt counted as a failure until [`LoginThrottle::release`]d.
+#[must_use = "a reservation is a counted failure until it is released"]
+pub struct Reservation {
+    keys: SignInKeys,
+    member: String,
+    in_redis: bool,
+}
+
+impl Reservation {
+    /// The attempt failed: it stays counted, for the window.
+    pub fn keep(self) {}
 }
 
 /// Whole minutes until `wait` is over, at least 1.
@@ -59,14 +123,26 @@ pub fn minutes(wait: Duration) -> u64 {
     wait.as_secs().div_ceil(60).max(1)
 }
 
+/// Every Redis key of the throttle is made here.
 fn redis_key(key: &str) -> String {
     format!("postern:login-failures:{key}")
+}
+
+pub struct LoginThrottle {
+    local: Local,
+    shared: Option<Shared>,
+}
+
+struct Shared {
+    redis: deadpool_redis::Pool,
+    reserve: redis::Script,
+    outage: OutageLog,
 }
 
 impl LoginThrottle {
     pub fn new() -> Self {
         Self {
-            local: FailureThrottle::new(FAILURES_ALLOWED, WINDOW),
+            local: Local::default(),
             shared: None,
         }
     }
@@ -76,42 +152,61 @@ impl LoginThrottle {
         Self {
             shared: Some(Shared {
                 redis: pool,
-                blocked: redis::Script::new(BLOCKED),
-                record: redis::Script::new(RECORD),
+                reserve: redis::Script::new(RESERVE),
                 outage: OutageLog::new("sign-in throttle"),
             }),
             ..Self::new()
         }
     }
 
-    /// `Some(wait)` when `key` already has too many failures.
-    pub async fn blocked_for(&self, key: &str) -> Option<Duration> {
+    /// Counts an attempt as a failure before its password is checked, or
+    /// `Err(wait)` when one of its counters is full (nothing is counted then).
+    pub async fn reserve(&self, keys: &SignInKeys) -> Result<Reservation, Duration> {
+        let member = crate::secrets::random_token(9);
         if let Some(shared) = &self.shared {
-            match within(STORE_DEADLINE, shared.blocked_for(key)).await {
-                Ok(wait) => return wait,
+            match within(STORE_DEADLINE, shared.reserve(keys, &member)).await {
+                Ok(None) => {
+                    return Ok(Reservation {
+                        keys: keys.clone(),
+                        member,
+                        in_redis: true,
+                    });
+                }
+                Ok(Some(wait)) => return Err(wait),
                 Err(error) => shared.outage.warn(&error),
             }
         }
-        self.local.blocked_for(key)
+        self.local.reserve(keys, &member, Instant::now())?;
+        Ok(Reservation {
+            keys: keys.clone(),
+            member,
+            in_redis: false,
+        })
     }
 
-    pub async fn record_failure(&self, key: &str) {
-        if let Some(shared) = &self.shared {
-            match within(STORE_DEADLINE, shared.record_failure(key)).await {
-                Ok(()) => return,
-                Err(error) => shared.outage.warn(&error),
+    /// Uncounts an attempt that was not a failure after all (the password
+    /// was right, or could not be checked).
+    pub async fn release(&self, reservation: Reservation) {
+        match &self.shared {
+            Some(shared) if reservation.in_redis => {
+                let release = shared.release(&reservation.keys, &reservation.member);
+                if let Err(error) = within(STORE_DEADLINE, release).await {
+                    shared.outage.warn(&error);
+                }
             }
+            _ => self.local.release(&reservation.keys, &reservation.member),
         }
-        self.local.record_failure(key);
     }
 
-    pub async fn clear(&self, key: &str) {
+    /// After a success: forgets the failures of this email from this address
+    /// (the per-email and per-address counts stay, strangers' included).
+    pub async fn forgive(&self, keys: &SignInKeys) {
         if let Some(shared) = &self.shared
-            && let Err(error) = within(STORE_DEADLINE, shared.clear(key)).await
+            && let Err(error) = within(STORE_DEADLINE, shared.clear(keys.pair())).await
         {
             shared.outage.warn(&error);
         }
-        self.local.clear(key);
+        self.local.clear(keys.pair());
     }
 }
 
@@ -121,34 +216,91 @@ impl Default for LoginThrottle {
     }
 }
 
+/// The counters of this instance alone: sliding windows of (time, member).
+#[derive(Default)]
+struct Local {
+    counters: Mutex<HashMap<String, VecDeque<(Instant, String)>>>,
+}
+
+/// Beyond this many counters, expired ones are swept on the next reserve.
+const SWEEP_ABOVE: usize = 10_000;
+
+impl Local {
+    fn reserve(&self, keys: &SignInKeys, member: &str, now: Instant) -> Result<(), Duration> {
+        let mut counters = self.counters.lock().expect("throttle lock poisoned");
+        if counters.len() > SWEEP_ABOVE {
+            counters.retain(|_, times| times.back().is_some_and(|(t, _)| now - *t < WINDOW));
+        }
+        let mut wait = Duration::ZERO;
+        for (key, limit) in &keys.counters {
+            let Some(times) = counters.get_mut(key) else {
+                continue;
+            };
+            while times.front().is_some_and(|(t, _)| now - *t >= WINDOW) {
+                times.pop_front();
+            }
+            if let Some(index) = times.len().checked_sub(*limit) {
+                let until = WINDOW.saturating_sub(now - times[index].0);
+                wait = wait.max(until).max(Duration::from_millis(1));
+            }
+        }
+        if !wait.is_zero() {
+            return Err(wait);
+        }
+        for key in keys.keys() {
+            let times = counters.entry(key.to_owned()).or_default();
+            times.push_back((now, member.to_owned()));
+        }
+        Ok(())
+    }
+
+    fn release(&self, keys: &SignInKeys, member: &str) {
+        let mut counters = self.counters.lock().expect("throttle lock poisoned");
+        for key in keys.keys() {
+            if let Some(times) = counters.get_mut(key) {
+                times.retain(|(_, m)| m != member);
+            }
+        }
+    }
+
+    fn clear(&self, key: &str) {
+        self.counters
+            .lock()
+            .expect("throttle lock poisoned")
+            .remove(key);
+    }
+}
+
 impl Shared {
     async fn connection(&self) -> Result<deadpool_redis::Connection, String> {
         self.redis.get().await.map_err(|e| e.to_string())
     }
 
-    async fn blocked_for(&self, key: &str) -> Result<Option<Duration>, String> {
-        let wait_ms: u64 = self
-            .blocked
-            .key(redis_key(key))
-            .arg(WINDOW.as_millis() as u64)
-            .arg(FAILURES_ALLOWED)
+    /// `Some(wait)` when a counter is full, `None` once the member is counted.
+    async fn reserve(&self, keys: &SignInKeys, member: &str) -> Result<Option<Duration>, String> {
+        let mut invocation = self.reserve.prepare_invoke();
+        for key in keys.keys() {
+            invocation.key(redis_key(key));
+        }
+        invocation.arg(WINDOW.as_millis() as u64).arg(member);
+        for (_, limit) in &keys.counters {
+            invocation.arg(*limit);
+        }
+        let wait_ms: u64 = invocation
             .invoke_async(&mut self.connection().await?)
             .await
             .map_err(|e| e.to_string())?;
         Ok((wait_ms > 0).then(|| Duration::from_millis(wait_ms)))
     }
 
-    async fn record_failure(&self, key: &str) -> Result<(), String> {
-        let () = self
-            .record
-            .key(redis_key(key))
-            .arg(WINDOW.as_millis() as u64)
-            .arg(FAILURES_ALLOWED)
-            .arg(crate::secrets::random_token(9))
-            .invoke_async(&mut self.connection().await?)
+    async fn release(&self, keys: &SignInKeys, member: &str) -> Result<(), String> {
+        let mut pipe = redis::pipe();
+        for key in keys.keys() {
+            pipe.cmd("ZREM").arg(redis_key(key)).arg(member).ignore();
+        }
+        pipe.query_async::<()>(&mut self.connection().await?)
             .await
-            .map_err(|e| e.to_string())?;
-        Ok(())
+            .map_err(|e| e.to_string())
     }
 
     async fn clear(&self, key: &str) -> Result<(), String> {
@@ -164,28 +316,112 @@ impl Shared {
 mod tests {
     use super::*;
 
+    fn keys(email: &str, address: [u8; 4]) -> SignInKeys {
+        SignInKeys::new(email, Some(IpAddr::from(address)))
+    }
+
+    #[test]
+    fn a_pair_is_full_after_its_limit_and_a_release_makes_room() {
+        let local = Local::default();
+        let now = Instant::now();
+        let ada = keys("ada@example.com", [10, 0, 0, 1]);
+        for i in 0..PAIR_LIMIT {
+            local.reserve(&ada, &format!("m{i}"), now).unwrap();
+        }
+        let wait = local.reserve(&ada, "next", now).unwrap_err();
+        assert_eq!(wait, WINDOW);
+        local.release(&ada, "m0");
+        local.reserve(&ada, "next", now).unwrap();
+        // The same email from elsewhere, and another email from here, go on.
+        local
+            .reserve(&keys("ada@example.com", [10, 0, 0, 2]), "x", now)
+            .unwrap();
+        local
+            .reserve(&keys("bob@example.com", [10, 0, 0, 1]), "y", now)
+            .unwrap();
+    }
+
+    #[test]
+    fn failures_leave_the_window() {
+        let local = Local::default();
+        let start = Instant::now();
+        let ada = keys("ada@example.com", [10, 0, 0, 1]);
+        for i in 0..PAIR_LIMIT {
+            local.reserve(&ada, &format!("m{i}"), start).unwrap();
+        }
+        let later = start + Duration::from_secs(60);
+        assert_eq!(
+            local.reserve(&ada, "next", later).unwrap_err(),
+            WINDOW - Duration::from_secs(60)
+        );
+        local.reserve(&ada, "next", start + WINDOW).unwrap();
+    }
+
+    #[test]
+    fn the_email_and_address_limits_span_pairs() {
+        let local = Local::default();
+        let now = Instant::now();
+        for i in 0..EMAIL_LIMIT {
+            let from = keys("ada@example.com", [10, 1, (i / 200) as u8, (i % 200) as u8]);
+            local.reserve(&from, &format!("e{i}"), now).unwrap();
+        }
+        let fresh = keys("ada@example.com", [10, 2, 0, 1]);
+        assert!(local.reserve(&fresh, "e", now).is_err());
+        for i in 0..ADDRESS_LIMIT {
+            let email = format!("user{i}@example.com");
+            local
+                .reserve(&keys(&email, [10, 3, 0, 1]), &format!("a{i}"), now)
+                .unwrap();
+        }
+        let another = keys("zed@example.com", [10, 3, 0, 1]);
+        assert!(local.reserve(&another, "a", now).is_err());
+    }
+
+    #[test]
+    fn emails_count_lower_cased_and_anything_else_as_one() {
+        let ada = keys(" Ada@Example.com", [10, 0, 0, 1]);
+        assert_eq!(ada.pair(), "pair:10.0.0.1:ada@example.com");
+        let long = "x".repeat(10_000);
+        assert_eq!(keys(&long, [10, 0, 0, 1]).pair(), "pair:10.0.0.1:(invalid)");
+    }
+
+    #[test]
+    fn ipv6_addresses_count_per_64() {
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        assert_eq!(address_part(Some(a)), address_part(Some(b)));
+        assert_eq!(address_part(Some(a)), "2001:db8:1:2::/64");
+        assert_eq!(address_part(Some(mapped)), "10.0.0.1");
+    }
+
     /// Straight to Redis: falling back to memory must not pass this test.
     #[tokio::test]
-    async fn redis_blocks_after_the_limit_and_forgets_on_clear() {
+    async fn redis_reserves_up_to_the_limit_and_releases() {
         let Some(pool) = crate::web::session_store::test_pool() else {
             return;
         };
         let throttle = LoginThrottle::shared(pool);
         let shared = throttle.shared.as_ref().unwrap();
-        let key = format!("email:{}@example.com", crate::secrets::random_token(9));
-        for _ in 0..FAILURES_ALLOWED - 1 {
-            shared.record_failure(&key).await.unwrap();
+        // Redis outlives the test: an email and addresses of this run only.
+        let email = format!("{}@example.com", crate::secrets::random_token(9));
+        let [a, b, c] = uuid::Uuid::new_v4().as_bytes()[..3] else {
+            unreachable!()
+        };
+        let ada = keys(&email, [10, a, b, c]);
+        for i in 0..PAIR_LIMIT {
+            assert_eq!(shared.reserve(&ada, &format!("m{i}")).await.unwrap(), None);
         }
-        assert_eq!(shared.blocked_for(&key).await.unwrap(), None);
-        shared.record_failure(&key).await.unwrap();
-        let wait = shared.blocked_for(&key).await.unwrap().expect("blocked");
+        let wait = shared.reserve(&ada, "next").await.unwrap().expect("full");
         assert!(
             wait <= WINDOW && wait > WINDOW - Duration::from_secs(10),
             "{wait:?}"
         );
-        let other = format!("email:{}@example.com", crate::secrets::random_token(9));
-        assert_eq!(shared.blocked_for(&other).await.unwrap(), None);
-        shared.clear(&key).await.unwrap();
-        assert_eq!(shared.blocked_for(&key).await.unwrap(), None);
+        shared.release(&ada, "m0").await.unwrap();
+        assert_eq!(shared.reserve(&ada, "next").await.unwrap(), None);
+        shared.clear(ada.pair()).await.unwrap();
+        let elsewhere = keys(&email, [11, a, b, c]);
+        assert_eq!(shared.reserve(&elsewhere, "x").await.unwrap(), None);
+        assert_eq!(shared.reserve(&ada, "y").await.unwrap(), None);
     }
 }

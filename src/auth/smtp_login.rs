@@ -5,21 +5,18 @@
 //! argon2id costs tens of milliseconds, so a verified login is remembered
 //! under a keyed hash (HMAC-SHA256 with the server secret) of the credential
 //! id, its stored password hash and the presented password: a repeat login
-//! skips argon2 only while all three are unchanged. argon2 runs on the
-//! blocking pool, at most one verify per core at a time, so a burst of new
-//! logins never delays other connections' replies.
+//! skips argon2 only while all three are unchanged. argon2 runs in the
+//! process's shared [`Argon2Slots`] (one verify per core at a time, with the
+//! dashboard's), so a burst of new logins never delays other connections'
+//! replies nor grows memory.
 
-use std::sync::Arc;
-
-use hmac::{KeyInit, Mac};
-use sha2::Sha256;
-use tokio::sync::Semaphore;
-
-use crate::auth::password;
+use crate::auth::password::Argon2Slots;
 use crate::db::models::SmtpCredential;
 use crate::db::models::smtp_credential::CredentialForAuth;
 use crate::db::{Db, DbError};
 use crate::domain::{CredentialId, WorkspaceId};
+use hmac::{KeyInit, Mac};
+use sha2::Sha256;
 
 /// A credential that passed AUTH, with what MAIL FROM and DATA need.
 #[derive(Debug, Clone)]
@@ -38,7 +35,7 @@ pub struct SmtpLoginVerifier {
     db: Db,
     key: [u8; 32],
     verified: quick_cache::sync::Cache<[u8; 32], ()>,
-    argon2_slots: Arc<Semaphore>,
+    argon2: Argon2Slots,
 }
 
 /// Verified logins remembered at most (about 100 bytes each).
@@ -46,16 +43,15 @@ const CACHE_ENTRIES: usize = 100_000;
 
 impl SmtpLoginVerifier {
     /// `secret` is the server secret; the cache key is derived from it.
-    pub fn new(db: Db, secret: &[u8]) -> Self {
+    pub fn new(db: Db, secret: &[u8], argon2: Argon2Slots) -> Self {
         let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(secret)
             .expect("HMAC takes any key length");
         mac.update(b"postern smtp login cache v1");
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             db,
             key: mac.finalize().into_bytes().into(),
             verified: quick_cache::sync::Cache::new(CACHE_ENTRIES),
-            argon2_slots: Arc::new(Semaphore::new(cores)),
+            argon2,
         }
     }
 
@@ -154,15 +150,8 @@ impl SmtpLoginVerifier {
         Ok(Some(links.into_iter().map(|(_, _, name)| name).collect()))
     }
 
-    /// One argon2 verify on the blocking pool, at most one per core at a time.
+    /// One argon2 verify, waiting for a slot as long as it takes.
     async fn argon2(&self, password: String, phc: Option<String>) -> bool {
-        let _slot = self
-            .argon2_slots
-            .acquire()
-            .await
-            .expect("semaphore never closed");
-        tokio::task::spawn_blocking(move || password::verify_or_dummy(&password, phc.as_deref()))
-            .await
-            .unwrap_or(false)
+        self.argon2.verify_or_dummy_queued(password, phc).await
     }
 }

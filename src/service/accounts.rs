@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-use crate::auth::password;
+use crate::auth::password::{self, Argon2Slots};
 use crate::db::models::{Membership, NewUser, User, Workspace};
 use crate::db::{Db, DbConn, DbError, GlobalLock, lock_global, write_transaction};
 use crate::domain::{EmailAddress, Role, UserId};
@@ -14,6 +14,8 @@ pub enum AccountError {
     EmailTaken,
     #[error("setup has already been completed")]
     SetupDone,
+    #[error(transparent)]
+    Busy(#[from] password::Busy),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -77,6 +79,7 @@ pub fn needs_setup(conn: &mut DbConn) -> diesel::QueryResult<bool> {
 /// so response time does not tell which accounts exist.
 pub async fn authenticate(
     db: &Db,
+    argon2: &Argon2Slots,
     email: EmailAddress,
     password: String,
 ) -> Result<Option<User>, AccountError> {
@@ -85,10 +88,7 @@ pub async fn authenticate(
         .await?
         .filter(|u| !u.disabled);
     let phc = user.as_ref().map(|u| u.password_hash.clone());
-    let matches =
-        tokio::task::spawn_blocking(move || password::verify_or_dummy(&password, phc.as_deref()))
-            .await
-            .unwrap_or(false);
+    let matches = argon2.verify_or_dummy(password, phc).await?;
     Ok(user.filter(|_| matches))
 }
 
@@ -117,18 +117,15 @@ pub async fn rename(db: &Db, user: &UserId, name: String) -> Result<User, Accoun
 /// version; the caller signs the current one in again with the returned user.
 pub async fn change_password(
     db: &Db,
+    argon2: &Argon2Slots,
     user: &User,
     current: String,
     new: String,
 ) -> Result<Option<User>, AccountError> {
-    let phc = user.password_hash.clone();
-    let matches = tokio::task::spawn_blocking(move || password::verify(&current, &phc))
-        .await
-        .unwrap_or(false);
-    if !matches {
+    if !argon2.verify(current, user.password_hash.clone()).await? {
         return Ok(None);
     }
-    let hash = password::hash_blocking(new).await;
+    let hash = argon2.hash(new).await?;
     let id = user.id.clone();
     db.run(move |conn| {
         User::set_password_hash(conn, &id, &hash)?;

@@ -34,6 +34,8 @@ pub enum InvitationError {
     #[error("an account with this email already exists")]
     EmailTaken,
     #[error(transparent)]
+    Busy(#[from] crate::auth::password::Busy),
+    #[error(transparent)]
     Db(#[from] DbError),
 }
 
@@ -48,6 +50,7 @@ impl From<AccountError> for InvitationError {
         match e {
             AccountError::EmailTaken => Self::EmailTaken,
             AccountError::Db(e) => Self::Db(e),
+            AccountError::Busy(busy) => Self::Busy(busy),
             AccountError::SetupDone => Self::Db(DbError::Query(diesel::result::Error::NotFound)),
         }
     }

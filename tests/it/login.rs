@@ -1,4 +1,10 @@
-use crate::helpers::{PASSWORD, another_instance, redis_url, restart, spawn_app, spawn_app_with};
+use std::net::IpAddr;
+
+use futures_util::future::join_all;
+
+use crate::helpers::{
+    PASSWORD, TestApp, another_instance, redis_url, restart, spawn_app, spawn_app_with,
+};
 
 #[tokio::test]
 async fn signing_in_leads_to_the_workspace_credentials() {
@@ -123,4 +129,167 @@ async fn with_redis_failed_sign_ins_count_on_every_instance() {
     // Three failures on one instance and two on the other make five.
     assert_eq!(here.login(&email, PASSWORD).await.status, 429);
     assert_eq!(there.login(&email, PASSWORD).await.status, 429);
+}
+
+/// An address of this run only (127.x.y.z), for counters kept in Redis,
+/// which outlives the test.
+fn fresh_address() -> IpAddr {
+    let [a, b, c] = uuid::Uuid::new_v4().as_bytes()[..3] else {
+        unreachable!()
+    };
+    IpAddr::from([127, a, b, c.max(2)])
+}
+
+fn address(last: u8) -> IpAddr {
+    IpAddr::from([127, 0, 0, last])
+}
+
+/// `n` sign-ins as `email` with a wrong password from `ip`, sent at once
+/// (each visitor has fetched its form first); their statuses.
+async fn parallel_wrong_sign_ins(app: &TestApp, ip: IpAddr, email: &str, n: usize) -> Vec<u16> {
+    let mut ready = Vec::new();
+    for _ in 0..n {
+        let visitor = app.new_visitor_from(ip);
+        let token = visitor.get("/login").await.csrf_token().unwrap();
+        ready.push((visitor, token));
+    }
+    let attempts = ready.iter().map(|(visitor, token)| {
+        visitor
+            .client
+            .post(visitor.url("/login"))
+            .form(&[
+                ("email", email),
+                ("password", "wrong-password"),
+                ("csrf_token", token),
+            ])
+            .send()
+    });
+    join_all(attempts)
+        .await
+        .into_iter()
+        .map(|response| response.unwrap().status().as_u16())
+        .collect()
+}
+
+#[track_caller]
+fn assert_five_checked_and_the_rest_throttled(statuses: &[u16]) {
+    let count = |status| statuses.iter().filter(|s| **s == status).count();
+    assert_eq!(count(401), 5, "{statuses:?}");
+    assert_eq!(count(429), statuses.len() - 5, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn twenty_parallel_wrong_sign_ins_get_five_password_checks_and_fifteen_429s() {
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", "Ada").await;
+    let statuses = parallel_wrong_sign_ins(&app, address(2), "ada@example.com", 20).await;
+    assert_five_checked_and_the_rest_throttled(&statuses);
+}
+
+#[tokio::test]
+async fn with_redis_twenty_parallel_wrong_sign_ins_get_five_password_checks() {
+    let Some(redis) = redis_url() else { return };
+    let app = spawn_app_with(|config| config.redis_url = Some(redis)).await;
+    let email = format!("ada-{}@example.com", uuid::Uuid::new_v4().simple());
+    app.create_user(&email, "Ada").await;
+    let statuses = parallel_wrong_sign_ins(&app, fresh_address(), &email, 20).await;
+    assert_five_checked_and_the_rest_throttled(&statuses);
+}
+
+#[tokio::test]
+async fn wrong_passwords_from_five_addresses_do_not_lock_the_owner_out() {
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", "Ada").await;
+    for last in 2..=6 {
+        let stranger = app.new_visitor_from(address(last));
+        for attempt in 1..=5 {
+            let page = stranger.login("ada@example.com", "wrong-password").await;
+            assert_eq!(page.status, 401, "address {last}, attempt {attempt}");
+        }
+    }
+    app.new_visitor_from(address(7))
+        .login("ada@example.com", PASSWORD)
+        .await
+        .assert_redirect_to("/");
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_from_one_address_block_that_address_only() {
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", "Ada").await;
+    let guesser = app.new_visitor_from(address(2));
+    for attempt in 1..=5 {
+        let page = guesser.login("ada@example.com", "wrong-password").await;
+        assert_eq!(page.status, 401, "attempt {attempt}");
+    }
+    let page = guesser.login("ada@example.com", PASSWORD).await;
+    assert_eq!(page.status, 429);
+    page.assert_contains("Try again in 15 minute(s).");
+    app.new_visitor_from(address(3))
+        .login("ada@example.com", PASSWORD)
+        .await
+        .assert_redirect_to("/");
+}
+
+#[tokio::test]
+async fn with_redis_a_guesser_is_blocked_at_their_address_only() {
+    let Some(redis) = redis_url() else { return };
+    let app = spawn_app_with(|config| config.redis_url = Some(redis)).await;
+    let email = format!("ada-{}@example.com", uuid::Uuid::new_v4().simple());
+    app.create_user(&email, "Ada").await;
+    let guesser = app.new_visitor_from(fresh_address());
+    for attempt in 1..=5 {
+        let page = guesser.login(&email, "wrong-password").await;
+        assert_eq!(page.status, 401, "attempt {attempt}");
+    }
+    assert_eq!(guesser.login(&email, PASSWORD).await.status, 429);
+    app.new_visitor_from(fresh_address())
+        .login(&email, PASSWORD)
+        .await
+        .assert_redirect_to("/");
+}
+
+#[tokio::test]
+async fn one_address_gets_twenty_wrong_sign_ins_across_all_emails() {
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", "Ada").await;
+    let sprayer = app.new_visitor_from(address(2));
+    for i in 1..=20 {
+        let page = sprayer
+            .login(&format!("user{i}@example.com"), "wrong-password")
+            .await;
+        assert_eq!(page.status, 401, "email {i}");
+    }
+    let page = sprayer.login("ada@example.com", "wrong-password").await;
+    assert_eq!(page.status, 429);
+    // Ada, elsewhere, is not affected.
+    app.new_visitor_from(address(3))
+        .login("ada@example.com", PASSWORD)
+        .await
+        .assert_redirect_to("/");
+}
+
+#[tokio::test]
+async fn fifty_wrong_sign_ins_for_one_email_block_it_from_every_address() {
+    let app = spawn_app().await;
+    app.create_user("ada@example.com", "Ada").await;
+    for last in 2..=11 {
+        let stranger = app.new_visitor_from(address(last));
+        for attempt in 1..=5 {
+            let page = stranger.login("ada@example.com", "wrong-password").await;
+            assert_eq!(page.status, 401, "address {last}, attempt {attempt}");
+        }
+    }
+    let page = app
+        .new_visitor_from(address(12))
+        .login("ada@example.com", PASSWORD)
+        .await;
+    assert_eq!(page.status, 429);
+    assert!(page.headers.contains_key("retry-after"));
+    // Other accounts sign in as usual from those addresses.
+    app.create_user("bob@example.com", "Bob").await;
+    app.new_visitor_from(address(2))
+        .login("bob@example.com", PASSWORD)
+        .await
+        .assert_redirect_to("/");
 }

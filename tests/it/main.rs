@@ -13,6 +13,7 @@ mod e2e;
 mod health;
 mod login;
 mod members;
+mod password_hashing;
 mod races;
 mod security;
 mod sessions;

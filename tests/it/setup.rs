@@ -1,4 +1,6 @@
-use crate::helpers::spawn_app;
+use futures_util::future::join_all;
+
+use crate::helpers::{spawn_app, spawn_app_with};
 
 fn setup_fields<'a>(email: &'a str, workspace: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -81,4 +83,96 @@ async fn invalid_setup_shows_errors_beside_the_fields_and_keeps_the_input() {
         "passwords are never echoed"
     );
     assert_eq!(app.count_rows("users").await, 0);
+}
+
+#[tokio::test]
+async fn an_invalid_setup_post_once_set_up_goes_to_sign_in_without_checking_the_form() {
+    let app = spawn_app().await;
+    app.post_form("/setup", &setup_fields("ada@example.com", "Acme"))
+        .await
+        .assert_redirect_to("/w/acme/settings/smtp-credentials");
+    let page = app
+        .new_visitor()
+        .post_form("/setup", &setup_fields("not-an-email", ""))
+        .await;
+    page.assert_redirect_to("/login");
+}
+
+#[tokio::test]
+async fn setup_posts_once_set_up_cost_no_password_hashing() {
+    // One hashing slot and no wait: a post that hashed would likely find
+    // the slot taken by another and get 503.
+    let app = spawn_app_with(|config| {
+        config.password_hash_slots = 1;
+        config.password_hash_wait = std::time::Duration::ZERO;
+    })
+    .await;
+    app.post_form("/setup", &setup_fields("ada@example.com", "Acme"))
+        .await
+        .assert_redirect_to("/w/acme/settings/smtp-credentials");
+    let mut ready = Vec::new();
+    for _ in 0..20 {
+        let visitor = app.new_visitor();
+        let token = visitor.csrf_token().await;
+        ready.push((visitor, token));
+    }
+    let posts = ready.iter().map(|(visitor, token)| {
+        let mut fields = setup_fields("eve@example.com", "Evil");
+        fields.push(("csrf_token", token));
+        visitor
+            .client
+            .post(visitor.url("/setup"))
+            .form(&fields)
+            .send()
+    });
+    for response in join_all(posts).await {
+        let response = response.unwrap();
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()["location"], "/login");
+    }
+    assert_eq!(app.count_rows("users").await, 1);
+}
+
+#[tokio::test]
+async fn setup_posts_that_find_every_hashing_slot_busy_get_the_503_page_with_retry_after() {
+    let app = spawn_app_with(|config| {
+        config.password_hash_slots = 1;
+        config.password_hash_wait = std::time::Duration::ZERO;
+    })
+    .await;
+    let mut ready = Vec::new();
+    for i in 0..20 {
+        let visitor = app.new_visitor();
+        let token = visitor.csrf_token().await;
+        ready.push((
+            visitor,
+            token,
+            format!("ada{i}@example.com"),
+            format!("Acme {i}"),
+        ));
+    }
+    let posts = ready.iter().map(|(visitor, token, email, workspace)| {
+        let mut fields = setup_fields(email, workspace);
+        fields.push(("csrf_token", token));
+        visitor
+            .client
+            .post(visitor.url("/setup"))
+            .form(&fields)
+            .send()
+    });
+    let mut busy = 0;
+    for response in join_all(posts).await {
+        let response = response.unwrap();
+        let status = response.status().as_u16();
+        if status == 503 {
+            busy += 1;
+            assert_eq!(response.headers()["retry-after"], "5");
+            let body = response.text().await.unwrap();
+            assert!(body.contains("Temporarily busy"), "{body}");
+            assert!(body.contains("Try again in a few seconds."), "{body}");
+        } else {
+            assert_eq!(status, 303);
+        }
+    }
+    assert!(busy > 0, "no setup found the single slot taken");
 }

@@ -2,11 +2,12 @@
 //! belong to. Changing the password signs out every other session.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, TypedSession, login_throttle};
+use crate::auth::login_throttle::{self, SignInKeys};
+use crate::auth::{CurrentUser, TypedSession};
 use crate::error::AppResult;
 use crate::service::accounts;
 use crate::startup::AppState;
@@ -94,46 +95,63 @@ pub async fn rename(
 }
 
 pub async fn change_password(
+    req: HttpRequest,
     state: web::Data<AppState>,
     session: TypedSession,
     CurrentUser(user): CurrentUser,
     web::Form(form): web::Form<PasswordForm>,
 ) -> AppResult<HttpResponse> {
     let mut errors = FieldErrors::default();
+    check_new_password(&form.password, &form.password_confirm, &mut errors);
+    if !errors.is_empty() {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return page(&state, &session, &user, &user.name, errors, status).await;
+    }
     // Guesses of the current password count against the account like
     // failed sign-ins do (a stolen session must not become a guessing oracle).
     let throttle = &state.login_throttle;
-    let account_key = login_throttle::account_key(&user.email);
-    if let Some(wait) = throttle.blocked_for(&account_key).await {
-        let minutes = login_throttle::minutes(wait);
-        errors.add(
-            "current_password",
-            format!("Too many wrong passwords for this account. Try again in {minutes} minute(s)."),
-        );
-        let status = StatusCode::TOO_MANY_REQUESTS;
-        return page(&state, &session, &user, &user.name, errors, status).await;
-    }
-    check_new_password(&form.password, &form.password_confirm, &mut errors);
-    if errors.is_empty() {
-        let changed =
-            accounts::change_password(&state.db, &user, form.current_password, form.password)
-                .await
-                .map_err(account_error)?;
-        match changed {
-            Some(user) => {
-                throttle.clear(&account_key).await;
-                // The new session version signed every session out; keep this one.
-                session.log_in(&user)?;
-                session.flash("Your password was changed. Your other sessions were signed out.");
-                tracing::info!(user = %user.id, "password changed");
-                return Ok(see_other("/account"));
-            }
-            None => {
-                throttle.record_failure(&account_key).await;
-                errors.add("current_password", "The current password is incorrect.");
-            }
+    let keys = SignInKeys::new(&user.email, req.peer_addr().map(|a| a.ip()));
+    let reservation = match throttle.reserve(&keys).await {
+        Ok(reservation) => reservation,
+        Err(wait) => {
+            let minutes = login_throttle::minutes(wait);
+            errors.add(
+                "current_password",
+                format!(
+                    "Too many wrong passwords for this account. Try again in {minutes} minute(s)."
+                ),
+            );
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            return page(&state, &session, &user, &user.name, errors, status).await;
+        }
+    };
+    let changed = accounts::change_password(
+        &state.db,
+        &state.argon2,
+        &user,
+        form.current_password,
+        form.password,
+    )
+    .await;
+    match changed {
+        Ok(Some(user)) => {
+            throttle.release(reservation).await;
+            throttle.forgive(&keys).await;
+            // The new session version signed every session out; keep this one.
+            session.log_in(&user)?;
+            session.flash("Your password was changed. Your other sessions were signed out.");
+            tracing::info!(user = %user.id, "password changed");
+            Ok(see_other("/account"))
+        }
+        Ok(None) => {
+            reservation.keep();
+            errors.add("current_password", "The current password is incorrect.");
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            page(&state, &session, &user, &user.name, errors, status).await
+        }
+        Err(error) => {
+            throttle.release(reservation).await;
+            Err(account_error(error))
         }
     }
-    let status = StatusCode::UNPROCESSABLE_ENTITY;
-    page(&state, &session, &user, &user.name, errors, status).await
 }

@@ -8,9 +8,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, TypedSession, password};
+use crate::auth::{CurrentUser, TypedSession};
 use crate::db::models::User;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, BUSY_MESSAGE, busy_retry_after};
 use crate::service::invitations::{self, Details, InvitationError, Joiner, Unusable};
 use crate::startup::AppState;
 use crate::web::forms::{FieldErrors, check_new_password};
@@ -196,6 +196,14 @@ pub async fn accept(
                         .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
                     return Ok(response);
                 }
+                SignIn::Busy => {
+                    let mut errors = FieldErrors::default();
+                    errors.add("password", BUSY_MESSAGE);
+                    let mut response = again(errors, StatusCode::SERVICE_UNAVAILABLE, &form)?;
+                    let (name, value) = busy_retry_after();
+                    response.headers_mut().insert(name, value);
+                    return Ok(response);
+                }
                 SignIn::Failed => {
                     let mut errors = FieldErrors::default();
                     errors.add("password", "The password is incorrect.");
@@ -218,7 +226,10 @@ pub async fn accept(
                 form.password_confirm.clear();
                 return again(errors, StatusCode::UNPROCESSABLE_ENTITY, &form);
             }
-            let hash = password::hash_blocking(std::mem::take(&mut form.password)).await;
+            let hash = state
+                .argon2
+                .hash(std::mem::take(&mut form.password))
+                .await?;
             let joiner = Joiner::NewAccount {
                 name: &form.name,
                 password_hash: &hash,
@@ -238,6 +249,7 @@ pub async fn accept(
         }
         Err(InvitationError::Unusable(why)) => unusable(&session, why),
         Err(InvitationError::Db(e)) => Err(e.into()),
+        Err(InvitationError::Busy(busy)) => Err(busy.into()),
         Err(other) => Err(AppError::unexpected(other)),
     }
 }

@@ -1,15 +1,18 @@
-//! Sign-in and sign-out. Failures are throttled per client address and per
-//! email: after 5 in 15 minutes the next attempt gets 429.
+//! Sign-in and sign-out. Failures are throttled (5 per email from one
+//! address, 50 per email, 20 per address in 15 minutes; see
+//! [`login_throttle`]): beyond them the next attempt gets 429. When every
+//! password hashing slot is busy the form comes back with 503.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, TypedSession, login_throttle};
+use crate::auth::login_throttle::{self, SignInKeys};
+use crate::auth::{CurrentUser, TypedSession};
 use crate::domain::EmailAddress;
-use crate::error::AppResult;
-use crate::service::accounts;
+use crate::error::{AppResult, BUSY_MESSAGE, busy_retry_after};
+use crate::service::accounts::{self, AccountError};
 use crate::startup::AppState;
 use crate::web::pages::setup::account_error;
 use crate::web::{render, see_other};
@@ -45,48 +48,58 @@ pub async fn login_form(
 pub enum SignIn {
     /// Too many failures from this address or for this email: wait this long.
     Throttled(std::time::Duration),
+    /// Every password hashing slot is busy: try again in a few seconds.
+    Busy,
     Failed,
     Succeeded(crate::db::models::User),
 }
 
-/// Checks a password sign-in, throttled per client address and per email
-/// (the sign-in page and the invitation page both sign people in here).
+/// Checks a password sign-in, throttled per email and address, per email and
+/// per address (see [`login_throttle`]; the sign-in page and the invitation
+/// page both sign people in here). The attempt counts as a failure before
+/// the password is checked, so parallel guesses get no more checks than the
+/// limit; it is uncounted when the password is right or was never checked.
 pub async fn check_sign_in(
     req: &HttpRequest,
     state: &AppState,
     email: &str,
     password: String,
 ) -> AppResult<SignIn> {
-    let address_key = format!(
-        "ip:{}",
-        req.peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default()
-    );
-    let email_key = login_throttle::account_key(email);
+    let address = req.peer_addr().map(|a| a.ip());
+    let keys = SignInKeys::new(email, address);
     let throttle = &state.login_throttle;
-    if let Some(wait) = throttle
-        .blocked_for(&address_key)
-        .await
-        .or(throttle.blocked_for(&email_key).await)
-    {
-        tracing::warn!(address = %address_key, "sign-in throttled");
-        return Ok(SignIn::Throttled(wait));
+    let reservation = match throttle.reserve(&keys).await {
+        Ok(reservation) => reservation,
+        Err(wait) => {
+            tracing::warn!(address = ?address, "sign-in throttled");
+            return Ok(SignIn::Throttled(wait));
+        }
+    };
+    let checked = match EmailAddress::parse(email) {
+        Ok(email) => accounts::authenticate(&state.db, &state.argon2, email, password).await,
+        Err(_) => Ok(None),
+    };
+    match checked {
+        Ok(None) => {
+            reservation.keep();
+            tracing::info!(address = ?address, "sign-in failed");
+            Ok(SignIn::Failed)
+        }
+        Ok(Some(user)) => {
+            throttle.release(reservation).await;
+            throttle.forgive(&keys).await;
+            Ok(SignIn::Succeeded(user))
+        }
+        Err(AccountError::Busy(_)) => {
+            throttle.release(reservation).await;
+            tracing::warn!("sign-in refused: every password hashing slot is busy");
+            Ok(SignIn::Busy)
+        }
+        Err(error) => {
+            throttle.release(reservation).await;
+            Err(account_error(error))
+        }
     }
-    let user = match EmailAddress::parse(email) {
-        Ok(email) => accounts::authenticate(&state.db, email, password)
-            .await
-            .map_err(account_error)?,
-        Err(_) => None,
-    };
-    let Some(user) = user else {
-        throttle.record_failure(&address_key).await;
-        throttle.record_failure(&email_key).await;
-        tracing::info!(address = %address_key, "sign-in failed");
-        return Ok(SignIn::Failed);
-    };
-    throttle.clear(&email_key).await;
-    Ok(SignIn::Succeeded(user))
 }
 
 /// "Try again in N minute(s)", and the `Retry-After` seconds.
@@ -116,6 +129,17 @@ pub async fn login(
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+            Ok(response)
+        }
+        SignIn::Busy => {
+            let mut response = page(
+                &session,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &form.email,
+                Some(BUSY_MESSAGE),
+            )?;
+            let (name, value) = busy_retry_after();
+            response.headers_mut().insert(name, value);
             Ok(response)
         }
         SignIn::Failed => page(

@@ -1,5 +1,8 @@
 //! First run: while no user exists, `/setup` creates the first admin and
-//! their first workspace, then signs them in.
+//! their first workspace, then signs them in. Once anyone exists a post is
+//! sent to sign-in before its password is looked at, so `/setup` costs no
+//! argon2 work after the first run; during it, hashing waits for a slot of
+//! the shared [`crate::auth::password::Argon2Slots`] like every other.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -7,7 +10,7 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
-use crate::auth::{TypedSession, password};
+use crate::auth::TypedSession;
 use crate::domain::EmailAddress;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::{self, AccountError, NewAccount};
@@ -71,6 +74,10 @@ pub async fn setup(
     session: TypedSession,
     web::Form(mut form): web::Form<SetupForm>,
 ) -> AppResult<HttpResponse> {
+    // Before any validation or hashing: once set up, this form does nothing.
+    if !state.db.query(accounts::needs_setup).await? {
+        return Ok(see_other("/login"));
+    }
     form.name = form.name.trim().to_owned();
     form.email = form.email.trim().to_owned();
     form.workspace = form.workspace.trim().to_owned();
@@ -86,7 +93,7 @@ pub async fn setup(
         Ok(email) if errors.is_empty() => email,
         _ => return invalid(&session, form, errors),
     };
-    let hash = password::hash_blocking(form.password.clone()).await;
+    let hash = state.argon2.hash(form.password.clone()).await?;
     let (name, workspace) = (form.name.clone(), form.workspace.clone());
     let created = state
         .db
@@ -135,6 +142,7 @@ fn invalid(
 pub fn account_error(error: AccountError) -> AppError {
     match error {
         AccountError::Db(e) => e.into(),
+        AccountError::Busy(busy) => busy.into(),
         other => AppError::unexpected(other),
     }
 }
