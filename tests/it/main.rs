@@ -10,6 +10,7 @@ mod credentials;
 mod domains;
 mod e2e;
 mod health;
+mod input;
 mod login;
 mod members;
 mod security;
