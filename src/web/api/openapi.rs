@@ -25,6 +25,7 @@ use super::smtp_credentials;
     ),
     modifiers(&BearerKeys, &RateLimitHeaders),
     security(("api_key" = [])),
+    servers((url = "/", description = "This server")),
 )]
 pub struct ApiDoc;
 

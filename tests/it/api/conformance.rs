@@ -186,7 +186,7 @@ async fn a_body_that_is_not_json_gets_415_and_nothing_is_created() {
 async fn the_document_names_a_relative_server() {
     let (api, _) = api_for_owner().await;
     let doc = document(&api).await;
-    assert_eq!(doc["servers"], json!([{"url": "/"}]));
+    assert_eq!(doc["servers"], json!([{"url": "/", "description": "This server"}]));
 }
 
 #[tokio::test]
@@ -230,4 +230,25 @@ async fn the_same_domain_twice_in_the_api_body_is_one_domain() {
     assert_eq!(response.status, 201, "{}", response.body);
     assert_eq!(response.body["domains"], json!(["a.example"]));
     assert_eq!(api.app.count_rows("smtp_credential_domains").await, 1);
+}
+
+#[tokio::test]
+async fn a_method_an_endpoint_does_not_have_gets_405_with_allow() {
+    let (api, _) = api_for_owner().await;
+    let key = api.key.clone().unwrap();
+    for (path, allow) in [
+        (api.collection(), "GET, POST"),
+        (api.item(&uuid::Uuid::new_v4().to_string()), "GET, DELETE"),
+    ] {
+        let response = api
+            .app
+            .client
+            .patch(api.app.url(&path))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405, "{path}");
+        assert_eq!(response.headers()["allow"], allow, "{path}");
+    }
 }
