@@ -67,7 +67,10 @@ mod tests {
         for name in ["Acme Mail (EU)", "!!!", &"a".repeat(100)] {
             let slug = Slug::from_name(name);
             assert_eq!(Slug::parse(slug.as_str()), Some(slug.clone()));
-            assert_eq!(Slug::parse(slug.with_suffix(7).as_str()), Some(slug.with_suffix(7)));
+            assert_eq!(
+                Slug::parse(slug.with_suffix(7).as_str()),
+                Some(slug.with_suffix(7))
+            );
         }
         for bad in ["", "Acme", "a\0b", "a b", "ü", &"a".repeat(41)] {
             assert_eq!(Slug::parse(bad), None, "{bad:?}");

@@ -53,7 +53,7 @@ async fn method_not_allowed(allow: &'static str) -> HttpResponse {
     HttpResponse::MethodNotAllowed()
         .insert_header((actix_web::http::header::ALLOW, allow))
         .json(error::ErrorBody {
-        message: "This method is not allowed on this endpoint.".to_owned(),
-        errors: None,
-    })
+            message: "This method is not allowed on this endpoint.".to_owned(),
+            errors: None,
+        })
 }

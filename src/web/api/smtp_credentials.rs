@@ -151,7 +151,10 @@ pub struct CreateSmtpCredential {
     pub username: Option<String>,
     /// Up to 500 characters; line breaks and tabs are the only control
     /// characters allowed.
-    #[schema(max_length = 500, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: Option<String>,
     /// Capture mail instead of delivering it (default `false`).
     pub sandbox: Option<bool>,

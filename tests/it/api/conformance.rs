@@ -59,7 +59,9 @@ async fn the_create_schema_requires_name_and_scope_and_null_is_not_a_name() {
     );
 
     let c = api.collection();
-    let null_name = api.post(&c, &json!({"name": null, "scope": "global"})).await;
+    let null_name = api
+        .post(&c, &json!({"name": null, "scope": "global"}))
+        .await;
     assert_eq!(null_name.status, 422);
     assert_eq!(
         null_name.field_errors("name"),
@@ -67,7 +69,10 @@ async fn the_create_schema_requires_name_and_scope_and_null_is_not_a_name() {
     );
     let no_scope = api.post(&c, &json!({"name": "App"})).await;
     assert_eq!(no_scope.status, 422);
-    assert_eq!(no_scope.field_errors("scope"), ["Use \"global\" or \"scoped\"."]);
+    assert_eq!(
+        no_scope.field_errors("scope"),
+        ["Use \"global\" or \"scoped\"."]
+    );
     assert_eq!(api.app.count_rows("smtp_credentials").await, 0);
 }
 
@@ -77,7 +82,10 @@ async fn a_list_answer_leaves_out_cursors_that_do_not_exist() {
     let doc = document(&api).await;
     let pagination = &doc["components"]["schemas"]["Pagination"];
     for cursor in ["next_cursor", "previous_cursor"] {
-        assert_eq!(pagination["properties"][cursor]["type"], "string", "{cursor}");
+        assert_eq!(
+            pagination["properties"][cursor]["type"], "string",
+            "{cursor}"
+        );
     }
     api.create("One").await;
     api.create("Two").await;
@@ -89,7 +97,10 @@ async fn a_list_answer_leaves_out_cursors_that_do_not_exist() {
     let first = api.get(&format!("{c}?limit=1")).await;
     let pagination = first.body["pagination"].as_object().unwrap();
     assert!(pagination["next_cursor"].is_string());
-    assert!(!pagination.contains_key("previous_cursor"), "{pagination:?}");
+    assert!(
+        !pagination.contains_key("previous_cursor"),
+        "{pagination:?}"
+    );
     let next = pagination["next_cursor"].as_str().unwrap();
     let last = api.get(&format!("{c}?limit=1&after={next}")).await;
     let pagination = last.body["pagination"].as_object().unwrap();
@@ -186,7 +197,10 @@ async fn a_body_that_is_not_json_gets_415_and_nothing_is_created() {
 async fn the_document_names_a_relative_server() {
     let (api, _) = api_for_owner().await;
     let doc = document(&api).await;
-    assert_eq!(doc["servers"], json!([{"url": "/", "description": "This server"}]));
+    assert_eq!(
+        doc["servers"],
+        json!([{"url": "/", "description": "This server"}])
+    );
 }
 
 #[tokio::test]
