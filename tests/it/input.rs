@@ -266,13 +266,19 @@ async fn a_newcomers_name_with_a_control_character_gets_422() {
 }
 
 #[tokio::test]
-async fn a_nul_in_a_search_or_a_workspace_address_is_no_server_error() {
+async fn a_nul_in_a_search_is_ignored_rather_than_a_server_error() {
     let app = spawn_app().await;
     app.signed_in_owner().await;
     create(&app, "Billing", "billing_app").await;
     let page = app.get(&format!("{LIST}?q=bill%00")).await;
     assert_eq!(page.status, 200);
     page.assert_contains("billing_app");
+}
+
+#[tokio::test]
+async fn a_nul_in_a_workspace_address_gets_404_rather_than_a_server_error() {
+    let app = spawn_app().await;
+    app.signed_in_owner().await;
     let page = app.get("/w/acme%00mail/settings/smtp-credentials").await;
     assert_eq!(page.status, 404);
 }
