@@ -34,7 +34,18 @@ mod tests {
 
     #[test]
     fn malformed_addresses_are_rejected() {
-        for raw in ["", "ada", "ada@", "@example.com", "a b@example.com"] {
+        for raw in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "a b@example.com",
+            "a\0da@example.com",
+            "ada@exam\0ple.com",
+            "a\u{7f}da@example.com",
+            "ada@exam\u{7f}ple.com",
+            "ada@example.com\nBcc: eve@example.com",
+        ] {
             assert!(EmailAddress::parse(raw).is_err(), "{raw:?} was accepted");
         }
     }

@@ -27,6 +27,16 @@ impl Slug {
         })
     }
 
+    /// A slug from a URL: what [`Slug::from_name`] makes, or nothing.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let valid = !raw.is_empty()
+            && raw.len() <= MAX_LEN
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        valid.then(|| Self(raw.to_owned()))
+    }
+
     /// The same slug with a numeric suffix, for when the plain one is taken.
     pub fn with_suffix(&self, n: u32) -> Self {
         let suffix = format!("-{n}");
@@ -50,6 +60,21 @@ mod tests {
             Slug::from_name("  --Ünïcode only--  ").as_str(),
             "n-code-only"
         );
+    }
+
+    #[test]
+    fn a_slug_from_a_url_is_what_from_name_makes() {
+        for name in ["Acme Mail (EU)", "!!!", &"a".repeat(100)] {
+            let slug = Slug::from_name(name);
+            assert_eq!(Slug::parse(slug.as_str()), Some(slug.clone()));
+            assert_eq!(
+                Slug::parse(slug.with_suffix(7).as_str()),
+                Some(slug.with_suffix(7))
+            );
+        }
+        for bad in ["", "Acme", "a\0b", "a b", "ü", &"a".repeat(41)] {
+            assert_eq!(Slug::parse(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

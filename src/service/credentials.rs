@@ -9,6 +9,7 @@ use crate::auth::password;
 use crate::db::models::smtp_credential::{Anchor, CredentialChanges, Cursor, Direction, SortKey};
 use crate::db::models::{Domain, SmtpCredential};
 use crate::db::{Db, DbConn, DbError, lock_workspace, write_transaction};
+use crate::domain::text;
 use crate::domain::username::USERNAME_RULE;
 use crate::domain::{
     CredentialId, DomainId, Username, WorkspaceId, decode_cursor, encode_cursor, now,
@@ -28,6 +29,20 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The domains to store, each once: a form or an API body may name one
+    /// twice, and the table holds a (credential, domain) pair only once.
+    fn domain_ids(&self) -> Vec<DomainId> {
+        let mut unique: Vec<DomainId> = Vec::new();
+        if let Self::Scoped(ids) = self {
+            for id in ids {
+                if !unique.contains(id) {
+                    unique.push(id.clone());
+                }
+            }
+        }
+        unique
+    }
+
     fn as_str(&self) -> &'static str {
         match self {
             Self::Global => "global",
@@ -40,11 +55,17 @@ impl Scope {
 /// they come from: the dashboard's form and the REST API check them here.
 #[derive(Debug, Validate)]
 pub struct CredentialRules {
-    #[validate(length(min = 1, max = 100, message = "Enter a name (up to 100 characters)."))]
+    #[validate(
+        length(min = 1, max = 100, message = "Enter a name (up to 100 characters)."),
+        custom(function = "text::single_line")
+    )]
     pub name: String,
     #[validate(regex(path = *USERNAME_RULE, message = "Use 4–50 characters: letters, digits and underscores only."))]
     pub username: Option<String>,
-    #[validate(length(max = 500, message = "Keep the description to 500 characters."))]
+    #[validate(
+        length(max = 500, message = "Keep the description to 500 characters."),
+        custom(function = "text::multi_line")
+    )]
     pub description: String,
 }
 
@@ -200,9 +221,7 @@ fn insert(
                 e.into()
             }
         })?;
-        if let Scope::Scoped(ids) = &fields.scope {
-            SmtpCredential::set_domains(conn, &credential.id, ids)?;
-        }
+        SmtpCredential::set_domains(conn, &credential.id, &fields.scope.domain_ids())?;
         audit::record(
             conn,
             workspace,
@@ -349,11 +368,7 @@ pub async fn update(
                 updated_at: now(),
             };
             SmtpCredential::update(conn, &id, &changes)?;
-            let ids = match &fields.scope {
-                Scope::Scoped(ids) => ids.as_slice(),
-                Scope::Global => &[],
-            };
-            SmtpCredential::set_domains(conn, &id, ids)?;
+            SmtpCredential::set_domains(conn, &id, &fields.scope.domain_ids())?;
             audit::record(
                 conn,
                 &workspace,

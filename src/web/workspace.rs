@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::auth::{CurrentUser, TypedSession};
 use crate::db::models::{Membership, User, Workspace};
-use crate::domain::Role;
+use crate::domain::{Role, Slug};
 use crate::error::{AppError, AppResult};
 use crate::service::audit::Actor;
 use crate::startup::AppState;
@@ -52,16 +52,19 @@ impl FromRequest for WorkspaceAccess {
         Box::pin(async move {
             let CurrentUser(user) = user.await?;
             let state = state.ok_or_else(|| AppError::unexpected("AppState missing"))?;
-            let slug = slug.ok_or(AppError::NotFound)?;
+            // Checked first: PostgreSQL refuses a NUL even in a lookup.
+            let slug = slug
+                .and_then(|s| Slug::parse(&s))
+                .ok_or(AppError::NotFound)?;
             let user_id = user.id.clone();
-            let lookup = slug.clone();
+            let lookup = slug.as_str().to_owned();
             let found = state
                 .db
                 .query(move |conn| Membership::find_by_slug(conn, &user_id, &lookup))
                 .await?
                 .ok_or(AppError::NotFound)?;
             if let Ok(session) = session {
-                session.set_last_workspace(&slug);
+                session.set_last_workspace(slug.as_str());
             }
             Ok(Self {
                 user,

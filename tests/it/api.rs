@@ -1,6 +1,7 @@
 //! The REST API (`/v2/`): every response these tests get is also checked
 //! against the OpenAPI document the app serves (see `api::helpers`).
 
+mod conformance;
 mod endpoints;
 mod errors;
 pub mod helpers;

@@ -11,6 +11,7 @@ mod data_dir;
 mod domains;
 mod e2e;
 mod health;
+mod input;
 mod login;
 mod members;
 mod password_hashing;

@@ -1,5 +1,6 @@
 //! The API's errors: JSON `{"message": …}` (and `errors` per field for
-//! invalid input), the status codes of DESIGN.md's REST API section.
+//! invalid input), the status codes of DESIGN.md's REST API section, and
+//! 415 for a body not sent as JSON.
 //! Unexpected errors are logged and answered with an opaque message.
 
 use std::collections::BTreeMap;
@@ -39,6 +40,8 @@ pub enum ApiError {
     },
     #[error("{0}")]
     PreconditionFailed(String),
+    #[error("The body must be sent as application/json.")]
+    UnsupportedMediaType,
     #[error("{message}")]
     Invalid {
         message: String,
@@ -120,6 +123,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -32,13 +32,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::resource("/accounts/{account_id}/smtp-credentials")
                     .route(web::get().to(smtp_credentials::list))
                     .route(web::post().to(smtp_credentials::create))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(web::to(|| method_not_allowed("GET, POST"))),
             )
             .service(
                 web::resource("/accounts/{account_id}/smtp-credentials/{smtp_credential_id}")
                     .route(web::get().to(smtp_credentials::get))
                     .route(web::delete().to(smtp_credentials::delete))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(web::to(|| method_not_allowed("GET, DELETE"))),
             )
             .default_service(web::to(no_such_endpoint)),
     );
@@ -48,9 +48,12 @@ async fn no_such_endpoint() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound("No such API endpoint."))
 }
 
-async fn method_not_allowed() -> HttpResponse {
-    HttpResponse::MethodNotAllowed().json(error::ErrorBody {
-        message: "This method is not allowed on this endpoint.".to_owned(),
-        errors: None,
-    })
+/// 405 with the `Allow` header RFC 9110 asks for.
+async fn method_not_allowed(allow: &'static str) -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((actix_web::http::header::ALLOW, allow))
+        .json(error::ErrorBody {
+            message: "This method is not allowed on this endpoint.".to_owned(),
+            errors: None,
+        })
 }

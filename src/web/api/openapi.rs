@@ -25,6 +25,7 @@ use super::smtp_credentials;
     ),
     modifiers(&BearerKeys, &RateLimitHeaders),
     security(("api_key" = [])),
+    servers((url = "/", description = "This server")),
 )]
 pub struct ApiDoc;
 
@@ -104,4 +105,38 @@ pub async fn document() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(DOCUMENT.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use regex::Regex;
+    use utoipa::OpenApi;
+
+    use super::ApiDoc;
+    use crate::domain::text;
+
+    /// The patterns the document gives a client say what `domain::text`
+    /// enforces, character for character.
+    #[test]
+    fn the_documented_text_patterns_agree_with_the_rules() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let fields = &doc["components"]["schemas"]["CreateSmtpCredential"]["properties"];
+        let pattern = |field: &str| Regex::new(fields[field]["pattern"].as_str().unwrap()).unwrap();
+        let (name, description) = (pattern("name"), pattern("description"));
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let sample = format!("a{c}b");
+            assert_eq!(
+                name.is_match(&sample),
+                text::is_single_line(&sample),
+                "{c:?}"
+            );
+            assert_eq!(
+                description.is_match(&sample),
+                text::is_multi_line(&sample),
+                "{c:?}"
+            );
+        }
+        assert!(name.is_match(" a "));
+        assert!(!name.is_match("   "), "not only spaces");
+    }
 }

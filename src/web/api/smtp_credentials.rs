@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -77,13 +77,19 @@ pub struct CreatedSmtpCredential {
     pub password: String,
 }
 
+/// Where the neighbouring pages start. A cursor that does not exist is
+/// left out, never `null`, as in AhaSend's `PaginatedSMTPCredentialsResponse`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Pagination {
     /// Whether another page follows `next_cursor`.
     pub has_more: bool,
-    /// Pass as `after` for the next page.
+    /// Pass as `after` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = false)]
     pub next_cursor: Option<String>,
-    /// Pass as `before` for the previous page.
+    /// Pass as `before` for the previous page; absent on the first page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = false)]
     pub previous_cursor: Option<String>,
 }
 
@@ -107,29 +113,55 @@ pub struct ListQuery {
     #[param(minimum = 1, maximum = 100, default = 100)]
     pub limit: Option<i64>,
     /// A `next_cursor`: the page after it.
+    #[param(min_length = 1)]
     pub after: Option<String>,
     /// A `previous_cursor`: the page before it.
+    #[param(min_length = 1)]
     pub before: Option<String>,
 }
 
-/// What creating a credential takes.
+/// The headers a creation may send.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct CreateHeaders {
+    /// Unique per intended creation: a retry with the same key and body
+    /// within 24 hours replays the first answer.
+    #[param(
+        rename = "Idempotency-Key",
+        nullable = false,
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[!-~]{1,255}$"
+    )]
+    pub idempotency_key: Option<String>,
+}
+
+/// What creating a credential takes: `name` and `scope`; the rest may be
+/// left out or `null`.
+// Every field is read as an `Option`, so that a missing or `null` `name` or
+// `scope` is answered with 422 beside the field rather than a parse error.
 #[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default)]
 pub struct CreateSmtpCredential {
-    /// 1–100 characters.
-    #[schema(min_length = 1, max_length = 100)]
+    /// 1–100 characters on one line, not only spaces.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: Option<String>,
-    /// 4–50 letters, digits and underscores; generated when left out.
+    /// 4–50 letters, digits and underscores; generated when left out or
+    /// `null`.
     #[schema(pattern = "^[A-Za-z0-9_]{4,50}$")]
     pub username: Option<String>,
-    /// Up to 500 characters.
-    #[schema(max_length = 500)]
+    /// Up to 500 characters; line breaks and tabs are the only control
+    /// characters allowed.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: Option<String>,
     /// Capture mail instead of delivering it (default `false`).
     pub sandbox: Option<bool>,
-    #[schema(value_type = ScopeName)]
+    #[schema(value_type = ScopeName, required = true)]
     pub scope: Option<String>,
-    /// Required for a scoped credential: sending domains of this account.
+    /// Sending domains of this account: at least one for a scoped
+    /// credential, none for a global one. A domain named twice counts once.
     pub domains: Option<Vec<String>>,
 }
 
@@ -305,9 +337,9 @@ pub async fn list(
     tag = "SMTP credentials",
     params(
         ("account_id" = String, Path, format = Uuid, description = "The workspace's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Up to 255 printable characters, unique per intended creation"),
+        CreateHeaders,
     ),
-    request_body = CreateSmtpCredential,
+    request_body(content = CreateSmtpCredential, content_type = "application/json"),
     responses(
         (status = 201, description = "Created; the password is shown this once", body = CreatedSmtpCredential),
         (status = 400, description = "Body is not JSON of the documented shape, or a bad Idempotency-Key", body = ErrorBody),
@@ -316,6 +348,7 @@ pub async fn list(
         (status = 404, description = "Not this key's account", body = ErrorBody),
         (status = 409, description = "Username taken, or a request with this Idempotency-Key is still running", body = ErrorBody),
         (status = 412, description = "The first request with this Idempotency-Key failed", body = ErrorBody),
+        (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
         (status = 422, description = "Invalid fields, or this Idempotency-Key was used with another body", body = ErrorBody),
         (status = 429, description = "Rate limit exceeded", body = ErrorBody),
         (status = 503, description = "The database is unreachable; retry shortly", body = ErrorBody),
@@ -332,6 +365,7 @@ pub async fn create(
     if caller.scopes.reach(ApiAction::Write) == Reach::Nothing {
         return Err(forbidden(ApiAction::Write));
     }
+    require_json(&req)?;
     let key = idempotency::key_of(&req)?;
     let request = match &key {
         Some(key) => match idempotency::begin(&state, &caller, &req, key, &body).await? {
@@ -344,6 +378,15 @@ pub async fn create(
     match request {
         Some(key) => idempotency::finish(&state, &caller, key, outcome).await,
         None => outcome,
+    }
+}
+
+/// 415 unless the body is declared `application/json` (parameters such as
+/// `charset` aside): a body sent as text or as a form is not read as JSON.
+fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
+    match req.mime_type() {
+        Ok(Some(mime)) if mime.essence_str() == "application/json" => Ok(()),
+        _ => Err(ApiError::UnsupportedMediaType),
     }
 }
 
@@ -385,18 +428,20 @@ async fn parse(
     workspace: &WorkspaceId,
     input: CreateSmtpCredential,
 ) -> Result<(Option<Username>, CredentialFields, Vec<String>), ApiError> {
+    // Checked as sent, as the document's lengths and patterns describe
+    // them; stored trimmed.
     let rules = CredentialRules {
-        name: input.name.unwrap_or_default().trim().to_owned(),
-        username: input
-            .username
-            .map(|u| u.trim().to_owned())
-            .filter(|u| !u.is_empty()),
-        description: input.description.unwrap_or_default().trim().to_owned(),
+        name: input.name.unwrap_or_default(),
+        username: input.username,
+        description: input.description.unwrap_or_default(),
     };
     let mut errors = match rules.check() {
         Ok(()) => FieldErrors::default(),
         Err(e) => FieldErrors::from_validation(&e),
     };
+    if rules.name.trim().is_empty() {
+        errors.add("name", "Enter a name (up to 100 characters).");
+    }
     let requested: Vec<String> = input
         .domains
         .unwrap_or_default()
@@ -445,8 +490,8 @@ async fn parse(
         .transpose()
         .map_err(|e| ApiError::invalid(BTreeMap::from([("username".to_owned(), vec![e])])))?;
     let fields = CredentialFields {
-        name: rules.name,
-        description: rules.description,
+        name: rules.name.trim().to_owned(),
+        description: rules.description.trim().to_owned(),
         sandbox: input.sandbox.unwrap_or(false),
         scope,
     };

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::auth::login_throttle::{self, SignInKeys};
 use crate::auth::{CurrentUser, TypedSession};
+use crate::domain::Line;
 use crate::error::AppResult;
 use crate::service::accounts;
 use crate::startup::AppState;
@@ -80,14 +81,19 @@ pub async fn rename(
     CurrentUser(user): CurrentUser,
     web::Form(form): web::Form<NameForm>,
 ) -> AppResult<HttpResponse> {
-    let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        let mut errors = FieldErrors::default();
-        errors.add("name", "Enter your name (up to 100 characters).");
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return page(&state, &session, &user, name, errors, status).await;
-    }
-    accounts::rename(&state.db, &user.id, name.to_owned())
+    let name = match Line::parse(&form.name, 100) {
+        Ok(name) => name,
+        Err(error) => {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "name",
+                Line::message(error, "Enter your name (up to 100 characters)."),
+            );
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return page(&state, &session, &user, form.name.trim(), errors, status).await;
+        }
+    };
+    accounts::rename(&state.db, &user.id, name.into_string())
         .await
         .map_err(account_error)?;
     session.flash("Your name was saved.");

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::auth::TypedSession;
 use crate::db::models::{ApiKey, Domain};
-use crate::domain::{ApiAction, ApiKeyId, ApiScopes, Role, now, relative_time};
+use crate::domain::{ApiAction, ApiKeyId, ApiScopes, Line, Role, now, relative_time};
 use crate::error::{AppError, AppResult};
 use crate::service::api_keys::{self, ApiKeyError, NewApiKey};
 use crate::service::domains;
@@ -183,8 +183,11 @@ pub async fn create(
     access.require(Role::can_administer)?;
     form.label = form.label.trim().to_owned();
     let mut errors = FieldErrors::default();
-    if form.label.is_empty() || form.label.chars().count() > 100 {
-        errors.add("label", "Enter a label (up to 100 characters).");
+    if let Err(error) = Line::parse(&form.label, 100) {
+        errors.add(
+            "label",
+            Line::message(error, "Enter a label (up to 100 characters)."),
+        );
     }
     let scopes = match ApiScopes::parse(form.scopes.iter().map(String::as_str)) {
         Ok(scopes) if scopes.is_empty() => {

@@ -8,7 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::TypedSession;
-use crate::domain::Role;
+use crate::domain::{Line, Role};
 use crate::error::{AppError, AppResult};
 use crate::service::members::{self, MemberError};
 use crate::service::workspaces::{self, NAME_MAX};
@@ -107,16 +107,18 @@ pub async fn rename(
     web::Form(form): web::Form<RenameForm>,
 ) -> AppResult<HttpResponse> {
     access.require(Role::can_administer)?;
-    let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > NAME_MAX {
-        let mut errors = FieldErrors::default();
-        errors.add(
-            "name",
-            format!("Name the workspace (up to {NAME_MAX} characters)."),
-        );
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return page(&state, &session, &access, name, "", errors, None, status).await;
-    }
+    let name = match Line::parse(&form.name, NAME_MAX) {
+        Ok(name) => name.into_string(),
+        Err(error) => {
+            let mut errors = FieldErrors::default();
+            let length = format!("Name the workspace (up to {NAME_MAX} characters).");
+            errors.add("name", Line::message(error, &length));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            let shown = form.name.trim();
+            return page(&state, &session, &access, shown, "", errors, None, status).await;
+        }
+    };
+    let name = name.as_str();
     if name != access.workspace.name {
         workspaces::rename(
             &state.db,

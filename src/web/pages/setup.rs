@@ -20,11 +20,14 @@ use crate::web::{render, see_other};
 
 #[derive(Debug, Default, Deserialize, Validate)]
 pub struct SetupForm {
-    #[validate(length(
-        min = 1,
-        max = 100,
-        message = "Enter your name (up to 100 characters)."
-    ))]
+    #[validate(
+        length(
+            min = 1,
+            max = 100,
+            message = "Enter your name (up to 100 characters)."
+        ),
+        custom(function = "crate::domain::text::single_line")
+    )]
     pub name: String,
     #[validate(email(message = "Enter a valid email address."))]
     pub email: String,
@@ -32,11 +35,14 @@ pub struct SetupForm {
     pub password: String,
     #[validate(must_match(other = "password", message = "The passwords do not match."))]
     pub password_confirm: String,
-    #[validate(length(
-        min = 1,
-        max = 80,
-        message = "Name the workspace (up to 80 characters)."
-    ))]
+    #[validate(
+        length(
+            min = 1,
+            max = 80,
+            message = "Name the workspace (up to 80 characters)."
+        ),
+        custom(function = "crate::domain::text::single_line")
+    )]
     pub workspace: String,
 }
 

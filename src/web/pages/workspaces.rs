@@ -17,11 +17,14 @@ use crate::web::{render, see_other};
 
 #[derive(Debug, Default, Deserialize, Validate)]
 pub struct NewWorkspaceForm {
-    #[validate(length(
-        min = 1,
-        max = 80,
-        message = "Name the workspace (up to 80 characters)."
-    ))]
+    #[validate(
+        length(
+            min = 1,
+            max = 80,
+            message = "Name the workspace (up to 80 characters)."
+        ),
+        custom(function = "crate::domain::text::single_line")
+    )]
     pub name: String,
 }
 

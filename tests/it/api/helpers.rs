@@ -142,9 +142,13 @@ impl Api {
             request = request.bearer_auth(key);
         }
         if let Some(body) = body {
-            request = request
-                .header("Content-Type", "application/json")
-                .body(body.to_owned());
+            let typed = headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+            if !typed {
+                request = request.header("Content-Type", "application/json");
+            }
+            request = request.body(body.to_owned());
         }
         for (name, value) in headers {
             request = request.header(*name, *value);

@@ -664,11 +664,13 @@ fn finish(
     Ok(see_other(&list.current_href()))
 }
 
-/// JSON with every non-ASCII character escaped, as header values must be.
+/// JSON with every non-ASCII and every control character escaped (a name
+/// stored before control characters were refused may hold DEL), as header
+/// values must be.
 fn ascii_json(value: &serde_json::Value) -> String {
     let mut out = String::new();
     for c in value.to_string().chars() {
-        if c.is_ascii() {
+        if c.is_ascii() && !c.is_ascii_control() {
             out.push(c);
         } else {
             let mut units = [0u16; 2];
@@ -685,10 +687,14 @@ mod tests {
     use super::ascii_json;
 
     #[test]
-    fn header_json_escapes_non_ascii() {
-        let json = ascii_json(&serde_json::json!({"showToast": "Deleted Café 🚀."}));
-        assert!(json.is_ascii());
+    fn header_json_escapes_non_ascii_and_control_characters() {
+        let toast = "Deleted Café 🚀\u{7f}\0\t.";
+        let json = ascii_json(&serde_json::json!({ "showToast": toast }));
+        assert!(
+            actix_web::http::header::HeaderValue::from_str(&json).is_ok(),
+            "{json}"
+        );
         let back: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(back["showToast"], "Deleted Café 🚀.");
+        assert_eq!(back["showToast"], toast);
     }
 }

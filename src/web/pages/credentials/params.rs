@@ -42,6 +42,9 @@ impl ListState {
             .unwrap_or("")
             .trim()
             .chars()
+            // A search for a control character finds nothing anyway, and
+            // PostgreSQL refuses a NUL even in a pattern.
+            .filter(|c| !c.is_control())
             .take(100)
             .collect();
         let cursor = |raw: &Option<String>| raw.as_deref().and_then(Cursor::decode);
