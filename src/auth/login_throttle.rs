@@ -47,6 +47,7 @@ struct Shared {
     blocked: redis::Script,
     record: redis::Script,
     outage: OutageLog,
+    prefix: String,
 }
 
 /// The throttle key of an account (sign-in and the Account page share it).
@@ -59,8 +60,9 @@ pub fn minutes(wait: Duration) -> u64 {
     wait.as_secs().div_ceil(60).max(1)
 }
 
-fn redis_key(key: &str) -> String {
-    format!("postern:login-failures:{key}")
+/// `prefix` is `POSTERN_REDIS_PREFIX`.
+fn redis_key(prefix: &str, key: &str) -> String {
+    format!("{prefix}login-failures:{key}")
 }
 
 impl LoginThrottle {
@@ -71,14 +73,16 @@ impl LoginThrottle {
         }
     }
 
-    /// Counts in Redis (through `pool`), shared by every instance.
-    pub fn shared(pool: deadpool_redis::Pool) -> Self {
+    /// Counts in Redis (through `pool`, under keys starting with `prefix`),
+    /// shared by every instance.
+    pub fn shared(pool: deadpool_redis::Pool, prefix: &str) -> Self {
         Self {
             shared: Some(Shared {
                 redis: pool,
                 blocked: redis::Script::new(BLOCKED),
                 record: redis::Script::new(RECORD),
                 outage: OutageLog::new("sign-in throttle"),
+                prefix: prefix.to_owned(),
             }),
             ..Self::new()
         }
@@ -129,7 +133,7 @@ impl Shared {
     async fn blocked_for(&self, key: &str) -> Result<Option<Duration>, String> {
         let wait_ms: u64 = self
             .blocked
-            .key(redis_key(key))
+            .key(redis_key(&self.prefix, key))
             .arg(WINDOW.as_millis() as u64)
             .arg(FAILURES_ALLOWED)
             .invoke_async(&mut self.connection().await?)
@@ -141,7 +145,7 @@ impl Shared {
     async fn record_failure(&self, key: &str) -> Result<(), String> {
         let () = self
             .record
-            .key(redis_key(key))
+            .key(redis_key(&self.prefix, key))
             .arg(WINDOW.as_millis() as u64)
             .arg(FAILURES_ALLOWED)
             .arg(crate::secrets::random_token(9))
@@ -153,7 +157,7 @@ impl Shared {
 
     async fn clear(&self, key: &str) -> Result<(), String> {
         redis::cmd("DEL")
-            .arg(redis_key(key))
+            .arg(redis_key(&self.prefix, key))
             .query_async::<()>(&mut self.connection().await?)
             .await
             .map_err(|e| e.to_string())
@@ -170,7 +174,7 @@ mod tests {
         let Some(pool) = crate::web::session_store::test_pool() else {
             return;
         };
-        let throttle = LoginThrottle::shared(pool);
+        let throttle = LoginThrottle::shared(pool, "postern-test:");
         let shared = throttle.shared.as_ref().unwrap();
         let key = format!("email:{}@example.com", crate::secrets::random_token(9));
         for _ in 0..FAILURES_ALLOWED - 1 {

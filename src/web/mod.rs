@@ -8,6 +8,7 @@ pub mod frame;
 pub mod pages;
 pub mod security;
 pub mod session_store;
+pub mod sessions;
 pub mod workspace;
 
 use actix_web::{HttpResponse, web};

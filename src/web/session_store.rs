@@ -108,12 +108,22 @@ pub async fn ping(pool: &deadpool_redis::Pool) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// A session store whose every operation fails after [`STORE_DEADLINE`].
+/// A session store whose every operation fails after a deadline
+/// ([`STORE_DEADLINE`] for Redis; the database's own waits are longer).
 #[derive(Clone)]
-pub struct Bounded<S>(pub S);
+pub struct Bounded<S> {
+    store: S,
+    deadline: Duration,
+}
 
-fn late(what: &str) -> anyhow::Error {
-    anyhow::anyhow!("the session store did not {what} within {STORE_DEADLINE:?}")
+impl<S> Bounded<S> {
+    pub fn new(store: S, deadline: Duration) -> Self {
+        Self { store, deadline }
+    }
+}
+
+fn late(what: &str, deadline: Duration) -> anyhow::Error {
+    anyhow::anyhow!("the session store did not {what} within {deadline:?}")
 }
 
 type State = HashMap<String, String>;
@@ -121,9 +131,9 @@ type Ttl = actix_web::cookie::time::Duration;
 
 impl<S: SessionStore> SessionStore for Bounded<S> {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        let loaded = tokio::time::timeout(STORE_DEADLINE, self.0.load(key))
+        let loaded = tokio::time::timeout(self.deadline, self.store.load(key))
             .await
-            .unwrap_or_else(|_| Err(LoadError::Other(late("answer a read"))));
+            .unwrap_or_else(|_| Err(LoadError::Other(late("answer a read", self.deadline))));
         match loaded {
             Err(LoadError::Other(error)) => {
                 tracing::error!(%error, "session store unavailable");
@@ -137,9 +147,9 @@ impl<S: SessionStore> SessionStore for Bounded<S> {
     }
 
     async fn save(&self, state: State, ttl: &Ttl) -> Result<SessionKey, SaveError> {
-        tokio::time::timeout(STORE_DEADLINE, self.0.save(state, ttl))
+        tokio::time::timeout(self.deadline, self.store.save(state, ttl))
             .await
-            .unwrap_or_else(|_| Err(SaveError::Other(late("save"))))
+            .unwrap_or_else(|_| Err(SaveError::Other(late("save", self.deadline))))
     }
 
     async fn update(
@@ -148,21 +158,21 @@ impl<S: SessionStore> SessionStore for Bounded<S> {
         state: State,
         ttl: &Ttl,
     ) -> Result<SessionKey, UpdateError> {
-        tokio::time::timeout(STORE_DEADLINE, self.0.update(key, state, ttl))
+        tokio::time::timeout(self.deadline, self.store.update(key, state, ttl))
             .await
-            .unwrap_or_else(|_| Err(UpdateError::Other(late("update"))))
+            .unwrap_or_else(|_| Err(UpdateError::Other(late("update", self.deadline))))
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Ttl) -> Result<(), anyhow::Error> {
-        tokio::time::timeout(STORE_DEADLINE, self.0.update_ttl(key, ttl))
+        tokio::time::timeout(self.deadline, self.store.update_ttl(key, ttl))
             .await
-            .unwrap_or_else(|_| Err(late("extend a session")))
+            .unwrap_or_else(|_| Err(late("extend a session", self.deadline)))
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
-        tokio::time::timeout(STORE_DEADLINE, self.0.delete(key))
+        tokio::time::timeout(self.deadline, self.store.delete(key))
             .await
-            .unwrap_or_else(|_| Err(late("delete a session")))
+            .unwrap_or_else(|_| Err(late("delete a session", self.deadline)))
     }
 }
 
