@@ -332,8 +332,7 @@ mod tests {
     fn the_redis_prefix_defaults_and_is_checked() {
         let config = Config::from_sources(None, env(&[])).unwrap();
         assert_eq!(config.redis_prefix, "postern:");
-        let config =
-            Config::from_sources(None, env(&[("POSTERN_REDIS_PREFIX", "eu-1:")])).unwrap();
+        let config = Config::from_sources(None, env(&[("POSTERN_REDIS_PREFIX", "eu-1:")])).unwrap();
         assert_eq!(config.redis_prefix, "eu-1:");
         let err = Config::from_sources(None, env(&[("POSTERN_REDIS_PREFIX", "a b")])).unwrap_err();
         assert_eq!(err.setting, "POSTERN_REDIS_PREFIX");

@@ -275,7 +275,10 @@ impl SessionStore for Sessions {
         if !in_redis || user_id.is_some() {
             let user_agent = value::<String>(&state, keys::USER_AGENT);
             let ip = value::<String>(&state, keys::IP);
-            let (hash, body) = (hash.clone(), if in_redis { "{}".into() } else { body.clone() });
+            let (hash, body) = (
+                hash.clone(),
+                if in_redis { "{}".into() } else { body.clone() },
+            );
             let expires_at = expiry(now, ttl);
             self.0
                 .db

@@ -80,7 +80,10 @@ fn cookie_content(app: &TestApp, cookie: &str) -> String {
 fn listed_sessions(page: &Page) -> (Vec<String>, Option<String>) {
     let ids = page.attrs("[data-testid=sessions] tr[data-session]", "data-session");
     let current = page
-        .attrs("[data-testid=sessions] tr[data-session]:has(.badge)", "data-session")
+        .attrs(
+            "[data-testid=sessions] tr[data-session]:has(.badge)",
+            "data-session",
+        )
         .pop();
     (ids, current)
 }
@@ -105,7 +108,12 @@ async fn a_copied_cookie_is_dead_after_sign_out(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_ne!(create.status(), 303, "{:?}", create.headers().get("location"));
+    assert_ne!(
+        create.status(),
+        303,
+        "{:?}",
+        create.headers().get("location")
+    );
     let names: Vec<String> = app
         .db
         .query(|conn| {
@@ -289,7 +297,10 @@ async fn the_database_keeps_only_a_hash_of_the_session_key() {
     let key = cookie_content(&app, &cookie);
     // The cookie carries the key alone, no session data.
     assert!(
-        key.len() >= 32 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        key.len() >= 32
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
         "{key}"
     );
     let stored: Vec<(String, String)> = app
@@ -305,7 +316,10 @@ async fn the_database_keeps_only_a_hash_of_the_session_key() {
     assert_eq!(stored.len(), 1);
     let (hash, state) = &stored[0];
     assert_eq!(*hash, postern::secrets::digest(&key));
-    assert!(!state.contains(&key) && state.contains("user_id"), "{state}");
+    assert!(
+        !state.contains(&key) && state.contains("user_id"),
+        "{state}"
+    );
 }
 
 #[tokio::test]
@@ -356,7 +370,11 @@ async fn sessions_work_with_the_redis_store() {
     // this app's prefix and a hash of the key.
     let key = cookie_content(&app, &session_cookie(&signed_in));
     assert!(!key.contains("user_id") && !key.contains('{'), "{key}");
-    let redis_key = format!("{}session:{}", app.redis_prefix, postern::secrets::digest(&key));
+    let redis_key = format!(
+        "{}session:{}",
+        app.redis_prefix,
+        postern::secrets::digest(&key)
+    );
     let mut connection = redis::Client::open(redis)
         .unwrap()
         .get_multiplexed_async_connection()
@@ -550,4 +568,43 @@ async fn while_redis_is_away_pages_get_503_the_api_keeps_serving_and_both_recove
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(app.new_visitor().get("/login").await.status, 200);
+}
+
+#[tokio::test]
+async fn another_deployments_keys_on_the_same_redis_are_not_seen() {
+    let Some(redis) = redis_url() else { return };
+    // Another process on this Redis, with the default prefix, has recorded
+    // enough failed sign-ins for this address to block it.
+    let mut connection = redis::Client::open(redis.clone())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let (seconds, _): (u64, u64) = redis::cmd("TIME")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let foreign = "postern:login-failures:email:owner@example.com";
+    for n in 0..10 {
+        let () = redis::cmd("ZADD")
+            .arg(foreign)
+            .arg(seconds * 1000)
+            .arg(format!("other-{n}"))
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+    }
+    let () = redis::cmd("PEXPIRE")
+        .arg(foreign)
+        .arg(60_000)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+
+    let app = spawn_app_with(|config| config.redis_url = Some(redis)).await;
+    assert_ne!(app.redis_prefix, "postern:");
+    app.create_user("owner@example.com", "Olive Owner").await;
+    app.login("owner@example.com", PASSWORD)
+        .await
+        .assert_redirect_to("/");
 }

@@ -64,7 +64,16 @@ pub async fn page_with_dialog(
     dialog: String,
 ) -> AppResult<HttpResponse> {
     let (name, errors) = (&user.name, FieldErrors::default());
-    render_page(state, session, user, name, errors, StatusCode::OK, Some(dialog)).await
+    render_page(
+        state,
+        session,
+        user,
+        name,
+        errors,
+        StatusCode::OK,
+        Some(dialog),
+    )
+    .await
 }
 
 async fn render_page(
