@@ -525,17 +525,24 @@ async fn while_redis_is_away_pages_get_503_the_api_keeps_serving_and_both_recove
     let started = Instant::now();
     let during = api.get(&api.collection()).await;
     assert_eq!(during.status, 200, "{}", during.body);
+    // Not held up by Redis (its calls give up after at most a second); the
+    // bound is loose because this machine may be busy, not because the
+    // answer may be slow: a request that waited on Redis would never come.
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Duration::from_secs(5),
         "the API answered in {:?}",
         started.elapsed()
     );
-    // Counted in this instance's memory meanwhile, still limited.
+    // Counted in this instance's memory meanwhile, still limited: 20 at
+    // once exceed 2 a second (burst 4) however slowly they are served.
     assert_eq!(during.header("x-ratelimit-limit"), Some("2"));
-    let mut statuses = Vec::new();
-    for _ in 0..12 {
-        statuses.push(api.get(&api.collection()).await.status);
-    }
+    let collection = api.collection();
+    let burst = (0..20).map(|_| api.get(&collection));
+    let statuses: Vec<_> = futures_util::future::join_all(burst)
+        .await
+        .into_iter()
+        .map(|page| page.status)
+        .collect();
     assert!(statuses.contains(&429), "{statuses:?}");
 
     let started = Instant::now();
@@ -543,7 +550,7 @@ async fn while_redis_is_away_pages_get_503_the_api_keeps_serving_and_both_recove
     assert_eq!(page.status, 503);
     page.assert_contains("cannot reach its session store");
     assert!(
-        started.elapsed() < Duration::from_secs(3),
+        started.elapsed() < Duration::from_secs(10),
         "the 503 page took {:?}",
         started.elapsed()
     );
@@ -584,10 +591,13 @@ async fn another_deployments_keys_on_the_same_redis_are_not_seen() {
         .query_async(&mut connection)
         .await
         .unwrap();
-    let foreign = "postern:login-failures:email:owner@example.com";
+    // (An address of this test's own: other checkouts of Postern whose
+    // tests share this Redis must not be blocked by these entries.)
+    let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
+    let foreign = format!("postern:login-failures:email:{email}");
     for n in 0..10 {
         let () = redis::cmd("ZADD")
-            .arg(foreign)
+            .arg(&foreign)
             .arg(seconds * 1000)
             .arg(format!("other-{n}"))
             .query_async(&mut connection)
@@ -595,7 +605,7 @@ async fn another_deployments_keys_on_the_same_redis_are_not_seen() {
             .unwrap();
     }
     let () = redis::cmd("PEXPIRE")
-        .arg(foreign)
+        .arg(&foreign)
         .arg(60_000)
         .query_async(&mut connection)
         .await
@@ -603,8 +613,6 @@ async fn another_deployments_keys_on_the_same_redis_are_not_seen() {
 
     let app = spawn_app_with(|config| config.redis_url = Some(redis)).await;
     assert_ne!(app.redis_prefix, "postern:");
-    app.create_user("owner@example.com", "Olive Owner").await;
-    app.login("owner@example.com", PASSWORD)
-        .await
-        .assert_redirect_to("/");
+    app.create_user(&email, "Olive Owner").await;
+    app.login(&email, PASSWORD).await.assert_redirect_to("/");
 }
