@@ -1,7 +1,8 @@
-//! Sessions kept in Redis (several instances) must not hang the dashboard
-//! when Redis does: every store operation gets a deadline, and a request
-//! whose session cannot be read or written gets the 503 page. The REST API
-//! (bearer keys, no session) keeps working meanwhile.
+//! Sessions (in the database, or in Redis for several instances; see
+//! `web::sessions`) must not hang the dashboard when their store does:
+//! every store operation gets a deadline, and a request whose session
+//! cannot be read or written gets the 503 page. The REST API (bearer keys,
+//! no session) keeps working meanwhile.
 //!
 //! actix-session answers a failed store call with an opaque, bodiless 500
 //! error, and routing forbids holding on to the request while it runs. So:
