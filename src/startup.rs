@@ -23,7 +23,7 @@ use crate::db::Db;
 use crate::secrets::Sealer;
 use crate::smtp::{self, SmtpServer};
 use crate::web::api::rate_limit::ApiRateLimiter;
-use crate::web::session_store::{self, Bounded};
+use crate::web::session_store::{self, Backing, Bounded};
 use crate::web::sessions::Sessions;
 
 /// What request handlers share.
@@ -102,16 +102,18 @@ impl Application {
             None => None,
         };
         let prefix = &config.redis_prefix;
-        let (api_limiter, login_throttle, sessions) = match redis {
+        let (api_limiter, login_throttle, sessions, backing) = match redis {
             Some(pool) => (
                 ApiRateLimiter::shared(config.api_rate_limit, pool.clone(), prefix),
                 LoginThrottle::shared(pool.clone(), prefix),
                 Sessions::in_redis(db.clone(), pool, prefix),
+                Backing::Redis,
             ),
             None => (
                 ApiRateLimiter::new(config.api_rate_limit),
                 LoginThrottle::new(),
                 Sessions::in_database(db.clone()),
+                Backing::Database,
             ),
         };
         let state = web::Data::new(AppState {
@@ -126,7 +128,7 @@ impl Application {
         });
         // Redis calls have their own (short) deadline inside; this one
         // bounds the database's waits.
-        let store = Bounded::new(sessions, SESSION_DB_DEADLINE);
+        let store = Bounded::new(sessions, SESSION_DB_DEADLINE, backing);
         let server = http_server(listener, state, key, store)
             .map_err(|e| setting_error("POSTERN_HTTP_ADDR", e))?;
         Ok(Self {

@@ -115,11 +115,33 @@ pub async fn ping(pool: &deadpool_redis::Pool) -> Result<(), String> {
 pub struct Bounded<S> {
     store: S,
     deadline: Duration,
+    backing: Backing,
+}
+
+/// What holds the sessions, so an unreadable one gets the 503 page that
+/// names what is down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backing {
+    Database,
+    Redis,
+}
+
+impl Backing {
+    fn name(self) -> &'static str {
+        match self {
+            Backing::Database => "database",
+            Backing::Redis => "redis",
+        }
+    }
 }
 
 impl<S> Bounded<S> {
-    pub fn new(store: S, deadline: Duration) -> Self {
-        Self { store, deadline }
+    pub fn new(store: S, deadline: Duration, backing: Backing) -> Self {
+        Self {
+            store,
+            deadline,
+            backing,
+        }
     }
 }
 
@@ -138,10 +160,8 @@ impl<S: SessionStore> SessionStore for Bounded<S> {
         match loaded {
             Err(LoadError::Other(error)) => {
                 tracing::error!(%error, "session store unavailable");
-                Ok(Some(State::from([(
-                    UNREADABLE.to_owned(),
-                    "true".to_owned(),
-                )])))
+                let backing = serde_json::Value::from(self.backing.name()).to_string();
+                Ok(Some(State::from([(UNREADABLE.to_owned(), backing)])))
             }
             other => other,
         }
@@ -237,8 +257,16 @@ pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    if uses_sessions(req.path()) && req.get_session().contains_key(UNREADABLE) {
-        return Ok(req.into_response(unavailable()));
+    if uses_sessions(req.path())
+        && let Some(backing) = req.get_session().get::<String>(UNREADABLE).ok().flatten()
+    {
+        let response = if backing == Backing::Database.name() {
+            let down = crate::db::Unavailable::from_message("the session could not be read");
+            AppError::Unavailable(down).error_response()
+        } else {
+            unavailable()
+        };
+        return Ok(req.into_response(response));
     }
     let kept = req.extensions().get::<Kept>().cloned();
     let response = next.call(req).await?;
