@@ -19,8 +19,12 @@ pub struct Config {
     pub http_addr: SocketAddr,
     /// Signs and encrypts session cookies; generated into `data_dir` when unset.
     pub secret_key: Option<String>,
-    /// Server-side sessions in Redis (for several instances); cookies otherwise.
+    /// Sessions (and shared counters) in Redis, for several instances; the
+    /// database holds the sessions otherwise.
     pub redis_url: Option<String>,
+    /// Put before every Redis key, so several deployments (or tests) can
+    /// share one Redis.
+    pub redis_prefix: String,
     /// Where the SMTP submission listener accepts connections.
     pub smtp_addrs: Vec<SocketAddr>,
     /// The host name applications connect to (shown in the dashboard, used in
@@ -78,6 +82,7 @@ pub const SETTINGS: &[&str] = &[
     "http_addr",
     "secret_key",
     "redis_url",
+    "redis_prefix",
     "smtp_addr",
     "smtp_hostname",
     "smtp_allow_plaintext_auth",
@@ -181,6 +186,15 @@ impl Config {
                     Ok(Some(v.to_owned()))
                 } else {
                     Err(format!("{v:?} is not a redis:// URL"))
+                }
+            })?,
+            redis_prefix: src.parse("redis_prefix", "postern:".to_owned(), |v| {
+                if v.len() <= 100 && v.chars().all(|c| c.is_ascii_graphic()) {
+                    Ok(v.to_owned())
+                } else {
+                    Err(format!(
+                        "{v:?} must be up to 100 printable ASCII characters without spaces"
+                    ))
                 }
             })?,
             smtp_addrs: src.parse("smtp_addr", vec![([127, 0, 0, 1], 2525).into()], |v| {
@@ -401,6 +415,16 @@ mod tests {
         let err =
             Config::from_sources(None, env(&[("POSTERN_PASSWORD_HASH_SLOTS", "0")])).unwrap_err();
         assert_eq!(err.setting, "POSTERN_PASSWORD_HASH_SLOTS");
+    }
+
+    #[test]
+    fn the_redis_prefix_defaults_and_is_checked() {
+        let config = Config::from_sources(None, env(&[])).unwrap();
+        assert_eq!(config.redis_prefix, "postern:");
+        let config = Config::from_sources(None, env(&[("POSTERN_REDIS_PREFIX", "eu-1:")])).unwrap();
+        assert_eq!(config.redis_prefix, "eu-1:");
+        let err = Config::from_sources(None, env(&[("POSTERN_REDIS_PREFIX", "a b")])).unwrap_err();
+        assert_eq!(err.setting, "POSTERN_REDIS_PREFIX");
     }
 
     #[test]

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::PersistentSession;
-use actix_session::storage::{CookieSessionStore, RedisSessionStore, SessionStore};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
@@ -25,7 +24,8 @@ use crate::db::Db;
 use crate::secrets::Sealer;
 use crate::smtp::{self, SmtpServer};
 use crate::web::api::rate_limit::ApiRateLimiter;
-use crate::web::session_store::{self, Bounded};
+use crate::web::session_store::{self, Backing, Bounded};
+use crate::web::sessions::Sessions;
 
 /// What request handlers share.
 pub struct AppState {
@@ -41,6 +41,8 @@ pub struct AppState {
     pub api_limiter: ApiRateLimiter,
     /// Encrypts stored API responses (idempotent replays).
     pub sealer: Sealer,
+    /// The dashboard's sessions (listed and signed out on /account).
+    pub sessions: Sessions,
 }
 
 pub struct Application {
@@ -109,14 +111,19 @@ impl Application {
             }
             None => None,
         };
-        let (api_limiter, login_throttle) = match &redis {
+        let prefix = &config.redis_prefix;
+        let (api_limiter, login_throttle, sessions, backing) = match redis {
             Some(pool) => (
-                ApiRateLimiter::shared(config.api_rate_limit, pool.clone()),
-                LoginThrottle::shared(pool.clone()),
+                ApiRateLimiter::shared(config.api_rate_limit, pool.clone(), prefix),
+                LoginThrottle::shared(pool.clone(), prefix),
+                Sessions::in_redis(db.clone(), pool, prefix),
+                Backing::Redis,
             ),
             None => (
                 ApiRateLimiter::new(config.api_rate_limit),
                 LoginThrottle::new(),
+                Sessions::in_database(db.clone()),
+                Backing::Database,
             ),
         };
         let state = web::Data::new(AppState {
@@ -128,18 +135,13 @@ impl Application {
             smarthost_configured: config.smarthost.is_some(),
             api_limiter,
             sealer: Sealer::derive(secret.as_bytes(), "postern idempotent replays v1"),
+            sessions: sessions.clone(),
         });
-        let server = match redis {
-            Some(pool) => {
-                let store = RedisSessionStore::new_pooled(pool)
-                    .await
-                    .map_err(redis_unreachable)?;
-                let store = Bounded(store);
-                http_server(listener, state, key, move || store.clone())
-            }
-            None => http_server(listener, state, key, CookieSessionStore::default),
-        }
-        .map_err(|e| setting_error("POSTERN_HTTP_ADDR", e))?;
+        // Redis calls have their own (short) deadline inside; this one
+        // bounds the database's waits.
+        let store = Bounded::new(sessions, SESSION_DB_DEADLINE, backing);
+        let server = http_server(listener, state, key, store)
+            .map_err(|e| setting_error("POSTERN_HTTP_ADDR", e))?;
         Ok(Self {
             http_port,
             smtp_ports,
@@ -178,18 +180,18 @@ impl Application {
     }
 }
 
-fn http_server<S, F>(
+/// How long a session read or write may wait for the database before the
+/// request gets the 503 page (the pool gives up on a connection sooner).
+const SESSION_DB_DEADLINE: Duration = Duration::from_secs(10);
+
+fn http_server(
     listener: TcpListener,
     state: web::Data<AppState>,
     key: Key,
-    store: F,
-) -> std::io::Result<Server>
-where
-    S: SessionStore + 'static,
-    F: Fn() -> S + Send + Clone + 'static,
-{
+    store: Bounded<Sessions>,
+) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
-        let sessions = SessionMiddleware::builder(store(), key.clone())
+        let sessions = SessionMiddleware::builder(store.clone(), key.clone())
             .cookie_name("postern_session".into())
             .cookie_http_only(true)
             .cookie_same_site(SameSite::Lax)

@@ -123,9 +123,10 @@ pub fn minutes(wait: Duration) -> u64 {
     wait.as_secs().div_ceil(60).max(1)
 }
 
-/// Every Redis key of the throttle is made here.
-fn redis_key(key: &str) -> String {
-    format!("postern:login-failures:{key}")
+/// Every Redis key of the throttle is made here; `prefix` is
+/// `POSTERN_REDIS_PREFIX`.
+fn redis_key(prefix: &str, key: &str) -> String {
+    format!("{prefix}login-failures:{key}")
 }
 
 pub struct LoginThrottle {
@@ -137,6 +138,7 @@ struct Shared {
     redis: deadpool_redis::Pool,
     reserve: redis::Script,
     outage: OutageLog,
+    prefix: String,
 }
 
 impl LoginThrottle {
@@ -147,13 +149,15 @@ impl LoginThrottle {
         }
     }
 
-    /// Counts in Redis (through `pool`), shared by every instance.
-    pub fn shared(pool: deadpool_redis::Pool) -> Self {
+    /// Counts in Redis (through `pool`, under keys starting with `prefix`),
+    /// shared by every instance.
+    pub fn shared(pool: deadpool_redis::Pool, prefix: &str) -> Self {
         Self {
             shared: Some(Shared {
                 redis: pool,
                 reserve: redis::Script::new(RESERVE),
                 outage: OutageLog::new("sign-in throttle"),
+                prefix: prefix.to_owned(),
             }),
             ..Self::new()
         }
@@ -280,7 +284,7 @@ impl Shared {
     async fn reserve(&self, keys: &SignInKeys, member: &str) -> Result<Option<Duration>, String> {
         let mut invocation = self.reserve.prepare_invoke();
         for key in keys.keys() {
-            invocation.key(redis_key(key));
+            invocation.key(redis_key(&self.prefix, key));
         }
         invocation.arg(WINDOW.as_millis() as u64).arg(member);
         for (_, limit) in &keys.counters {
@@ -296,7 +300,10 @@ impl Shared {
     async fn release(&self, keys: &SignInKeys, member: &str) -> Result<(), String> {
         let mut pipe = redis::pipe();
         for key in keys.keys() {
-            pipe.cmd("ZREM").arg(redis_key(key)).arg(member).ignore();
+            pipe.cmd("ZREM")
+                .arg(redis_key(&self.prefix, key))
+                .arg(member)
+                .ignore();
         }
         pipe.query_async::<()>(&mut self.connection().await?)
             .await
@@ -305,7 +312,7 @@ impl Shared {
 
     async fn clear(&self, key: &str) -> Result<(), String> {
         redis::cmd("DEL")
-            .arg(redis_key(key))
+            .arg(redis_key(&self.prefix, key))
             .query_async::<()>(&mut self.connection().await?)
             .await
             .map_err(|e| e.to_string())
@@ -401,7 +408,7 @@ mod tests {
         let Some(pool) = crate::web::session_store::test_pool() else {
             return;
         };
-        let throttle = LoginThrottle::shared(pool);
+        let throttle = LoginThrottle::shared(pool, "postern-test:");
         let shared = throttle.shared.as_ref().unwrap();
         // Redis outlives the test: an email and addresses of this run only.
         let email = format!("{}@example.com", crate::secrets::random_token(9));

@@ -144,6 +144,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        key_hash -> Text,
+        user_id -> Nullable<Text>,
+        state -> Text,
+        user_agent -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(smtp_credential_domains -> smtp_credentials (credential_id));
 diesel::joinable!(smtp_credential_domains -> domains (domain_id));
 diesel::joinable!(domains -> workspaces (workspace_id));
@@ -162,6 +176,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     idempotency_keys,
     invitations,
+    sessions,
 );
 
 diesel::define_sql_function! {

@@ -64,3 +64,7 @@ uuid_id!(
     /// Identifies an invitation to a workspace.
     InvitationId
 );
+uuid_id!(
+    /// Identifies a dashboard session (shown on the Account page; never its key).
+    SessionId
+);

@@ -17,7 +17,8 @@ pub use cursor::{decode_cursor, encode_cursor};
 pub use domain_name::DomainName;
 pub use email_address::EmailAddress;
 pub use ids::{
-    ApiKeyId, AuditEventId, CredentialId, DomainId, InvitationId, MessageId, UserId, WorkspaceId,
+    ApiKeyId, AuditEventId, CredentialId, DomainId, InvitationId, MessageId, SessionId, UserId,
+    WorkspaceId,
 };
 pub use role::Role;
 pub use slug::Slug;

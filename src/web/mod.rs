@@ -8,6 +8,7 @@ pub mod frame;
 pub mod pages;
 pub mod security;
 pub mod session_store;
+pub mod sessions;
 pub mod workspace;
 
 use actix_web::{HttpResponse, web};
@@ -38,6 +39,10 @@ dashboard_routes! {
     get "/account" => pages::account::show,
     post "/account" => pages::account::rename,
     post "/account/password" => pages::account::change_password,
+    get "/account/sessions/sign-out-others" => pages::sessions::confirm_sign_out_others,
+    post "/account/sessions/sign-out-others" => pages::sessions::sign_out_others,
+    get "/account/sessions/{id}/sign-out" => pages::sessions::confirm_sign_out,
+    post "/account/sessions/{id}/sign-out" => pages::sessions::sign_out,
     get "/invitations/{token}" => pages::invitations::show,
     post "/invitations/{token}" => pages::invitations::accept,
     get "/workspaces" => pages::workspaces::list,

@@ -1,7 +1,8 @@
-//! Sessions kept in Redis (several instances) must not hang the dashboard
-//! when Redis does: every store operation gets a deadline, and a request
-//! whose session cannot be read or written gets the 503 page. The REST API
-//! (bearer keys, no session) keeps working meanwhile.
+//! Sessions (in the database, or in Redis for several instances; see
+//! `web::sessions`) must not hang the dashboard when their store does:
+//! every store operation gets a deadline, and a request whose session
+//! cannot be read or written gets the 503 page. The REST API (bearer keys,
+//! no session) keeps working meanwhile.
 //!
 //! actix-session answers a failed store call with an opaque, bodiless 500
 //! error, and routing forbids holding on to the request while it runs. So:
@@ -108,12 +109,44 @@ pub async fn ping(pool: &deadpool_redis::Pool) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// A session store whose every operation fails after [`STORE_DEADLINE`].
+/// A session store whose every operation fails after a deadline
+/// ([`STORE_DEADLINE`] for Redis; the database's own waits are longer).
 #[derive(Clone)]
-pub struct Bounded<S>(pub S);
+pub struct Bounded<S> {
+    store: S,
+    deadline: Duration,
+    backing: Backing,
+}
 
-fn late(what: &str) -> anyhow::Error {
-    anyhow::anyhow!("the session store did not {what} within {STORE_DEADLINE:?}")
+/// What holds the sessions, so an unreadable one gets the 503 page that
+/// names what is down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backing {
+    Database,
+    Redis,
+}
+
+impl Backing {
+    fn name(self) -> &'static str {
+        match self {
+            Backing::Database => "database",
+            Backing::Redis => "redis",
+        }
+    }
+}
+
+impl<S> Bounded<S> {
+    pub fn new(store: S, deadline: Duration, backing: Backing) -> Self {
+        Self {
+            store,
+            deadline,
+            backing,
+        }
+    }
+}
+
+fn late(what: &str, deadline: Duration) -> anyhow::Error {
+    anyhow::anyhow!("the session store did not {what} within {deadline:?}")
 }
 
 type State = HashMap<String, String>;
@@ -121,25 +154,23 @@ type Ttl = actix_web::cookie::time::Duration;
 
 impl<S: SessionStore> SessionStore for Bounded<S> {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        let loaded = tokio::time::timeout(STORE_DEADLINE, self.0.load(key))
+        let loaded = tokio::time::timeout(self.deadline, self.store.load(key))
             .await
-            .unwrap_or_else(|_| Err(LoadError::Other(late("answer a read"))));
+            .unwrap_or_else(|_| Err(LoadError::Other(late("answer a read", self.deadline))));
         match loaded {
             Err(LoadError::Other(error)) => {
                 tracing::error!(%error, "session store unavailable");
-                Ok(Some(State::from([(
-                    UNREADABLE.to_owned(),
-                    "true".to_owned(),
-                )])))
+                let backing = serde_json::Value::from(self.backing.name()).to_string();
+                Ok(Some(State::from([(UNREADABLE.to_owned(), backing)])))
             }
             other => other,
         }
     }
 
     async fn save(&self, state: State, ttl: &Ttl) -> Result<SessionKey, SaveError> {
-        tokio::time::timeout(STORE_DEADLINE, self.0.save(state, ttl))
+        tokio::time::timeout(self.deadline, self.store.save(state, ttl))
             .await
-            .unwrap_or_else(|_| Err(SaveError::Other(late("save"))))
+            .unwrap_or_else(|_| Err(SaveError::Other(late("save", self.deadline))))
     }
 
     async fn update(
@@ -148,21 +179,21 @@ impl<S: SessionStore> SessionStore for Bounded<S> {
         state: State,
         ttl: &Ttl,
     ) -> Result<SessionKey, UpdateError> {
-        tokio::time::timeout(STORE_DEADLINE, self.0.update(key, state, ttl))
+        tokio::time::timeout(self.deadline, self.store.update(key, state, ttl))
             .await
-            .unwrap_or_else(|_| Err(UpdateError::Other(late("update"))))
+            .unwrap_or_else(|_| Err(UpdateError::Other(late("update", self.deadline))))
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Ttl) -> Result<(), anyhow::Error> {
-        tokio::time::timeout(STORE_DEADLINE, self.0.update_ttl(key, ttl))
+        tokio::time::timeout(self.deadline, self.store.update_ttl(key, ttl))
             .await
-            .unwrap_or_else(|_| Err(late("extend a session")))
+            .unwrap_or_else(|_| Err(late("extend a session", self.deadline)))
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
-        tokio::time::timeout(STORE_DEADLINE, self.0.delete(key))
+        tokio::time::timeout(self.deadline, self.store.delete(key))
             .await
-            .unwrap_or_else(|_| Err(late("delete a session")))
+            .unwrap_or_else(|_| Err(late("delete a session", self.deadline)))
     }
 }
 
@@ -226,8 +257,16 @@ pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    if uses_sessions(req.path()) && req.get_session().contains_key(UNREADABLE) {
-        return Ok(req.into_response(unavailable()));
+    if uses_sessions(req.path())
+        && let Some(backing) = req.get_session().get::<String>(UNREADABLE).ok().flatten()
+    {
+        let response = if backing == Backing::Database.name() {
+            let down = crate::db::Unavailable::from_message("the session could not be read");
+            AppError::Unavailable(down).error_response()
+        } else {
+            unavailable()
+        };
+        return Ok(req.into_response(response));
     }
     let kept = req.extensions().get::<Kept>().cloned();
     let response = next.call(req).await?;

@@ -27,6 +27,9 @@ pub struct TestApp {
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub client: reqwest::Client,
     pub database_url: String,
+    /// This test's own `POSTERN_REDIS_PREFIX`: tests (and other processes)
+    /// sharing one Redis never see each other's keys.
+    pub redis_prefix: String,
     pub handle: ServerHandle,
     resources: Arc<Resources>,
 }
@@ -80,8 +83,9 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Config)) -> TestApp {
             None,
         ),
     };
-    let mut config =
-        Config::from_sources(None, test_env(&data_dir, &database_url)).expect("test configuration");
+    let redis_prefix = format!("postern-test:{}:", uuid::Uuid::new_v4().simple());
+    let env = test_env(&data_dir, &database_url, &redis_prefix);
+    let mut config = Config::from_sources(None, env).expect("test configuration");
     customize(&mut config);
     start(config, data_dir, database_url, postgres).await
 }
@@ -94,6 +98,7 @@ pub async fn restart(app: TestApp) -> TestApp {
         database_url,
         resources,
         client,
+        redis_prefix,
         ..
     } = app;
     handle.stop(true).await;
@@ -102,7 +107,8 @@ pub async fn restart(app: TestApp) -> TestApp {
         _postgres: postgres,
     } = Arc::try_unwrap(resources)
         .unwrap_or_else(|_| panic!("restart needs the only handle on the app"));
-    let config = Config::from_sources(None, test_env(&data_dir, &database_url)).unwrap();
+    let env = test_env(&data_dir, &database_url, &redis_prefix);
+    let config = Config::from_sources(None, env).unwrap();
     let mut restarted = start(config, data_dir, database_url, postgres).await;
     restarted.client = client;
     restarted
@@ -112,13 +118,15 @@ pub async fn restart(app: TestApp) -> TestApp {
 /// ports), as another `postern serve` behind a load balancer would be.
 pub async fn another_instance(app: &TestApp, customize: impl FnOnce(&mut Config)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let mut config = Config::from_sources(None, test_env(&data_dir, &app.database_url)).unwrap();
+    let env = test_env(&data_dir, &app.database_url, &app.redis_prefix);
+    let mut config = Config::from_sources(None, env).unwrap();
     customize(&mut config);
     start(config, data_dir, app.database_url.clone(), None).await
 }
 
-fn test_env(data_dir: &TempDir, database_url: &str) -> Vec<(String, String)> {
+fn test_env(data_dir: &TempDir, database_url: &str, redis_prefix: &str) -> Vec<(String, String)> {
     vec![
+        ("POSTERN_REDIS_PREFIX".to_owned(), redis_prefix.to_owned()),
         (
             "POSTERN_DATA_DIR".to_owned(),
             data_dir.path().display().to_string(),
@@ -136,6 +144,7 @@ async fn start(
     database_url: String,
     postgres: Option<PostgresDb>,
 ) -> TestApp {
+    let redis_prefix = config.redis_prefix.clone();
     let app = Application::build(config)
         .await
         .expect("application builds");
@@ -150,6 +159,7 @@ async fn start(
         db,
         client: new_client(),
         database_url,
+        redis_prefix,
         handle,
         resources: Arc::new(Resources {
             data_dir,
@@ -193,7 +203,7 @@ pub struct Page {
 }
 
 impl Page {
-    async fn from(response: Response) -> Self {
+    pub async fn from(response: Response) -> Self {
         let status = response.status();
         let headers = response.headers().clone();
         let location = headers
@@ -262,6 +272,19 @@ impl TestApp {
     pub fn new_visitor(&self) -> TestApp {
         TestApp {
             client: new_client(),
+            ..self.clone()
+        }
+    }
+
+    /// Another browser, sending `user_agent` (no cookies).
+    pub fn new_browser(&self, user_agent: &str) -> TestApp {
+        TestApp {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(user_agent)
+                .build()
+                .unwrap(),
             ..self.clone()
         }
     }

@@ -27,11 +27,12 @@ pub enum Caller {
 }
 
 impl Caller {
-    fn redis_key(&self) -> String {
+    /// `prefix` is `POSTERN_REDIS_PREFIX`.
+    fn redis_key(&self, prefix: &str) -> String {
         match self {
-            Self::Key(id) => format!("postern:api-rate:key:{id}"),
-            Self::Address(Some(ip)) => format!("postern:api-rate:ip:{ip}"),
-            Self::Address(None) => "postern:api-rate:ip:unknown".to_owned(),
+            Self::Key(id) => format!("{prefix}api-rate:key:{id}"),
+            Self::Address(Some(ip)) => format!("{prefix}api-rate:ip:{ip}"),
+            Self::Address(None) => format!("{prefix}api-rate:ip:unknown"),
         }
     }
 }
@@ -85,6 +86,8 @@ struct Shared {
     redis: deadpool_redis::Pool,
     script: redis::Script,
     outage: OutageLog,
+    /// `POSTERN_REDIS_PREFIX`.
+    prefix: String,
 }
 
 impl ApiRateLimiter {
@@ -102,13 +105,15 @@ impl ApiRateLimiter {
         }
     }
 
-    /// Counts in Redis (through `pool`), shared by every instance using it.
-    pub fn shared(per_second: u32, pool: deadpool_redis::Pool) -> Self {
+    /// Counts in Redis (through `pool`, under keys starting with `prefix`),
+    /// shared by every instance using it.
+    pub fn shared(per_second: u32, pool: deadpool_redis::Pool, prefix: &str) -> Self {
         Self {
             shared: Some(Shared {
                 redis: pool,
                 script: redis::Script::new(GCRA),
                 outage: OutageLog::new("API rate limits"),
+                prefix: prefix.to_owned(),
             }),
             ..Self::new(per_second)
         }
@@ -129,7 +134,7 @@ impl ApiRateLimiter {
         let mut connection = shared.redis.get().await.map_err(|e| e.to_string())?;
         let (allowed, value): (u8, u64) = shared
             .script
-            .key(caller.redis_key())
+            .key(caller.redis_key(&shared.prefix))
             .arg(interval_us)
             .arg(self.burst)
             .invoke_async(&mut connection)
@@ -197,7 +202,7 @@ mod tests {
         let Some(pool) = crate::web::session_store::test_pool() else {
             return;
         };
-        let limiter = ApiRateLimiter::shared(5, pool);
+        let limiter = ApiRateLimiter::shared(5, pool, "postern-test:");
         let shared = limiter.shared.as_ref().unwrap();
         let key = Caller::Key(ApiKeyId::generate());
         // Straight to Redis: a fallback to memory must not pass this test.

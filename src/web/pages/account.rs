@@ -1,5 +1,6 @@
-//! `/account`: a person's own name and password, and the workspaces they
-//! belong to. Changing the password signs out every other session.
+//! `/account`: a person's own name and password, their signed-in sessions
+//! (`sessions.rs`) and the workspaces they belong to. Changing the password
+//! signs out every other session.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -8,12 +9,14 @@ use serde::Deserialize;
 
 use crate::auth::login_throttle::{self, SignInKeys};
 use crate::auth::{CurrentUser, TypedSession};
+use crate::db::models::session::Revoke;
 use crate::domain::Line;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::service::accounts;
 use crate::startup::AppState;
 use crate::web::forms::{FieldErrors, check_new_password};
 use crate::web::frame::Frame;
+use crate::web::pages::sessions::{self, SessionRow};
 use crate::web::pages::setup::account_error;
 use crate::web::{render, see_other};
 
@@ -39,6 +42,9 @@ struct AccountPage<'a> {
     name: &'a str,
     errors: FieldErrors,
     flash: Option<String>,
+    sessions: Vec<SessionRow>,
+    /// A confirm dialog rendered open (the JavaScript-free flow).
+    modal: Option<String>,
 }
 
 async fn page(
@@ -49,12 +55,46 @@ async fn page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
+    render_page(state, session, user, name, errors, status, None).await
+}
+
+/// The page with a confirm dialog open (see `sessions.rs`).
+pub async fn page_with_dialog(
+    state: &AppState,
+    session: &TypedSession,
+    user: &crate::db::models::User,
+    dialog: String,
+) -> AppResult<HttpResponse> {
+    let (name, errors) = (&user.name, FieldErrors::default());
+    render_page(
+        state,
+        session,
+        user,
+        name,
+        errors,
+        StatusCode::OK,
+        Some(dialog),
+    )
+    .await
+}
+
+async fn render_page(
+    state: &AppState,
+    session: &TypedSession,
+    user: &crate::db::models::User,
+    name: &str,
+    errors: FieldErrors,
+    status: StatusCode,
+    modal: Option<String>,
+) -> AppResult<HttpResponse> {
     let page = AccountPage {
         csrf_token: session.csrf_token(),
         frame: Frame::for_user(state, user).await?,
         name,
         errors,
         flash: session.take_flash(),
+        sessions: sessions::rows(state, session, user).await?,
+        modal,
     };
     render(status, &page)
 }
@@ -143,7 +183,13 @@ pub async fn change_password(
         Ok(Some(user)) => {
             throttle.release(reservation).await;
             throttle.forgive(&keys).await;
-            // The new session version signed every session out; keep this one.
+            // The new session version signed every session out; their
+            // stored sessions go too. This one continues under a new key.
+            state
+                .sessions
+                .sign_out(&user.id, Revoke::All)
+                .await
+                .map_err(AppError::unexpected)?;
             session.log_in(&user)?;
             session.flash("Your password was changed. Your other sessions were signed out.");
             tracing::info!(user = %user.id, "password changed");

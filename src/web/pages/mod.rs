@@ -12,5 +12,6 @@ pub mod invitations;
 pub mod login;
 pub mod members;
 pub mod sandbox;
+pub mod sessions;
 pub mod setup;
 pub mod workspaces;

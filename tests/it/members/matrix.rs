@@ -45,6 +45,11 @@ const MATRIX: &[Row] = &[
     ("get", "/account", ALL),
     ("post", "/account", ALL),
     ("post", "/account/password", ALL),
+    ("get", "/account/sessions/sign-out-others", ALL),
+    ("post", "/account/sessions/sign-out-others", ALL),
+    // The fixture's id is nobody's session: 404 for everyone.
+    ("get", "/account/sessions/{id}/sign-out", [N, N, N, N, N]),
+    ("post", "/account/sessions/{id}/sign-out", [N, N, N, N, N]),
     ("get", "/invitations/{token}", ALL),
     // Everyone here is signed in as someone the invitation is not for.
     ("post", "/invitations/{token}", [F, F, F, F, F]),
