@@ -24,6 +24,7 @@ use crate::db::Db;
 use crate::secrets::Sealer;
 use crate::smtp::{self, SmtpServer};
 use crate::web::api::rate_limit::ApiRateLimiter;
+use crate::web::client::Proxies;
 use crate::web::session_store::{self, Bounded};
 
 /// What request handlers share.
@@ -118,15 +119,19 @@ impl Application {
             api_limiter,
             sealer: Sealer::derive(secret.as_bytes(), "postern idempotent replays v1"),
         });
+        let proxies = web::Data::new(Proxies {
+            trusted: config.trusted_proxies.clone(),
+            public_url: config.public_url.clone(),
+        });
         let server = match redis {
             Some(pool) => {
                 let store = RedisSessionStore::new_pooled(pool)
                     .await
                     .map_err(redis_unreachable)?;
                 let store = Bounded(store);
-                http_server(listener, state, key, move || store.clone())
+                http_server(listener, state, proxies, key, move || store.clone())
             }
-            None => http_server(listener, state, key, CookieSessionStore::default),
+            None => http_server(listener, state, proxies, key, CookieSessionStore::default),
         }
         .map_err(|e| setting_error("POSTERN_HTTP_ADDR", e))?;
         Ok(Self {
@@ -170,6 +175,7 @@ impl Application {
 fn http_server<S, F>(
     listener: TcpListener,
     state: web::Data<AppState>,
+    proxies: web::Data<Proxies>,
     key: Key,
     store: F,
 ) -> std::io::Result<Server>
@@ -191,8 +197,10 @@ where
             .build();
         App::new()
             .app_data(state.clone())
+            .app_data(proxies.clone())
             .configure(crate::web::routes)
             .wrap(from_fn(csrf::verify))
+            .wrap(from_fn(crate::web::refuse_other_methods))
             .wrap(from_fn(session_store::guard))
             .wrap(sessions)
             .wrap(from_fn(session_store::answer_write_failures))

@@ -12,6 +12,7 @@ mod e2e;
 mod health;
 mod login;
 mod members;
+mod proxies;
 mod security;
 mod sessions;
 mod setup;

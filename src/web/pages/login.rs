@@ -59,8 +59,8 @@ pub async fn check_sign_in(
 ) -> AppResult<SignIn> {
     let address_key = format!(
         "ip:{}",
-        req.peer_addr()
-            .map(|a| a.ip().to_string())
+        crate::web::client::ClientInfo::of(req)
+            .ip_string()
             .unwrap_or_default()
     );
     let email_key = login_throttle::account_key(email);
