@@ -108,6 +108,29 @@ fn a_port_in_use_stops_start_up_naming_the_variable() {
 }
 
 #[test]
+fn bad_proxy_settings_stop_start_up_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = fails_with_one_line(
+        postern(dir.path())
+            .arg("serve")
+            .env("POSTERN_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
+    );
+    assert!(
+        stderr.starts_with("postern: POSTERN_TRUSTED_PROXIES: \"proxy.internal\""),
+        "{stderr}"
+    );
+    let stderr = fails_with_one_line(
+        postern(dir.path())
+            .arg("serve")
+            .env("POSTERN_PUBLIC_URL", "postern.example.com/dash"),
+    );
+    assert!(
+        stderr.starts_with("postern: POSTERN_PUBLIC_URL: "),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_config_file_with_an_unknown_setting_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("postern.toml");
