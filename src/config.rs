@@ -275,9 +275,7 @@ fn parse_networks(value: &str) -> Result<Vec<ipnet::IpNet>, String> {
         .map(|item| {
             item.parse::<ipnet::IpNet>()
                 .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| {
-                    format!("{item:?} is not an IP address or CIDR range like 10.0.0.0/8")
-                })
+                .map_err(|_| format!("{item:?} is not an IP address or CIDR range like 10.0.0.0/8"))
         })
         .collect()
 }

@@ -41,7 +41,10 @@ async fn head_is_answered_wherever_get_is_with_the_same_status_and_no_body() {
                 .replace("{path:.*}", "css/app.css")
         })
         .collect();
-    paths.extend(["/v2/openapi.json".to_owned(), "/static/js/htmx.min.js".to_owned()]);
+    paths.extend([
+        "/v2/openapi.json".to_owned(),
+        "/static/js/htmx.min.js".to_owned(),
+    ]);
     let mut answered = 0;
     for path in &paths {
         let get = app.client.get(app.url(path)).send().await.unwrap();
@@ -55,10 +58,19 @@ async fn head_is_answered_wherever_get_is_with_the_same_status_and_no_body() {
         if get.status() == 200 {
             answered += 1;
         }
-        assert_eq!(head.bytes().await.unwrap().len(), 0, "HEAD {path} has no body");
+        assert_eq!(
+            head.bytes().await.unwrap().len(),
+            0,
+            "HEAD {path} has no body"
+        );
     }
     assert!(answered >= 15, "most GET routes answered 200: {answered}");
-    for path in ["/healthz", "/readyz", "/v2/openapi.json", "/static/css/app.css"] {
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/v2/openapi.json",
+        "/static/css/app.css",
+    ] {
         let head = app.client.head(app.url(path)).send().await.unwrap();
         assert_eq!(head.status(), 200, "HEAD {path}");
     }

@@ -85,7 +85,10 @@ async fn forwarded_headers_from_an_unknown_peer_change_neither_links_nor_cookies
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
     assert!(!cookie.contains("Secure"), "{cookie}");
     assert!(
-        response.headers().get("strict-transport-security").is_none(),
+        response
+            .headers()
+            .get("strict-transport-security")
+            .is_none(),
         "no HSTS over plain HTTP"
     );
 }

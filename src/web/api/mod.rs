@@ -9,8 +9,8 @@ pub mod openapi;
 pub mod rate_limit;
 pub mod smtp_credentials;
 
-use actix_web::middleware::from_fn;
 use actix_web::http::header;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, guard, web};
 
 use error::ApiError;

@@ -13,11 +13,11 @@ use crate::error::{AppError, AppResult};
 use crate::service::api_keys::{self, ApiKeyError, NewApiKey};
 use crate::service::domains;
 use crate::startup::AppState;
+use crate::web::client::ClientInfo;
 use crate::web::dialog::{ConfirmDialog, Rendered};
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::frame::Frame;
 use crate::web::workspace::WorkspaceAccess;
-use crate::web::client::ClientInfo;
 use crate::web::{redirect_after, render};
 
 #[derive(Debug, Default, Deserialize)]
