@@ -56,6 +56,11 @@ pub struct Config {
     pub password_hash_wait: std::time::Duration,
     /// `tracing` filter, e.g. `info` or `postern=debug,actix_web=info`.
     pub log: String,
+    /// The dashboard's external URL (`https://host[:port]`, no trailing
+    /// slash), used for every absolute link; the request's own when unset.
+    pub public_url: Option<String>,
+    /// Peers whose `X-Forwarded-*` headers are believed (none by default).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// A setting that could not be used, with where it came from.
@@ -99,6 +104,8 @@ pub const SETTINGS: &[&str] = &[
     "password_hash_slots",
     "password_hash_wait_ms",
     "log",
+    "public_url",
+    "trusted_proxies",
 ];
 
 /// Raw values with the name of the place each came from.
@@ -267,6 +274,8 @@ impl Config {
             tls_cert: src.parse("tls_cert", None, |v| Ok(Some(PathBuf::from(v))))?,
             tls_key: src.parse("tls_key", None, |v| Ok(Some(PathBuf::from(v))))?,
             log: src.parse("log", "info".to_owned(), |v| Ok(v.to_owned()))?,
+            public_url: src.parse("public_url", None, |v| parse_public_url(v).map(Some))?,
+            trusted_proxies: src.parse("trusted_proxies", Vec::new(), parse_networks)?,
             data_dir,
         })
     }
@@ -292,6 +301,39 @@ fn parse_addr(value: &str) -> Result<SocketAddr, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{value:?} is not an address like 127.0.0.1:8080 or [::]:8080"))
+}
+
+/// An origin like `https://postern.example.com` (a trailing `/` is allowed);
+/// the dashboard is served at the root, so no path, query or credentials.
+fn parse_public_url(value: &str) -> Result<String, String> {
+    let hint = "use the dashboard's external URL, like https://postern.example.com";
+    let url = url::Url::parse(value.trim()).map_err(|e| format!("not a URL ({e}); {hint}"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("must not contain a user name or password; {hint}"));
+    }
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("{value:?} is not an http(s) URL; {hint}"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "{value:?} has a path, query or fragment; the dashboard is served at the root: {hint}"
+        ));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+/// Comma-separated addresses (`10.0.0.1`) and CIDR ranges (`10.0.0.0/8`).
+fn parse_networks(value: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{item:?} is not an IP address or CIDR range like 10.0.0.0/8"))
+        })
+        .collect()
 }
 
 fn read_file(path: &Path) -> Result<Vec<(&'static str, String)>, ConfigError> {
@@ -425,6 +467,45 @@ mod tests {
         assert_eq!(config.redis_prefix, "eu-1:");
         let err = Config::from_sources(None, env(&[("POSTERN_REDIS_PREFIX", "a b")])).unwrap_err();
         assert_eq!(err.setting, "POSTERN_REDIS_PREFIX");
+    }
+
+    #[test]
+    fn proxy_settings_are_parsed_and_checked() {
+        let config = Config::from_sources(
+            None,
+            env(&[
+                ("POSTERN_PUBLIC_URL", "https://Postern.Example.com/"),
+                ("POSTERN_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.4,::1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            config.public_url.as_deref(),
+            Some("https://postern.example.com")
+        );
+        let trusted: Vec<String> = config
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(trusted, ["10.0.0.0/8", "192.168.1.4/32", "::1/128"]);
+        assert!(
+            Config::from_sources(None, env(&[]))
+                .unwrap()
+                .trusted_proxies
+                .is_empty()
+        );
+        for (var, value) in [
+            ("POSTERN_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("POSTERN_TRUSTED_PROXIES", "proxy.internal"),
+            ("POSTERN_PUBLIC_URL", "postern.example.com"),
+            ("POSTERN_PUBLIC_URL", "ftp://postern.example.com"),
+            ("POSTERN_PUBLIC_URL", "https://postern.example.com/dash"),
+            ("POSTERN_PUBLIC_URL", "https://user:pw@postern.example.com"),
+        ] {
+            let err = Config::from_sources(None, env(&[(var, value)])).unwrap_err();
+            assert_eq!(err.setting, var, "{value}: {err}");
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ use crate::db::Db;
 use crate::secrets::Sealer;
 use crate::smtp::{self, SmtpServer};
 use crate::web::api::rate_limit::ApiRateLimiter;
+use crate::web::client::Proxies;
 use crate::web::session_store::{self, Backing, Bounded};
 use crate::web::sessions::Sessions;
 
@@ -137,10 +138,14 @@ impl Application {
             sealer: Sealer::derive(secret.as_bytes(), "postern idempotent replays v1"),
             sessions: sessions.clone(),
         });
+        let proxies = web::Data::new(Proxies {
+            trusted: config.trusted_proxies.clone(),
+            public_url: config.public_url.clone(),
+        });
         // Redis calls have their own (short) deadline inside; this one
         // bounds the database's waits.
         let store = Bounded::new(sessions, SESSION_DB_DEADLINE, backing);
-        let server = http_server(listener, state, key, store)
+        let server = http_server(listener, state, proxies, key, store)
             .map_err(|e| setting_error("POSTERN_HTTP_ADDR", e))?;
         Ok(Self {
             http_port,
@@ -187,6 +192,7 @@ const SESSION_DB_DEADLINE: Duration = Duration::from_secs(10);
 fn http_server(
     listener: TcpListener,
     state: web::Data<AppState>,
+    proxies: web::Data<Proxies>,
     key: Key,
     store: Bounded<Sessions>,
 ) -> std::io::Result<Server> {
@@ -204,8 +210,10 @@ fn http_server(
             .build();
         App::new()
             .app_data(state.clone())
+            .app_data(proxies.clone())
             .configure(crate::web::routes)
             .wrap(from_fn(csrf::verify))
+            .wrap(from_fn(crate::web::refuse_other_methods))
             .wrap(from_fn(session_store::guard))
             .wrap(sessions)
             .wrap(from_fn(session_store::answer_write_failures))

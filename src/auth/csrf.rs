@@ -49,8 +49,9 @@ pub async fn verify(
         _ => false,
     };
     if !valid {
-        tracing::warn!(
-            path = req.path(),
+        // A client's mistake (INFO); the path as logs may show it (no token).
+        tracing::info!(
+            path = %crate::web::loggable_target(req.request()),
             "request refused: CSRF token missing or wrong"
         );
         return Ok(req

@@ -144,7 +144,7 @@ impl FromRequest for TypedSession {
             session: req.get_session(),
             client: Some(Client {
                 user_agent,
-                ip: crate::web::client_ip(req),
+                ip: crate::web::client::ClientInfo::of(req).ip_string(),
             }),
         }))
     }

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod client;
 pub mod dialog;
 pub mod forms;
 pub mod frame;
@@ -11,7 +12,11 @@ pub mod session_store;
 pub mod sessions;
 pub mod workspace;
 
-use actix_web::{HttpResponse, web};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, guard, web};
 
 use crate::error::AppError;
 
@@ -20,15 +25,57 @@ use crate::error::AppError;
 /// `register` adds them to the app.
 macro_rules! dashboard_routes {
     ($($method:ident $path:literal => $handler:path,)*) => {
-        /// Every dashboard route as (method, path pattern).
+        /// Every dashboard route as (method, path pattern). A `get` route
+        /// answers HEAD too.
         pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path),)*];
 
         fn register(cfg: &mut web::ServiceConfig) {
-            $(cfg.route($path, web::$method().to($handler));)*
+            let mut resources = Resources::default();
+            $(resources.add($path, stringify!($method), web::route().to($handler));)*
+            resources.register(cfg);
         }
     };
 }
 
+/// The dashboard's routes grouped by path, so that each path is one
+/// resource: GET also answers HEAD, and any other method gets 405 with an
+/// `Allow` header naming the methods the path answers.
+#[derive(Default)]
+struct Resources {
+    paths: Vec<(&'static str, Vec<(&'static str, actix_web::Route)>)>,
+}
+
+impl Resources {
+    /// Adds `route` (not yet guarded) for `method` on `path`.
+    fn add(&mut self, path: &'static str, method: &'static str, route: actix_web::Route) {
+        let route = match method {
+            // HEAD is GET without the body: actix-http leaves the body out
+            // and keeps the GET response's headers.
+            "get" => route.guard(guard::Any(guard::Get()).or(guard::Head())),
+            "post" => route.guard(guard::Post()),
+            other => unreachable!("dashboard route with method {other}"),
+        };
+        match self.paths.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, routes)) => routes.push((method, route)),
+            None => self.paths.push((path, vec![(method, route)])),
+        }
+    }
+
+    fn register(self, cfg: &mut web::ServiceConfig) {
+        for (path, routes) in self.paths {
+            let methods: Vec<&str> = routes.iter().map(|(m, _)| *m).collect();
+            let allow = allow_header(&methods);
+            let mut resource = web::resource(path);
+            for (_, route) in routes {
+                resource = resource.route(route);
+            }
+            cfg.service(resource.default_service(web::to(move || {
+                let allow = allow.clone();
+                async move { method_not_allowed(&allow) }
+            })));
+        }
+    }
+}
 dashboard_routes! {
     get "/" => pages::index::index,
     get "/setup" => pages::setup::setup_form,
@@ -101,6 +148,65 @@ async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
+/// The `Allow` header's value for routes of these (lower-case) methods;
+/// GET brings HEAD along.
+pub fn allow_header(methods: &[&str]) -> String {
+    let mut allowed: Vec<String> = Vec::new();
+    for method in methods {
+        let method = method.to_ascii_uppercase();
+        if !allowed.contains(&method) {
+            allowed.push(method.clone());
+        }
+        if method == "GET" && !allowed.iter().any(|m| m == "HEAD") {
+            allowed.push("HEAD".to_owned());
+        }
+    }
+    allowed.join(", ")
+}
+
+/// Whether a route declared for `methods` answers `method` (GET routes
+/// answer HEAD too).
+fn answers(methods: &[&str], method: &Method) -> bool {
+    let name = match *method {
+        Method::GET | Method::HEAD => "get",
+        Method::POST => "post",
+        _ => return false,
+    };
+    methods.contains(&name)
+}
+
+/// Outside CSRF and sessions: a dashboard path asked with a method it does
+/// not answer gets its 405 at once (no handler would run, so there is no
+/// CSRF token to ask for; `/healthz` carries no session to hold one).
+pub async fn refuse_other_methods(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if let Some(pattern) = route_pattern(req.request()) {
+        let methods: Vec<&str> = ROUTES
+            .iter()
+            .filter(|(_, p)| *p == pattern)
+            .map(|(m, _)| *m)
+            .collect();
+        if !methods.is_empty() && !answers(&methods, req.method()) {
+            let response = method_not_allowed(&allow_header(&methods));
+            return Ok(req.into_response(response).map_into_right_body());
+        }
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+/// 405 for a method the path does not answer, with the `Allow` header
+/// RFC 9110 asks for.
+fn method_not_allowed(allow: &str) -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, allow.to_owned()))
+        .content_type("text/plain; charset=utf-8")
+        .body("405 Method Not Allowed\n")
+}
+
 /// The element an htmx request will swap (`HX-Target`), or `None` for a
 /// plain browser request (which gets the whole page).
 pub fn htmx_target(req: &actix_web::HttpRequest) -> Option<String> {
@@ -114,16 +220,36 @@ pub fn htmx_target(req: &actix_web::HttpRequest) -> Option<String> {
     )
 }
 
-/// Where this dashboard is reached (`https://host`), for links shown to
-/// be passed on (invitations, curl examples).
-pub fn external_base(req: &actix_web::HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+/// Route patterns whose path carries a secret (a token in the link): such
+/// requests are logged by their pattern, and their pages are never cached
+/// nor named in a `Referer`.
+pub const SECRET_ROUTES: &[&str] = &["/invitations/{token}"];
+
+/// The route pattern the request's path matches (e.g.
+/// `/invitations/{token}`), found the way the router finds it: on the
+/// percent-decoded path, so `/%69nvitations/…` is the same route. Works
+/// before routing too (in middleware).
+pub fn route_pattern(req: &HttpRequest) -> Option<String> {
+    req.resource_map()
+        .match_pattern(req.match_info().get_ref().path())
 }
 
-/// The client's address, for the activity log.
-pub fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+/// Whether the request's route carries a secret in its path.
+pub fn has_secret_path(req: &HttpRequest) -> bool {
+    route_pattern(req).is_some_and(|pattern| SECRET_ROUTES.contains(&pattern.as_str()))
+}
+
+/// The request's target as logs may show it: the path and query, or the
+/// route pattern for a route whose path carries a secret.
+pub fn loggable_target(req: &HttpRequest) -> String {
+    match route_pattern(req) {
+        Some(pattern) if SECRET_ROUTES.contains(&pattern.as_str()) => pattern,
+        _ => req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
+    }
 }
 
 /// A 303 redirect, the answer to a successful form post.

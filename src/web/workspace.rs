@@ -26,7 +26,7 @@ impl WorkspaceAccess {
         Actor {
             label: self.user.email.clone(),
             user_id: Some(self.user.id.clone()),
-            ip: crate::web::client_ip(req),
+            ip: crate::web::client::ClientInfo::of(req).ip_string(),
         }
     }
 

@@ -108,6 +108,29 @@ fn a_port_in_use_stops_start_up_naming_the_variable() {
 }
 
 #[test]
+fn bad_proxy_settings_stop_start_up_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = fails_with_one_line(
+        postern(dir.path())
+            .arg("serve")
+            .env("POSTERN_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
+    );
+    assert!(
+        stderr.starts_with("postern: POSTERN_TRUSTED_PROXIES: \"proxy.internal\""),
+        "{stderr}"
+    );
+    let stderr = fails_with_one_line(
+        postern(dir.path())
+            .arg("serve")
+            .env("POSTERN_PUBLIC_URL", "postern.example.com/dash"),
+    );
+    assert!(
+        stderr.starts_with("postern: POSTERN_PUBLIC_URL: "),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_config_file_with_an_unknown_setting_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("postern.toml");
@@ -248,4 +271,96 @@ fn serve_with_no_configuration_creates_its_data_and_stops_cleanly_on_sigterm() {
     line.clear();
     stdout.read_line(&mut line).unwrap();
     assert_eq!(line.trim(), "Postern stopped.");
+}
+
+/// Runs `postern serve` with `log` as POSTERN_LOG, hands its dashboard
+/// address to `visit`, stops it with SIGTERM and returns what it logged.
+fn served_log(log: &str, visit: impl FnOnce(&str)) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr_path = dir.path().join("stderr.log");
+    let mut child = postern(dir.path())
+        .arg("serve")
+        .env("POSTERN_HTTP_ADDR", "127.0.0.1:0")
+        .env("POSTERN_LOG", log)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let url = line
+        .split("Dashboard: ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no dashboard URL in {line:?}"))
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    visit(url.trim_start_matches("http://").trim_end_matches('/'));
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    child.wait().unwrap();
+    std::fs::read_to_string(stderr_path).unwrap()
+}
+
+/// Sends `request` as is and reads the whole answer (the server closes
+/// the connection).
+fn raw_http(addr: &str, request: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
+    response
+}
+
+#[test]
+fn a_malformed_request_or_a_404_is_not_logged_as_an_error_or_warning() {
+    let log = served_log("info", |addr| {
+        let response = raw_http(
+            addr,
+            "GET /healthz HTTP/1.1\r\nHost: x\r\nNot a header\r\n\r\n",
+        );
+        assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+        let response = raw_http(
+            addr,
+            "GET /no/such/page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        assert!(response.starts_with("HTTP/1.1 404"), "{response}");
+    });
+    let loud: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(" ERROR ") || l.contains(" WARN "))
+        .collect();
+    assert!(loud.is_empty(), "client mistakes logged loudly: {loud:#?}");
+    assert!(
+        log.contains("malformed HTTP request refused"),
+        "still logged at INFO: {log}"
+    );
+}
+
+#[test]
+fn an_invitation_token_in_the_path_never_reaches_the_log() {
+    let log = served_log("debug", |addr| {
+        for path in [
+            "/invitations/SECRETTOKEN1",
+            "/%69nvitations/SECRETTOKEN2",
+            "/invitations/SECRETTOKEN3?x=1",
+        ] {
+            // No CSRF token: refused, and logged.
+            let response = raw_http(
+                addr,
+                &format!(
+                    "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                ),
+            );
+            assert!(response.starts_with("HTTP/1.1 403"), "{response}");
+        }
+    });
+    assert!(
+        log.contains("CSRF token missing or wrong"),
+        "the refusals are logged: {log}"
+    );
+    assert!(!log.contains("SECRETTOKEN"), "{log}");
+    assert!(log.contains("/invitations/{token}"), "{log}");
 }

@@ -15,6 +15,7 @@ mod input;
 mod login;
 mod members;
 mod password_hashing;
+mod proxies;
 mod races;
 mod security;
 mod sessions;

@@ -1,4 +1,5 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
+use crate::members::invite;
 
 #[tokio::test]
 async fn a_post_without_csrf_token_is_refused() {
@@ -112,8 +113,11 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
 }
 
 #[tokio::test]
-async fn the_session_cookie_is_secure_when_the_request_came_over_tls() {
-    let app = spawn_app().await;
+async fn the_session_cookie_is_secure_when_a_trusted_proxy_says_the_request_came_over_tls() {
+    let app = spawn_app_with(|config| {
+        config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
     let response = app
         .client
         .get(app.url("/setup"))
@@ -163,4 +167,37 @@ async fn static_assets_are_served_from_the_binary() {
     );
     assert!(page.body.contains("htmx"));
     assert_eq!(app.get("/static/nope.js").await.status, 404);
+}
+
+#[tokio::test]
+async fn an_invitation_link_is_never_sent_on_in_a_referer_nor_cached() {
+    let app = spawn_app().await;
+    app.signed_in_owner().await;
+    let link = invite(&app, "newbie@example.com", "member").await;
+    let token = link.trim_start_matches("/invitations/");
+    let visitor = app.new_visitor();
+    for (path, status) in [
+        (link.clone(), 200),
+        (format!("/%69nvitations/{token}"), 200),
+        ("/invitations/not-a-real-token".to_owned(), 404),
+    ] {
+        let page = visitor.get(&path).await;
+        assert_eq!(page.status, status, "{path}");
+        let header = |name: &str| {
+            page.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        // The page's images, styles and scripts are fetched without a Referer.
+        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(header("cache-control"), "no-store", "{path}");
+    }
+    // Refused for want of a CSRF token: the answer still names no referrer.
+    let refused = visitor
+        .post_form_without_csrf(&link, &[("password", "whatever")])
+        .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.headers["referrer-policy"], "no-referrer");
 }

@@ -36,7 +36,7 @@ impl ApiCaller {
         Actor {
             label: api_keys::actor_label(&self.key),
             user_id: None,
-            ip: crate::web::client_ip(req),
+            ip: crate::web::client::ClientInfo::of(req).ip_string(),
         }
     }
 
@@ -87,7 +87,7 @@ pub async fn guard(
     };
     let caller = match &found {
         Ok(Some(key)) => Caller::Key(key.id.clone()),
-        _ => Caller::Address(req.peer_addr().map(|a| a.ip())),
+        _ => Caller::Address(crate::web::client::ClientInfo::of(req.request()).ip),
     };
     let decision = state.api_limiter.check(&caller).await;
     let refusal = match (&found, decision.retry_after_secs) {

@@ -9,8 +9,9 @@ pub mod openapi;
 pub mod rate_limit;
 pub mod smtp_credentials;
 
+use actix_web::http::header;
 use actix_web::middleware::from_fn;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, guard, web};
 
 use error::ApiError;
 
@@ -27,18 +28,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             }))
             .app_data(web::PayloadConfig::new(64 * 1024))
             .wrap(from_fn(auth::guard))
-            .route("/openapi.json", web::get().to(openapi::document))
+            .service(
+                web::resource("/openapi.json")
+                    .route(get_or_head().to(openapi::document))
+                    .default_service(method_not_allowed(&["get"])),
+            )
             .service(
                 web::resource("/accounts/{account_id}/smtp-credentials")
-                    .route(web::get().to(smtp_credentials::list))
+                    .route(get_or_head().to(smtp_credentials::list))
                     .route(web::post().to(smtp_credentials::create))
-                    .default_service(web::to(|| method_not_allowed("GET, POST"))),
+                    .default_service(method_not_allowed(&["get", "post"])),
             )
             .service(
                 web::resource("/accounts/{account_id}/smtp-credentials/{smtp_credential_id}")
-                    .route(web::get().to(smtp_credentials::get))
+                    .route(get_or_head().to(smtp_credentials::get))
                     .route(web::delete().to(smtp_credentials::delete))
-                    .default_service(web::to(|| method_not_allowed("GET, DELETE"))),
+                    .default_service(method_not_allowed(&["get", "delete"])),
             )
             .default_service(web::to(no_such_endpoint)),
     );
@@ -48,12 +53,23 @@ async fn no_such_endpoint() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound("No such API endpoint."))
 }
 
-/// 405 with the `Allow` header RFC 9110 asks for.
-async fn method_not_allowed(allow: &'static str) -> HttpResponse {
-    HttpResponse::MethodNotAllowed()
-        .insert_header((actix_web::http::header::ALLOW, allow))
-        .json(error::ErrorBody {
-            message: "This method is not allowed on this endpoint.".to_owned(),
-            errors: None,
-        })
+/// A GET route that answers HEAD too (same headers, no body).
+fn get_or_head() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// 405 with the `Allow` header naming the methods the endpoint answers.
+fn method_not_allowed(methods: &[&str]) -> actix_web::Route {
+    let allow = crate::web::allow_header(methods);
+    web::route().to(move || {
+        let allow = allow.clone();
+        async move {
+            HttpResponse::MethodNotAllowed()
+                .insert_header((header::ALLOW, allow))
+                .json(error::ErrorBody {
+                    message: "This method is not allowed on this endpoint.".to_owned(),
+                    errors: None,
+                })
+        }
+    })
 }

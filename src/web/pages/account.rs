@@ -14,6 +14,7 @@ use crate::domain::Line;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts;
 use crate::startup::AppState;
+use crate::web::client::ClientInfo;
 use crate::web::forms::{FieldErrors, check_new_password};
 use crate::web::frame::Frame;
 use crate::web::pages::sessions::{self, SessionRow};
@@ -156,7 +157,7 @@ pub async fn change_password(
     // Guesses of the current password count against the account like
     // failed sign-ins do (a stolen session must not become a guessing oracle).
     let throttle = &state.login_throttle;
-    let keys = SignInKeys::new(&user.email, req.peer_addr().map(|a| a.ip()));
+    let keys = SignInKeys::new(&user.email, ClientInfo::of(&req).ip);
     let reservation = match throttle.reserve(&keys).await {
         Ok(reservation) => reservation,
         Err(wait) => {

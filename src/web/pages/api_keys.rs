@@ -13,11 +13,12 @@ use crate::error::{AppError, AppResult};
 use crate::service::api_keys::{self, ApiKeyError, NewApiKey};
 use crate::service::domains;
 use crate::startup::AppState;
+use crate::web::client::ClientInfo;
 use crate::web::dialog::{ConfirmDialog, Rendered};
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::frame::Frame;
 use crate::web::workspace::WorkspaceAccess;
-use crate::web::{external_base, redirect_after, render};
+use crate::web::{redirect_after, render};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -126,7 +127,7 @@ async fn page(
         frame: Frame::for_workspace(state, access, "api-keys").await?,
         base: base(access),
         account_id: workspace.to_string(),
-        api_base: external_base(req),
+        api_base: ClientInfo::of(req).base_url(),
         keys: api_keys::list(&state.db, workspace).await?,
         scope_rows: scope_rows(&domains::of_workspace(&state.db, workspace).await?),
         form: extras.form,

@@ -106,7 +106,9 @@ fn page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let mut response = render(
+    // The link is a secret: web::security keeps this page out of caches
+    // and Referer headers (SECRET_ROUTES).
+    render(
         status,
         &InvitationPage {
             csrf_token: session.csrf_token(),
@@ -117,18 +119,7 @@ fn page(
             form,
             errors,
         },
-    )?;
-    // The link is a secret: keep it out of caches and Referer headers.
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        header::HeaderValue::from_static("no-referrer"),
-    );
-    Ok(response)
+    )
 }
 
 pub async fn show(
@@ -175,7 +166,7 @@ pub async fn accept(
             status,
         )
     };
-    let ip = crate::web::client_ip(&req);
+    let ip = crate::web::client::ClientInfo::of(&req).ip_string();
     let joined = match step_for(&details, user.as_ref()) {
         Step::Join => {
             let user = user.as_ref().ok_or(AppError::LoginRequired)?;

@@ -65,7 +65,7 @@ pub async fn check_sign_in(
     email: &str,
     password: String,
 ) -> AppResult<SignIn> {
-    let address = req.peer_addr().map(|a| a.ip());
+    let address = crate::web::client::ClientInfo::of(req).ip;
     let keys = SignInKeys::new(email, address);
     let throttle = &state.login_throttle;
     let reservation = match throttle.reserve(&keys).await {

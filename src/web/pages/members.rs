@@ -15,11 +15,12 @@ use crate::error::{AppError, AppResult};
 use crate::service::invitations::{self, InvitationError, NewInvitation};
 use crate::service::members::{self, MemberError, may_manage};
 use crate::startup::AppState;
+use crate::web::client::ClientInfo;
 use crate::web::dialog::{ConfirmDialog, Rendered};
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
 use crate::web::workspace::WorkspaceAccess;
-use crate::web::{external_base, redirect_after, render};
+use crate::web::{redirect_after, render};
 
 #[derive(Debug, Deserialize)]
 #[serde(default)]
@@ -114,7 +115,11 @@ async fn page(
     };
     let shows_link = extras.invited.is_some();
     let invited = extras.invited.map(|new| {
-        let link = format!("{}/invitations/{}", external_base(req), new.token);
+        let link = format!(
+            "{}/invitations/{}",
+            ClientInfo::of(req).base_url(),
+            new.token
+        );
         (new, link)
     });
     let page = MembersPage {

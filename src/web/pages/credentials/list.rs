@@ -58,14 +58,10 @@ async fn load_table(
 /// Host and port applications connect to: the configured SMTP hostname, or
 /// the host the dashboard was reached at.
 pub fn connection(req: &HttpRequest, state: &AppState) -> ConnectionSettings {
-    let host = state.smtp_hostname.clone().unwrap_or_else(|| {
-        let info = req.connection_info();
-        let host = info.host();
-        match host.rsplit_once(':') {
-            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name.to_owned(),
-            _ => host.to_owned(),
-        }
-    });
+    let host = state
+        .smtp_hostname
+        .clone()
+        .unwrap_or_else(|| crate::web::client::ClientInfo::of(req).host_name());
     ConnectionSettings {
         host,
         port: state.smtp_port,
