@@ -58,7 +58,10 @@ impl TypedSession {
     pub fn log_in(&self, user: &User) -> Result<(), AppError> {
         let s = &self.session;
         s.renew();
-        s.remove(CSRF_TOKEN);
+        // A new token now, not on first use: two pages loaded at once after
+        // signing in would each make one, and one form would then fail.
+        s.insert(CSRF_TOKEN, crate::secrets::random_token(32))
+            .map_err(AppError::unexpected)?;
         s.remove(SESSION_ID);
         s.insert(USER_ID, &user.id).map_err(AppError::unexpected)?;
         s.insert(SESSION_VERSION, user.session_version)

@@ -240,16 +240,28 @@ pub fn has_secret_path(req: &HttpRequest) -> bool {
 }
 
 /// The request's target as logs may show it: the path and query, or the
-/// route pattern for a route whose path carries a secret.
+/// route pattern for a route whose path carries a secret. A path no route
+/// matches but that starts like a secret route (a mistyped or truncated
+/// link, percent-encoded or not) shows only that start.
 pub fn loggable_target(req: &HttpRequest) -> String {
+    let decoded = req.match_info().get_ref().path();
     match route_pattern(req) {
         Some(pattern) if SECRET_ROUTES.contains(&pattern.as_str()) => pattern,
-        _ => req
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_default(),
+        Some(_) => full_target(req),
+        None => SECRET_ROUTES
+            .iter()
+            .map(|pattern| &pattern[..pattern.find('{').unwrap_or(pattern.len())])
+            .find(|prefix| decoded.starts_with(prefix))
+            .map(|prefix| format!("{prefix}[redacted]"))
+            .unwrap_or_else(|| full_target(req)),
     }
+}
+
+fn full_target(req: &HttpRequest) -> String {
+    req.uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default()
 }
 
 /// A 303 redirect, the answer to a successful form post.

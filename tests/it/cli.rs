@@ -356,7 +356,19 @@ fn an_invitation_token_in_the_path_never_reaches_the_log() {
             );
             assert!(response.starts_with("HTTP/1.1 403"), "{response}");
         }
+        // A mistyped link matches no route: its token is not logged either.
+        for path in [
+            "/invitations/SECRETTOKEN4/",
+            "/%69nvitations/SECRETTOKEN5/x",
+        ] {
+            let response = raw_http(
+                addr,
+                &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+            );
+            assert!(response.starts_with("HTTP/1.1 404"), "{response}");
+        }
     });
+    assert!(log.contains("/invitations/[redacted]"), "{log}");
     assert!(
         log.contains("CSRF token missing or wrong"),
         "the refusals are logged: {log}"

@@ -251,8 +251,11 @@ async fn a_method_an_endpoint_does_not_have_gets_405_with_allow() {
     let (api, _) = api_for_owner().await;
     let key = api.key.clone().unwrap();
     for (path, allow) in [
-        (api.collection(), "GET, POST"),
-        (api.item(&uuid::Uuid::new_v4().to_string()), "GET, DELETE"),
+        (api.collection(), "GET, HEAD, POST"),
+        (
+            api.item(&uuid::Uuid::new_v4().to_string()),
+            "GET, HEAD, DELETE",
+        ),
     ] {
         let response = api
             .app
