@@ -4,6 +4,7 @@
 //! else a chromedriver this test starts itself. Each test saves screenshots
 //! under target/e2e-screenshots/.
 
+mod account;
 mod api_keys;
 mod browser;
 mod credentials;
