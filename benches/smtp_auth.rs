@@ -10,6 +10,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use postern::auth::password::Argon2Slots;
 use postern::config::Config;
 use postern::domain::{EmailAddress, Username};
 use postern::service::accounts::{self, NewAccount};
@@ -166,8 +167,10 @@ async fn seed(db: &postern::db::Db, n: usize) -> Vec<String> {
         .unwrap();
     let mut tasks = tokio::task::JoinSet::new();
     let per_task = n.div_ceil(8);
+    let argon2 = Argon2Slots::new(Argon2Slots::cores(), Duration::from_secs(600));
     for t in 0..8 {
         let (db, workspace) = (db.clone(), workspace.id.clone());
+        let argon2 = argon2.clone();
         tasks.spawn(async move {
             let mut lines = Vec::new();
             for i in (t * per_task)..((t + 1) * per_task).min(n) {
@@ -185,6 +188,7 @@ async fn seed(db: &postern::db::Db, n: usize) -> Vec<String> {
                 };
                 let created = credentials::create(
                     &db,
+                    &argon2,
                     &workspace,
                     Some(Username::parse(&username).unwrap()),
                     fields,

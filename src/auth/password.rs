@@ -20,14 +20,6 @@ pub fn hash(password: &str) -> String {
         .to_string()
 }
 
-/// [`hash`] on the blocking thread pool, for async callers.
-pub async fn hash_blocking(password: String) -> String {
-    match tokio::task::spawn_blocking(move || hash(&password)).await {
-        Ok(phc) => phc,
-        Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
-    }
-}
-
 /// Checks a password against a PHC string; a malformed hash never matches.
 pub fn verify(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {

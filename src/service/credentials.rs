@@ -1,11 +1,17 @@
 //! SMTP credentials: create, list, edit, regenerate, (de)activate, delete.
 //! The dashboard and the REST API both call these; every change is written
 //! to the activity log in the same transaction.
+//!
+//! Every change first locks the workspace's row ([`lock_workspace`]), so a
+//! workspace deleted at the same moment either takes the change with it or
+//! is already gone (`NotFound`, a 404), never a foreign-key failure. New
+//! passwords are hashed in the process's [`Argon2Slots`]: when none comes
+//! free in time the change is refused as [`Busy`] and nothing is written.
 
 use chrono::NaiveDateTime;
 use validator::Validate;
 
-use crate::auth::password;
+use crate::auth::password::{Argon2Slots, Busy};
 use crate::db::models::smtp_credential::{Anchor, CredentialChanges, Cursor, Direction, SortKey};
 use crate::db::models::{Domain, SmtpCredential};
 use crate::db::{Db, DbConn, DbError, lock_workspace, write_transaction};
@@ -92,6 +98,9 @@ pub enum CredentialError {
     UsernameTaken,
     #[error("a chosen domain does not belong to this workspace")]
     UnknownDomain,
+    /// No password hashing slot came free in time; nothing was written.
+    #[error(transparent)]
+    Busy(#[from] Busy),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -155,16 +164,18 @@ pub fn generate_password() -> String {
     crate::secrets::random_token(24)
 }
 
-/// Creates a credential; a blank username gets a generated one.
+/// Creates a credential; a blank username gets a generated one. The password
+/// is hashed in one of `argon2`'s slots, or the create is refused as busy.
 pub async fn create(
     db: &Db,
+    argon2: &Argon2Slots,
     workspace: &WorkspaceId,
     username: Option<Username>,
     fields: CredentialFields,
     actor: Actor,
 ) -> Result<WithPassword, CredentialError> {
     let password = generate_password();
-    let hash = password::hash_blocking(password.clone()).await;
+    let hash = argon2.hash(password.clone()).await?;
     let workspace = workspace.clone();
     let view = db
         .run(move |conn| {
@@ -196,6 +207,9 @@ fn insert(
     actor: &Actor,
 ) -> Result<CredentialView, CredentialError> {
     write_transaction(conn, |conn| {
+        // A workspace being deleted right now either takes the new
+        // credential with it or is gone already (404), whatever the scope.
+        lock_workspace(conn, workspace)?;
         check_domains(conn, workspace, &fields.scope)?;
         let at = now();
         let credential = SmtpCredential {
@@ -234,14 +248,15 @@ fn insert(
     })
 }
 
+/// Checks a scope's domains; call it after [`lock_workspace`].
 fn check_domains(
     conn: &mut DbConn,
     workspace: &WorkspaceId,
     scope: &Scope,
 ) -> Result<(), CredentialError> {
     if let Scope::Scoped(ids) = scope {
-        // A domain being removed right now is either gone or kept in use.
-        lock_workspace(conn, workspace)?;
+        // The caller holds the workspace lock: a domain being removed right
+        // now is either gone or kept in use.
         let known = Domain::of_workspace(conn, workspace)?;
         if ids.is_empty() || !ids.iter().all(|id| known.iter().any(|d| &d.id == id)) {
             return Err(CredentialError::UnknownDomain);
@@ -286,19 +301,22 @@ pub async fn get(
     .await
 }
 
-/// Replaces the password; the old one stops working at once.
+/// Replaces the password; the old one stops working at once. The new one
+/// is hashed as in [`create`].
 pub async fn regenerate(
     db: &Db,
+    argon2: &Argon2Slots,
     workspace: &WorkspaceId,
     id: CredentialId,
     actor: Actor,
 ) -> Result<WithPassword, CredentialError> {
     let password = generate_password();
-    let hash = password::hash_blocking(password.clone()).await;
+    let hash = argon2.hash(password.clone()).await?;
     let workspace = workspace.clone();
     let view = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
+                lock_workspace(conn, &workspace)?;
                 let credential = load(conn, &workspace, &id)?;
                 SmtpCredential::set_password_hash(conn, &id, &hash, now())?;
                 audit::record(
@@ -330,6 +348,7 @@ pub async fn set_active(
     let workspace = workspace.clone();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
+            lock_workspace(conn, &workspace)?;
             let credential = load(conn, &workspace, &id)?;
             if credential.active != active {
                 SmtpCredential::set_active(conn, &id, active, now())?;
@@ -358,6 +377,7 @@ pub async fn update(
     let workspace = workspace.clone();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
+            lock_workspace(conn, &workspace)?;
             let before = load(conn, &workspace, &id)?;
             check_domains(conn, &workspace, &fields.scope)?;
             let changes = CredentialChanges {
@@ -394,6 +414,7 @@ pub async fn delete(
     let workspace = workspace.clone();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
+            lock_workspace(conn, &workspace)?;
             let credential = load(conn, &workspace, &id)?;
             let view = view_one(conn, credential.clone())?;
             SmtpCredential::delete(conn, &id)?;

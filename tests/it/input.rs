@@ -3,6 +3,9 @@
 //! beside the field and nothing is saved, on SQLite and PostgreSQL alike
 //! (PostgreSQL cannot store NUL at all); the same domain twice is one domain.
 
+use std::time::Duration;
+
+use postern::auth::password::Argon2Slots;
 use postern::db::models::Domain;
 use postern::service::audit::Actor;
 use postern::service::credentials::{self, CredentialFields, Scope};
@@ -159,6 +162,7 @@ async fn a_credential_named_with_a_control_character_before_the_rule_can_be_dele
     // As stored by an earlier version, which did not refuse DEL.
     let created = credentials::create(
         &app.db,
+        &Argon2Slots::new(1, Duration::from_secs(60)),
         &workspace.id,
         None,
         CredentialFields {

@@ -10,6 +10,9 @@ mod relay;
 mod revocation;
 mod sink;
 
+use std::time::Duration;
+
+use postern::auth::password::Argon2Slots;
 use postern::db::models::Workspace;
 use postern::service::audit::Actor;
 use postern::service::credentials::{self, CredentialFields, Scope};
@@ -37,10 +40,18 @@ pub async fn credential(
         scope,
     };
     let username = postern::domain::Username::parse(username).unwrap();
-    credentials::create(&app.db, &workspace.id, Some(username), fields, actor)
-        .await
-        .unwrap()
-        .password
+    let argon2 = Argon2Slots::new(1, Duration::from_secs(60));
+    credentials::create(
+        &app.db,
+        &argon2,
+        &workspace.id,
+        Some(username),
+        fields,
+        actor,
+    )
+    .await
+    .unwrap()
+    .password
 }
 
 pub fn b64(text: &str) -> String {

@@ -51,6 +51,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// Every password hashing slot is busy (503 with `Retry-After`).
+    #[error("Postern is busy hashing passwords right now. Retry after the time in Retry-After.")]
+    Busy,
     #[error("unexpected: {0}")]
     Unexpected(String),
 }
@@ -126,7 +129,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -139,6 +142,10 @@ impl ResponseError for ApiError {
             }
             Self::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            // The database is back or a hashing slot free in a few seconds.
+            Self::Unavailable(_) | Self::Busy => {
+                response.insert_header(crate::error::busy_retry_after());
             }
             _ => {}
         }

@@ -68,7 +68,7 @@ impl Modify for RateLimitHeaders {
                             "Requests left in the current burst",
                         ),
                     ];
-                    if status == "429" {
+                    if status == "429" || status == "503" {
                         headers.push(("Retry-After", "Seconds to wait before retrying"));
                     }
                     for (name, description) in headers {

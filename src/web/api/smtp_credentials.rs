@@ -207,6 +207,7 @@ fn service_error(error: CredentialError) -> ApiError {
             "domains".to_owned(),
             vec!["Use sending domains of this account.".to_owned()],
         )])),
+        CredentialError::Busy(_) => ApiError::Busy,
         CredentialError::Db(e) => e.into(),
     }
 }
@@ -351,7 +352,7 @@ pub async fn list(
         (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
         (status = 422, description = "Invalid fields, or this Idempotency-Key was used with another body", body = ErrorBody),
         (status = 429, description = "Rate limit exceeded", body = ErrorBody),
-        (status = 503, description = "The database is unreachable; retry shortly", body = ErrorBody),
+        (status = 503, description = "The database is unreachable, or every password hashing slot is busy; retry after the time in Retry-After when given", body = ErrorBody),
     )
 )]
 pub async fn create(
@@ -406,9 +407,16 @@ async fn create_credential(
     if !caller.scopes.allows(ApiAction::Write, &domain_names) {
         return Err(forbidden(ApiAction::Write));
     }
-    let created = credentials::create(&state.db, workspace, username, fields, caller.actor(req))
-        .await
-        .map_err(service_error)?;
+    let created = credentials::create(
+        &state.db,
+        &state.argon2,
+        workspace,
+        username,
+        fields,
+        caller.actor(req),
+    )
+    .await
+    .map_err(service_error)?;
     let location = format!(
         "/v2/accounts/{workspace}/smtp-credentials/{}",
         created.credential.id

@@ -17,6 +17,14 @@
 //! A session signed out while one of its requests was in flight is never
 //! brought back by that request's write: the write finds no session and
 //! starts a new, signed-out one.
+//!
+//! How long: a signed-in session is kept 14 days from its last change (the
+//! middleware's TTL); one without a signed-in user — a visitor's sign-in
+//! form, which needs a CSRF token — only [`ANONYMOUS_TTL`] (its row's
+//! `expires_at`, or its Redis TTL). Each cookieless view of a page with a
+//! form costs one such row (or Redis key); pages without a form make none.
+//! Expired rows are deleted by the next new session, at most once a minute
+//! per instance.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,6 +49,9 @@ const CLEAN_EVERY_SECS: i64 = 60;
 
 type State = HashMap<String, String>;
 type Ttl = actix_web::cookie::time::Duration;
+
+/// How long a session without a signed-in user is kept, at most.
+pub const ANONYMOUS_TTL: Ttl = Ttl::hours(1);
 
 /// The session store and the sign-out operations of the Account page.
 #[derive(Clone)]
@@ -112,6 +123,16 @@ fn signed_out(mut state: State) -> State {
         state.remove(*key);
     }
     state
+}
+
+/// How long to keep `state`: the middleware's `ttl` when someone is
+/// signed in, at most [`ANONYMOUS_TTL`] otherwise.
+fn lifetime(state: &State, ttl: &Ttl) -> Ttl {
+    if state.contains_key(keys::USER_ID) {
+        *ttl
+    } else {
+        (*ttl).min(ANONYMOUS_TTL)
+    }
 }
 
 fn expiry(now: NaiveDateTime, ttl: &Ttl) -> NaiveDateTime {
@@ -240,6 +261,16 @@ mod tests {
         ]);
         let left = signed_out(state);
         assert_eq!(left.keys().collect::<Vec<_>>(), ["flash"]);
+    }
+
+    #[test]
+    fn only_a_signed_in_session_is_kept_the_full_ttl() {
+        let ttl = Ttl::days(14);
+        let mut state = State::from([("csrf".to_owned(), json("t"))]);
+        assert_eq!(lifetime(&state, &ttl), ANONYMOUS_TTL);
+        assert_eq!(lifetime(&state, &Ttl::minutes(5)), Ttl::minutes(5));
+        state.insert(keys::USER_ID.to_owned(), json("u"));
+        assert_eq!(lifetime(&state, &ttl), ttl);
     }
 
     #[test]

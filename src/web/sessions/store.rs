@@ -4,8 +4,8 @@
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 
 use super::{
-    Sessions, State, StoredSession, TOUCH_EVERY, Ttl, ensure_id, expiry, key_hash, keys, new_key,
-    other, session, signed_out, value,
+    Sessions, State, StoredSession, TOUCH_EVERY, Ttl, ensure_id, expiry, key_hash, keys, lifetime,
+    new_key, other, session, signed_out, value,
 };
 use crate::db::models::session::{NewSession, SessionUpdate};
 use crate::domain::UserId;
@@ -50,6 +50,7 @@ impl SessionStore for Sessions {
     }
 
     async fn save(&self, mut state: State, ttl: &Ttl) -> Result<SessionKey, SaveError> {
+        let ttl = &lifetime(&state, ttl);
         let id = ensure_id(&mut state);
         let key = new_key();
         let hash = key_hash(&key);
@@ -107,6 +108,8 @@ impl SessionStore for Sessions {
         mut state: State,
         ttl: &Ttl,
     ) -> Result<SessionKey, UpdateError> {
+        let full_ttl = ttl;
+        let ttl = &lifetime(&state, ttl);
         ensure_id(&mut state);
         let hash = key_hash(&key);
         let now = crate::domain::now();
@@ -153,7 +156,7 @@ impl SessionStore for Sessions {
         if still_there {
             return Ok(key);
         }
-        self.save(signed_out(state), ttl)
+        self.save(signed_out(state), full_ttl)
             .await
             .map_err(|error| match error {
                 SaveError::Serialization(e) => UpdateError::Serialization(e),
@@ -161,6 +164,8 @@ impl SessionStore for Sessions {
             })
     }
 
+    /// Only called under `TtlExtensionPolicy::OnEveryRequest`, which
+    /// Postern does not use: sessions are extended when they change.
     async fn update_ttl(&self, key: &SessionKey, ttl: &Ttl) -> anyhow::Result<()> {
         let hash = key_hash(key);
         let expires_at = expiry(crate::domain::now(), ttl);

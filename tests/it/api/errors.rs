@@ -1,8 +1,11 @@
+use std::time::Duration;
+
+use futures_util::future::join_all;
 use reqwest::Method;
 use serde_json::json;
 
 use super::helpers::{ALL_SCOPES, Api, make_key};
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 async fn api_for_owner() -> (Api, postern::db::models::Workspace) {
     let app = spawn_app().await;
@@ -203,4 +206,40 @@ async fn a_database_outage_gets_503_and_the_api_recovers() {
     assert!(down.body["message"].as_str().unwrap().contains("database"));
     api.app.set_postgres_available(true);
     assert_eq!(api.get(&api.collection()).await.status, 200);
+}
+
+#[tokio::test]
+async fn creates_that_find_every_hashing_slot_busy_get_503_with_retry_after_and_store_nothing() {
+    // One slot and no wait: of creates sent at once, those that find the
+    // slot taken are refused instead of hashing beside it.
+    let app = spawn_app_with(|config| {
+        config.password_hash_slots = 1;
+        config.password_hash_wait = Duration::ZERO;
+    })
+    .await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let key = make_key(&app, &workspace, "deploy", ALL_SCOPES).await;
+    let api = Api::new(&app, &workspace, Some(key)).await;
+    let body = json!({"name": "Billing", "scope": "global"});
+    let collection = api.collection();
+    let answers = join_all((0..20).map(|_| api.post(&collection, &body))).await;
+    let (mut created, mut busy) = (0, 0);
+    for answer in &answers {
+        match answer.status {
+            201 => created += 1,
+            503 => {
+                busy += 1;
+                assert_eq!(answer.header("retry-after"), Some("5"));
+                let message = answer.body["message"].as_str().unwrap();
+                assert!(message.contains("busy"), "{message}");
+            }
+            other => panic!("{other}: {}", answer.body),
+        }
+    }
+    assert!(busy > 0, "no create found the single slot taken");
+    assert!(created > 0, "the first create had the slot to itself");
+    assert_eq!(app.count_rows("smtp_credentials").await, created);
+    // Once the burst is over, a create works as ever.
+    api.create("After the burst").await;
+    assert_eq!(app.count_rows("smtp_credentials").await, created + 1);
 }

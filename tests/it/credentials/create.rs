@@ -1,7 +1,10 @@
+use std::time::Duration;
+
+use futures_util::future::join_all;
 use postern::auth::password;
 
 use super::{LIST, create, shown_password, stored_hash};
-use crate::helpers::spawn_app;
+use crate::helpers::{Page, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn creating_a_credential_shows_its_password_once_and_stores_only_a_hash() {
@@ -208,4 +211,54 @@ async fn the_create_dialog_is_a_fragment_for_htmx_and_a_page_without_javascript(
     assert!(!created.body.contains("<html"));
     assert_eq!(created.headers["cache-control"], "no-store");
     created.assert_contains("id=\"shown-password\"");
+}
+
+#[tokio::test]
+async fn creates_that_find_every_hashing_slot_busy_get_the_busy_page_and_store_nothing() {
+    // One slot and no wait: of creates sent at once, those that find the
+    // slot taken are refused instead of hashing beside it.
+    let app = spawn_app_with(|config| {
+        config.password_hash_slots = 1;
+        config.password_hash_wait = Duration::ZERO;
+    })
+    .await;
+    app.signed_in_owner().await;
+    let token = app.csrf_token().await;
+    let form = [
+        ("name", "Billing"),
+        ("mode", "production"),
+        ("scope", "global"),
+        ("csrf_token", token.as_str()),
+    ];
+    let posts = (0..20).map(|_| async {
+        Page::from(
+            app.client
+                .post(app.url(LIST))
+                .form(&form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    });
+    let (mut created, mut busy) = (0, 0);
+    for page in join_all(posts).await {
+        match page.status.as_u16() {
+            200 => {
+                created += 1;
+                page.assert_contains("You will not be able to see this password again");
+            }
+            503 => {
+                busy += 1;
+                assert_eq!(page.headers["retry-after"], "5");
+                page.assert_contains("Temporarily busy");
+            }
+            other => panic!("{other}: {}", page.body),
+        }
+    }
+    assert!(busy > 0, "no create found the single slot taken");
+    assert!(created > 0, "the first create had the slot to itself");
+    assert_eq!(app.count_rows("smtp_credentials").await, created);
+    // Once the burst is over, a create works as ever.
+    assert_eq!(create(&app, "After the burst", "").await.status, 200);
 }

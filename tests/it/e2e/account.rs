@@ -32,16 +32,23 @@ async fn a_person_signs_out_another_browser_from_the_account_page() {
     laptop.screenshot("49-account-sessions").await;
 
     // Sign out everywhere else, confirmed in the dialog.
-    laptop.click("a[href='/account/sessions/sign-out-others']").await;
+    laptop
+        .click("a[href='/account/sessions/sign-out-others']")
+        .await;
     assert_eq!(
         laptop.text("dialog#modal[open] #modal-title").await,
         "Sign out everywhere else?"
     );
     laptop.screenshot("50-sign-out-everywhere-else").await;
     laptop.click("dialog#modal [data-testid=confirm]").await;
-    laptop.wait_gone("a[href='/account/sessions/sign-out-others']").await;
+    laptop
+        .wait_gone("a[href='/account/sessions/sign-out-others']")
+        .await;
     assert_eq!(
-        laptop.attr_all("tr[data-session]", "data-session").await.len(),
+        laptop
+            .attr_all("tr[data-session]", "data-session")
+            .await
+            .len(),
         1
     );
 

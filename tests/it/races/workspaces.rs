@@ -1,9 +1,13 @@
-//! First-run setup, workspace creation, rename against deletion.
+//! First-run setup, workspace creation, rename and credential creation
+//! against deletion.
+
+use std::time::Duration;
 
 use postern::domain::Role;
 use reqwest::StatusCode;
 
 use super::{all_at_once, count, owners, ready, spawn_racing_app};
+use crate::helpers::spawn_app_with;
 
 #[tokio::test]
 async fn simultaneous_first_run_setups_create_exactly_one_admin() {
@@ -116,4 +120,49 @@ async fn renaming_a_workspace_while_it_is_deleted_gets_a_clear_answer() {
         app.count_rows("workspaces").await,
         (n - deleted.count()) as i64
     );
+}
+
+#[tokio::test]
+async fn creating_a_credential_while_its_workspace_is_deleted_gets_200_or_404_and_leaves_nothing() {
+    let app = spawn_app_with(|config| {
+        config.database_pool_size = 20;
+        // Every create hashes, waiting for a slot as long as it takes.
+        config.password_hash_wait = Duration::from_secs(60);
+    })
+    .await;
+    let (ada, owners) = owners(&app, 2).await;
+    let (creator, deleter) = (&owners[0].1, &owners[1].1);
+    let n = 8;
+    let mut slugs = vec![ada.slug.clone()];
+    for _ in 1..n {
+        let workspace = app.create_workspace(&owners[0].0, "Acme Mail").await;
+        app.add_member(&workspace, &owners[1].0, Role::Owner).await;
+        slugs.push(workspace.slug);
+    }
+    let mut posts = Vec::new();
+    for slug in &slugs {
+        let global = [
+            ("name", "Billing"),
+            ("mode", "production"),
+            ("scope", "global"),
+        ];
+        let credentials = format!("/w/{slug}/settings/smtp-credentials");
+        posts.push(ready(creator, &credentials, &global).await);
+        let confirm = [("confirm_name", "Acme Mail")];
+        let delete = format!("/w/{slug}/settings/delete");
+        posts.push(ready(deleter, &delete, &confirm).await);
+    }
+    // A create before the deletion is deleted with the workspace; one
+    // after it finds no workspace (404). No 5xx (see `all_at_once`).
+    let outcomes = all_at_once(posts).await;
+    for (slug, pair) in slugs.iter().zip(outcomes.chunks(2)) {
+        let (create, delete) = (&pair[0], &pair[1]);
+        assert!(
+            [StatusCode::OK, StatusCode::NOT_FOUND].contains(&create.status),
+            "{slug}: {pair:?}"
+        );
+        assert!(delete.redirected_to("/workspaces"), "{slug}: {pair:?}");
+    }
+    assert_eq!(app.count_rows("workspaces").await, 0);
+    assert_eq!(app.count_rows("smtp_credentials").await, 0);
 }

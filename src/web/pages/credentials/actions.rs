@@ -148,6 +148,7 @@ fn service_error(error: CredentialError) -> AppError {
     match error {
         CredentialError::NotFound => AppError::NotFound,
         CredentialError::Db(e) => e.into(),
+        CredentialError::Busy(e) => e.into(),
         other => AppError::unexpected(other),
     }
 }
@@ -307,6 +308,7 @@ pub async fn create(
     };
     let created = credentials::create(
         &state.db,
+        &state.argon2,
         &access.workspace.id,
         username,
         fields,
@@ -530,10 +532,15 @@ pub async fn regenerate(
     };
     access.require(Role::can_manage_credentials)?;
     let id = credential_id(&path)?;
-    let regenerated =
-        credentials::regenerate(&state.db, &access.workspace.id, id, access.actor(&req))
-            .await
-            .map_err(service_error)?;
+    let regenerated = credentials::regenerate(
+        &state.db,
+        &state.argon2,
+        &access.workspace.id,
+        id,
+        access.actor(&req),
+    )
+    .await
+    .map_err(service_error)?;
     tracing::info!(workspace = %access.workspace.slug, username = %regenerated.credential.username, "SMTP password regenerated");
     password_dialog(&env, &form.back, "New password", &regenerated).await
 }
