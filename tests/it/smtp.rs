@@ -2,9 +2,11 @@
 
 mod certificate;
 pub mod client;
+mod commands;
 mod connections;
 mod data;
 pub mod delivery;
+mod log;
 mod protocol;
 mod relay;
 mod revocation;
