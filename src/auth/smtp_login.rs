@@ -14,7 +14,7 @@ use crate::auth::password::Argon2Slots;
 use crate::db::models::SmtpCredential;
 use crate::db::models::smtp_credential::CredentialForAuth;
 use crate::db::{Db, DbError};
-use crate::domain::{CredentialId, WorkspaceId};
+use crate::domain::{CredentialId, Username, WorkspaceId};
 use hmac::{KeyInit, Mac};
 use sha2::Sha256;
 
@@ -71,11 +71,19 @@ impl SmtpLoginVerifier {
 
     /// `Ok(None)` for an unknown username, a wrong password or an inactive
     /// credential alike; `Err` only when the database cannot be reached.
+    /// A username no credential can have (see [`Username`]: a NUL, a line
+    /// break, the wrong length) is unknown without a database read, which
+    /// PostgreSQL would refuse; it still costs one argon2 verify, so the
+    /// time taken does not tell it apart.
     pub async fn verify(
         &self,
         username: &str,
         password: &str,
     ) -> Result<Option<AuthenticatedCredential>, DbError> {
+        if Username::parse(username).is_err() {
+            self.argon2(password.to_owned(), None).await;
+            return Ok(None);
+        }
         let name = username.to_owned();
         let row = self
             .db

@@ -243,11 +243,12 @@ impl From<SmtpError> for Failure {
     fn from(error: SmtpError) -> Self {
         match refusal(&error) {
             Some(reply) => {
-                tracing::warn!(%error, "the smarthost refused");
+                // The reply may echo what the client sent: escaped.
+                tracing::warn!(error = %error.to_string().escape_debug(), "the smarthost refused");
                 Failure::Refused(reply)
             }
             None => {
-                tracing::warn!(%error, "the smarthost is unreachable");
+                tracing::warn!(error = %error.to_string().escape_debug(), "the smarthost is unreachable");
                 Failure::Down
             }
         }

@@ -87,6 +87,9 @@ pub const FROM_HEADER_NOT_ALLOWED: Reply = reply(
     "5.7.1",
     "The From: header must only name addresses in this credential's domains",
 );
+pub const INVALID_DOMAIN: Reply = reply(501, "5.5.4", "Invalid domain name");
+pub const PARAMETER_NOT_SUPPORTED: Reply =
+    reply(555, "5.5.4", "Parameter not supported (see the EHLO reply)");
 pub const NESTED_MAIL: Reply = reply(503, "5.5.1", "Sender already specified");
 pub const NEED_MAIL: Reply = reply(503, "5.5.1", "MAIL FROM first");
 pub const NEED_RCPT: Reply = reply(503, "5.5.1", "RCPT TO first");

@@ -4,7 +4,9 @@
 //! Rules: a command or AUTH line longer than [`MAX_LINE`] gets one
 //! `500 5.5.2` and is discarded up to its LF, however many reads it spans;
 //! a session past its lifetime gets `421 4.4.2` at the next command
-//! boundary, never in the middle of a message.
+//! boundary, never in the middle of a message. What a client sends (an AUTH
+//! username, say) reaches the log only escaped (`?` Debug formatting), so
+//! it cannot write lines of its own.
 
 use std::net::SocketAddr;
 use std::slice::Iter;
@@ -14,6 +16,7 @@ use smtp_proto::request::receiver::DataReceiver;
 use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, Error as ParseError, Request};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+mod arguments;
 mod transaction;
 
 use super::SmtpContext;
@@ -248,11 +251,14 @@ impl<'a> Session<'a> {
             State::Command => match self.take_line(bytes) {
                 Line::Partial => Next::Continue,
                 Line::TooLong => self.error(reply::LINE_TOO_LONG),
-                Line::Complete(line) => match Request::parse(&mut line.iter()) {
-                    Ok(request) => self.command(request.into_owned()).await,
-                    Err(ParseError::NeedsMoreData { .. }) => self.error(reply::UNKNOWN_COMMAND),
-                    Err(error) => self.parse_error(error),
-                },
+                Line::Complete(mut line) => {
+                    arguments::clamp_mail_size(&mut line);
+                    match Request::parse(&mut line.iter()) {
+                        Ok(request) => self.command(request.into_owned(), &line).await,
+                        Err(ParseError::NeedsMoreData { .. }) => self.error(reply::UNKNOWN_COMMAND),
+                        Err(error) => self.parse_error(error),
+                    }
+                }
             },
         }
     }
@@ -299,7 +305,7 @@ impl<'a> Session<'a> {
                 Reply::new(501, "5.5.4", format!("Invalid parameter {param}"))
             }
             ParseError::UnsupportedParameter { param } => Reply::new(
-                504,
+                555,
                 "5.5.4",
                 format!(
                     "Unsupported parameter {}",
@@ -325,17 +331,22 @@ impl<'a> Session<'a> {
         self.tls || (self.ctx.allow_plaintext_auth && self.peer.ip().is_loopback())
     }
 
-    async fn command(&mut self, request: Request<String>) -> Next {
+    /// Answers one parsed command; `line` is the command as sent, for the
+    /// checks smtp-proto does not make (see `arguments`).
+    async fn command(&mut self, request: Request<String>, line: &[u8]) -> Next {
         match request {
-            Request::Ehlo { host } => {
-                self.helo = Some(host);
+            Request::Ehlo { .. } | Request::Helo { .. } | Request::Lhlo { .. } => {
+                // smtp-proto takes the first word only, whatever it holds.
+                let Some(name) = arguments::helo_name(line) else {
+                    return self.error(reply::INVALID_DOMAIN);
+                };
+                self.helo = Some(name.to_owned());
                 self.reset_transaction();
-                self.ehlo();
-            }
-            Request::Helo { host } | Request::Lhlo { host } => {
-                self.helo = Some(host);
-                self.reset_transaction();
-                self.reply(Reply::new(250, "", self.ctx.hostname.clone()));
+                if matches!(request, Request::Ehlo { .. }) {
+                    self.ehlo();
+                } else {
+                    self.reply(Reply::new(250, "", self.ctx.hostname.clone()));
+                }
             }
             Request::StartTls if self.tls => return self.error(reply::ALREADY_TLS),
             Request::StartTls => {
@@ -346,7 +357,13 @@ impl<'a> Session<'a> {
                 mechanism,
                 initial_response,
             } => return self.auth(mechanism, initial_response).await,
+            Request::Mail { from } if arguments::has_unadvertised_mail_parameter(&from) => {
+                return self.error(reply::PARAMETER_NOT_SUPPORTED);
+            }
             Request::Mail { from } => return self.mail(from.address, from.size).await,
+            Request::Rcpt { to } if arguments::has_rcpt_parameter(&to) => {
+                return self.error(reply::PARAMETER_NOT_SUPPORTED);
+            }
             Request::Rcpt { to } => return self.rcpt(to.address).await,
             Request::Data => return self.data(),
             Request::Rset => {
@@ -483,7 +500,8 @@ impl<'a> Session<'a> {
             }
             Ok(None) => {
                 attempt.failed();
-                tracing::info!(peer = %self.peer, username = %username.chars().take(64).collect::<String>(), "SMTP AUTH failed");
+                // Escaped (Debug): the client's bytes must not make log lines.
+                tracing::info!(peer = %self.peer, username = ?username.chars().take(64).collect::<String>(), "SMTP AUTH failed");
                 self.error(reply::AUTH_FAILED)
             }
             Err(error) => {

@@ -168,10 +168,11 @@ impl Session<'_> {
 
     fn with_received_header(&self, message: Vec<u8>) -> Vec<u8> {
         let header = format!(
-            "Received: from {} ([{}]) by {} (Postern) with ESMTPSA; {}\r\n",
+            "Received: from {} ([{}]) by {} (Postern) with {}; {}\r\n",
             self.helo.as_deref().unwrap_or("unknown"),
             self.peer.ip(),
             self.ctx.hostname,
+            if self.tls { "ESMTPSA" } else { "ESMTPA" },
             chrono::Utc::now().to_rfc2822()
         );
         let mut out = Vec::with_capacity(header.len() + message.len());
