@@ -113,6 +113,10 @@ fn client_strings_are_logged_escaped_and_cannot_forge_a_log_line() {
         log.contains("SMTP AUTH failed"),
         "the failures are logged: {log}"
     );
+    assert!(
+        log.contains(r#"username="eve\r\n2026-11-27T15:00:00.000000Z  WARN forged-plain""#),
+        "logged escaped: {log}"
+    );
     for line in log.lines() {
         if line.contains("forged") {
             assert!(
