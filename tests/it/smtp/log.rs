@@ -102,6 +102,11 @@ fn client_strings_are_logged_escaped_and_cannot_forge_a_log_line() {
         let reply = smtp.cmd(b64("pw").as_bytes());
         assert!(reply.starts_with("535 5.7.8"), "{reply}");
 
+        assert!(smtp.cmd(b"AUTH LOGIN").starts_with("334"));
+        assert!(smtp.cmd(b64("nul\0user").as_bytes()).starts_with("334"));
+        let reply = smtp.cmd(b64("pw").as_bytes());
+        assert!(reply.starts_with("535 5.7.8"), "{reply}");
+
         let reply =
             smtp.cmd(format!("AUTH PLAIN {}", plain("esc\x1b[31mred\x07", "pw")).as_bytes());
         assert!(reply.starts_with("535 5.7.8"), "{reply}");
