@@ -91,6 +91,40 @@ async fn a_key_without_a_label_or_permissions_is_refused_beside_the_fields() {
 }
 
 #[tokio::test]
+async fn a_scope_for_a_domain_the_workspace_does_not_have_is_refused_beside_the_permissions() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    super::helpers::add_domain(&app, &workspace, "mail.example").await;
+    let page = app
+        .post_form(
+            KEYS,
+            &[
+                ("label", "deploy"),
+                ("scopes", "smtp-credentials:write:mail.example"),
+                ("scopes", "smtp-credentials:write:evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert_eq!(
+        page.text_of("#scopes-error").as_deref(),
+        Some("evil.example is not a sending domain of this workspace.")
+    );
+    assert_eq!(app.count_rows("api_keys").await, 0);
+    let page = app
+        .post_form(
+            KEYS,
+            &[
+                ("label", "deploy"),
+                ("scopes", "smtp-credentials:write:mail.example"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 201);
+    assert_eq!(app.count_rows("api_keys").await, 1);
+}
+
+#[tokio::test]
 async fn members_and_viewers_get_403_and_outsiders_404() {
     let app = spawn_app().await;
     let (_, workspace) = app.signed_in_owner().await;
