@@ -429,3 +429,56 @@ fn an_invitation_token_in_the_path_never_reaches_the_log() {
     assert!(!log.contains("SECRETTOKEN"), "{log}");
     assert!(log.contains("/invitations/{token}"), "{log}");
 }
+
+#[test]
+fn refused_sign_ins_are_logged_at_info_not_as_warnings() {
+    let log = served_log("info", |addr| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client = reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap();
+            let url = format!("http://{addr}/login");
+            let form = client.get(&url).send().await.unwrap().text().await.unwrap();
+            let document = scraper::Html::parse_document(&form);
+            let selector = scraper::Selector::parse("input[name=csrf_token]").unwrap();
+            let csrf = document
+                .select(&selector)
+                .next()
+                .and_then(|input| input.value().attr("value"))
+                .expect("a CSRF token")
+                .to_owned();
+            let mut throttled = 0;
+            for _ in 0..30 {
+                let status = client
+                    .post(&url)
+                    .form(&[
+                        ("csrf_token", csrf.as_str()),
+                        ("email", "someone@example.com"),
+                        ("password", "wrong-password-123"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                    throttled += 1;
+                    if throttled == 3 {
+                        break;
+                    }
+                }
+            }
+            assert_eq!(throttled, 3, "the sign-ins were throttled");
+        });
+    });
+    assert!(log.contains("sign-in throttled"), "{log}");
+    let loud: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(" ERROR ") || l.contains(" WARN "))
+        .collect();
+    assert!(loud.is_empty(), "client events logged loudly: {loud:#?}");
+}
