@@ -233,7 +233,7 @@ fn http_server(
 fn server_secret(config: &Config) -> Result<String, ConfigError> {
     match &config.secret_key {
         Some(secret) => Ok(secret.clone()),
-        None => load_or_create_secret(&config.data_dir.join("secret.key"))
+        None => load_or_create_secret(&config.data_dir.join(crate::data_dir::SECRET_KEY))
             .map_err(|e| setting_error("POSTERN_DATA_DIR", e)),
     }
 }
