@@ -544,7 +544,10 @@ mod tests {
             host(&[("POSTERN_PUBLIC_URL", "http://192.0.2.7")]).as_deref(),
             Some("192.0.2.7")
         );
-        assert_eq!(host(&[("POSTERN_PUBLIC_URL", "http://[2001:db8::1]")]), None);
+        assert_eq!(
+            host(&[("POSTERN_PUBLIC_URL", "http://[2001:db8::1]")]),
+            None
+        );
         assert_eq!(
             host(&[
                 ("POSTERN_PUBLIC_URL", "https://postern.example.com"),

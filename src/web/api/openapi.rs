@@ -54,10 +54,7 @@ struct BodyLimit;
 
 impl Modify for BodyLimit {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let description = format!(
-            "The body is larger than {} bytes",
-            super::BODY_LIMIT
-        );
+        let description = format!("The body is larger than {} bytes", super::BODY_LIMIT);
         for item in openapi.paths.paths.values_mut() {
             let operations = [&mut item.get, &mut item.post, &mut item.delete];
             for operation in operations.into_iter().flatten() {

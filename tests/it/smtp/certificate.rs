@@ -120,12 +120,24 @@ async fn the_smtp_hostname_wins_over_the_public_url() {
     .await;
     app.signed_in_owner().await;
     let page = app.get("/w/acme-mail/settings/smtp-credentials").await;
-    assert_eq!(page.text_of("#smtp-host").as_deref(), Some("mail.example.test"));
+    assert_eq!(
+        page.text_of("#smtp-host").as_deref(),
+        Some("mail.example.test")
+    );
     let (_, greeting) = Client::connect(&app).await;
-    assert!(greeting.text.starts_with("220 mail.example.test "), "{greeting:?}");
+    assert!(
+        greeting.text.starts_with("220 mail.example.test "),
+        "{greeting:?}"
+    );
     let seen = read_certificate(&app.data_dir().join("tls-cert.pem"));
-    assert!(seen.dns.contains(&"mail.example.test".to_owned()), "{seen:?}");
-    assert!(!seen.dns.contains(&"postern.example.test".to_owned()), "{seen:?}");
+    assert!(
+        seen.dns.contains(&"mail.example.test".to_owned()),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.dns.contains(&"postern.example.test".to_owned()),
+        "{seen:?}"
+    );
 }
 
 #[test]
