@@ -3,7 +3,7 @@
 
 use crate::auth::api_key;
 use crate::db::models::{ApiKey, Domain};
-use crate::db::{Db, DbError, write_transaction};
+use crate::db::{Db, DbError, lock_workspace, write_transaction};
 use crate::domain::{ApiKeyId, ApiScopes, ScopeTarget, WorkspaceId, now};
 use crate::service::audit::{self, Actor};
 
@@ -62,6 +62,8 @@ pub async fn create(
     let stored = key.clone();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
+            // Like a domain's removal, which waits for this (or this for it).
+            lock_workspace(conn, &stored.workspace_id)?;
             let domains = Domain::of_workspace(conn, &stored.workspace_id)?;
             let unknown = scopes.iter().find_map(|scope| match &scope.target {
                 ScopeTarget::Domain(name) if !domains.iter().any(|d| d.name == name.as_str()) => {
