@@ -143,6 +143,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 async fn serve(config: Config) -> Result<(), CliError> {
     let addr = config.http_addr;
     let backend = config.database_url.backend_name();
+    let public_url = config.public_url.clone();
     let app = Application::build(config).await?;
     let host = if addr.ip().is_unspecified() {
         "127.0.0.1".to_owned()
@@ -155,9 +156,13 @@ async fn serve(config: Config) -> Result<(), CliError> {
         host
     };
     let smtp: Vec<String> = app.smtp_ports().iter().map(ToString::to_string).collect();
+    let local = format!("http://{host}:{}/", app.http_port());
+    let dashboard = match public_url {
+        Some(public) => format!("{public}/ (listening on {local})"),
+        None => local,
+    };
     println!(
-        "Postern is running ({backend}). Dashboard: http://{host}:{}/ SMTP submission: port {}",
-        app.http_port(),
+        "Postern is running ({backend}). Dashboard: {dashboard} SMTP submission: port {}",
         smtp.join(", ")
     );
     app.run_until_stopped().await?;

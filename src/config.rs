@@ -27,8 +27,8 @@ pub struct Config {
     pub redis_prefix: String,
     /// Where the SMTP submission listener accepts connections.
     pub smtp_addrs: Vec<SocketAddr>,
-    /// The host name applications connect to (shown in the dashboard, used in
-    /// the SMTP greeting); the dashboard's own host name when unset.
+    /// The host name applications connect to, as set; see
+    /// [`Config::smtp_host_name`] for the one the service uses.
     pub smtp_hostname: Option<String>,
     /// AUTH without TLS, but only from loopback clients (for local testing).
     pub smtp_allow_plaintext_auth: bool,
@@ -61,6 +61,26 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Peers whose `X-Forwarded-*` headers are believed (none by default).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl Config {
+    /// The one host name of the SMTP service — shown in the dashboard, said
+    /// in the greeting and the smarthost EHLO, named by the generated
+    /// certificate: `POSTERN_SMTP_HOSTNAME`, else the host of
+    /// `POSTERN_PUBLIC_URL` (a name or an IPv4 address), else none (the
+    /// dashboard then shows the host it was reached at, the listener says
+    /// `localhost`).
+    pub fn smtp_host_name(&self) -> Option<String> {
+        if let Some(host) = &self.smtp_hostname {
+            return Some(host.clone());
+        }
+        let url = url::Url::parse(self.public_url.as_deref()?).ok()?;
+        match url.host()? {
+            url::Host::Domain(name) => Some(name.to_owned()),
+            url::Host::Ipv4(ip) => Some(ip.to_string()),
+            url::Host::Ipv6(_) => None,
+        }
+    }
 }
 
 /// A setting that could not be used, with where it came from.
@@ -506,6 +526,36 @@ mod tests {
             let err = Config::from_sources(None, env(&[(var, value)])).unwrap_err();
             assert_eq!(err.setting, var, "{value}: {err}");
         }
+    }
+
+    #[test]
+    fn the_smtp_host_name_is_the_setting_else_the_public_urls_host() {
+        let host = |pairs: &[(&str, &str)]| {
+            Config::from_sources(None, env(pairs))
+                .unwrap()
+                .smtp_host_name()
+        };
+        assert_eq!(host(&[]), None);
+        assert_eq!(
+            host(&[("POSTERN_PUBLIC_URL", "https://Postern.Example.com:8443")]).as_deref(),
+            Some("postern.example.com")
+        );
+        assert_eq!(
+            host(&[("POSTERN_PUBLIC_URL", "http://192.0.2.7")]).as_deref(),
+            Some("192.0.2.7")
+        );
+        assert_eq!(
+            host(&[("POSTERN_PUBLIC_URL", "http://[2001:db8::1]")]),
+            None
+        );
+        assert_eq!(
+            host(&[
+                ("POSTERN_PUBLIC_URL", "https://postern.example.com"),
+                ("POSTERN_SMTP_HOSTNAME", "mail.example.com"),
+            ])
+            .as_deref(),
+            Some("mail.example.com")
+        );
     }
 
     #[test]

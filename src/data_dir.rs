@@ -1,7 +1,9 @@
 //! The data directory and the database hold password hashes, keys, sandbox
 //! mail and the activity log, so only the server's user may read them: the
-//! directory is created 0700, the SQLite files 0600, and looser modes left
-//! by older versions are tightened at start-up (a warning names each path).
+//! directory is created 0700, the SQLite files and the generated secrets
+//! ([`SECRET_KEY`], [`TLS_KEY`]) 0600, and looser modes (left by older
+//! versions or an operator) are tightened at start-up (a warning names each
+//! path).
 
 use std::fs::{DirBuilder, OpenOptions, Permissions};
 use std::io;
@@ -13,11 +15,19 @@ pub const DIR_MODE: u32 = 0o700;
 /// Owner only: read, write.
 pub const FILE_MODE: u32 = 0o600;
 
+/// The session secret generated when `POSTERN_SECRET_KEY` is unset.
+pub const SECRET_KEY: &str = "secret.key";
+/// The private key of the generated STARTTLS certificate.
+pub const TLS_KEY: &str = "tls-key.pem";
+
 /// Creates `dir` (with missing parents) for the server's user only, or
-/// tightens an existing one.
+/// tightens an existing one and the secrets Postern keeps in it.
 pub fn prepare(dir: &Path) -> io::Result<()> {
     create_private_dir(dir)?;
     tighten(dir, DIR_MODE);
+    for name in [SECRET_KEY, TLS_KEY] {
+        tighten(&dir.join(name), FILE_MODE);
+    }
     Ok(())
 }
 
@@ -110,5 +120,27 @@ mod tests {
         assert_eq!(mode_of(&db), 0o600);
         assert_eq!(mode_of(&with_suffix(&db, "-wal")), 0o600);
         assert_eq!(std::fs::read(&db).unwrap(), b"data");
+    }
+
+    #[test]
+    fn loosened_secrets_in_the_directory_are_tightened() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [SECRET_KEY, TLS_KEY, "tls-cert.pem"] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, name).unwrap();
+            std::fs::set_permissions(&path, Permissions::from_mode(0o644)).unwrap();
+        }
+        prepare(dir.path()).unwrap();
+        assert_eq!(mode_of(&dir.path().join(SECRET_KEY)), 0o600);
+        assert_eq!(mode_of(&dir.path().join(TLS_KEY)), 0o600);
+        assert_eq!(
+            mode_of(&dir.path().join("tls-cert.pem")),
+            0o644,
+            "a certificate is public"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join(SECRET_KEY)).unwrap(),
+            SECRET_KEY.as_bytes()
+        );
     }
 }

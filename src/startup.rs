@@ -34,7 +34,7 @@ pub struct AppState {
     pub login_throttle: LoginThrottle,
     /// Every argon2 hash and verify of the process (SMTP AUTH's too).
     pub argon2: Argon2Slots,
-    /// Shown in the dashboard's connection settings.
+    /// Shown in the dashboard's connection settings ([`Config::smtp_host_name`]).
     pub smtp_hostname: Option<String>,
     pub smtp_port: u16,
     /// Production mail can be relayed (else the dashboard says why it cannot).
@@ -89,7 +89,8 @@ impl Application {
         let secret = server_secret(&config)?;
         let key = Key::derive_from(secret.as_bytes());
         let argon2 = Argon2Slots::new(config.password_hash_slots, config.password_hash_wait);
-        let smtp = smtp_server(&config, &db, &secret, &argon2)?;
+        let smtp_host_name = config.smtp_host_name();
+        let smtp = smtp_server(&config, smtp_host_name.clone(), &db, &secret, &argon2)?;
         let smtp_ports = smtp.1;
         let smtp = smtp.0;
         let listener = TcpListener::bind(config.http_addr).map_err(|e| {
@@ -131,7 +132,7 @@ impl Application {
             db: db.clone(),
             login_throttle,
             argon2,
-            smtp_hostname: config.smtp_hostname.clone(),
+            smtp_hostname: smtp_host_name,
             smtp_port: smtp_ports.first().copied().unwrap_or(2525),
             smarthost_configured: config.smarthost.is_some(),
             api_limiter,
@@ -232,7 +233,7 @@ fn http_server(
 fn server_secret(config: &Config) -> Result<String, ConfigError> {
     match &config.secret_key {
         Some(secret) => Ok(secret.clone()),
-        None => load_or_create_secret(&config.data_dir.join("secret.key"))
+        None => load_or_create_secret(&config.data_dir.join(crate::data_dir::SECRET_KEY))
             .map_err(|e| setting_error("POSTERN_DATA_DIR", e)),
     }
 }
@@ -240,14 +241,12 @@ fn server_secret(config: &Config) -> Result<String, ConfigError> {
 /// Binds the SMTP listeners and prepares TLS, the verifier and the relay.
 fn smtp_server(
     config: &Config,
+    host_name: Option<String>,
     db: &Db,
     secret: &str,
     argon2: &Argon2Slots,
 ) -> Result<(SmtpServer, Vec<u16>), ConfigError> {
-    let hostname = config
-        .smtp_hostname
-        .clone()
-        .unwrap_or_else(|| "localhost".to_owned());
+    let hostname = host_name.unwrap_or_else(|| "localhost".to_owned());
     let tls = smtp::tls::acceptor(config, &hostname)?;
     let relay = match &config.smarthost {
         Some(url) => Some(

@@ -2,9 +2,9 @@
 //! listed, revoked, and looked up on every API request.
 
 use crate::auth::api_key;
-use crate::db::models::ApiKey;
-use crate::db::{Db, DbError, write_transaction};
-use crate::domain::{ApiKeyId, ApiScopes, WorkspaceId, now};
+use crate::db::models::{ApiKey, Domain};
+use crate::db::{Db, DbError, lock_workspace, write_transaction};
+use crate::domain::{ApiKeyId, ApiScopes, ScopeTarget, WorkspaceId, now};
 use crate::service::audit::{self, Actor};
 
 /// Use is recorded at most once a minute per key.
@@ -14,6 +14,9 @@ const LAST_USED_GATE: chrono::Duration = chrono::Duration::seconds(60);
 pub enum ApiKeyError {
     #[error("no such API key")]
     NotFound,
+    /// A scope names a domain the workspace does not have.
+    #[error("{0} is not a sending domain of this workspace.")]
+    UnknownDomain(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -35,6 +38,8 @@ pub fn actor_label(key: &ApiKey) -> String {
     format!("API key \"{}\"", key.label)
 }
 
+/// Makes a key with these scopes; a scope may only name one of the
+/// workspace's sending domains (checked in the transaction that inserts).
 pub async fn create(
     db: &Db,
     workspace: &WorkspaceId,
@@ -57,6 +62,18 @@ pub async fn create(
     let stored = key.clone();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
+            // Like a domain's removal, which waits for this (or this for it).
+            lock_workspace(conn, &stored.workspace_id)?;
+            let domains = Domain::of_workspace(conn, &stored.workspace_id)?;
+            let unknown = scopes.iter().find_map(|scope| match &scope.target {
+                ScopeTarget::Domain(name) if !domains.iter().any(|d| d.name == name.as_str()) => {
+                    Some(name.as_str().to_owned())
+                }
+                _ => None,
+            });
+            if let Some(name) = unknown {
+                return Err(ApiKeyError::UnknownDomain(name));
+            }
             ApiKey::insert(conn, &stored)?;
             audit::record(
                 conn,
@@ -66,8 +83,8 @@ pub async fn create(
                 &format!("{} ({}…)", stored.label, stored.prefix),
                 &stored.scopes,
             )
+            .map_err(ApiKeyError::from)
         })
-        .map_err(ApiKeyError::from)
     })
     .await?;
     Ok(NewApiKey {

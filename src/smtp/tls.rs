@@ -74,7 +74,7 @@ pub fn acceptor(config: &Config, hostname: &str) -> Result<TlsAcceptor, ConfigEr
         (Some(cert), Some(key)) => (cert.clone(), key.clone()),
         (None, None) => {
             let cert = config.data_dir.join("tls-cert.pem");
-            let key = config.data_dir.join("tls-key.pem");
+            let key = config.data_dir.join(crate::data_dir::TLS_KEY);
             let names = certificate_names(config, hostname);
             if needs_generating(&cert, &key, &names) {
                 generate(&cert, &key, hostname, &names)

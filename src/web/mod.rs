@@ -239,22 +239,46 @@ pub fn has_secret_path(req: &HttpRequest) -> bool {
     route_pattern(req).is_some_and(|pattern| SECRET_ROUTES.contains(&pattern.as_str()))
 }
 
-/// The request's target as logs may show it: the path and query, or the
-/// route pattern for a route whose path carries a secret. A path no route
-/// matches but that starts like a secret route (a mistyped or truncated
-/// link, percent-encoded or not) shows only that start.
+/// The request's target as logs may show it:
+/// - a route whose path carries a secret: its pattern;
+/// - any other route with fixed segments: the path and query as sent;
+/// - a path no such route matches (a mistyped, mangled or truncated link,
+///   or the free tail of `/static/{path:.*}`): never verbatim, see
+///   [`redacted_path`].
 pub fn loggable_target(req: &HttpRequest) -> String {
-    let decoded = req.match_info().get_ref().path();
     match route_pattern(req) {
         Some(pattern) if SECRET_ROUTES.contains(&pattern.as_str()) => pattern,
-        Some(_) => full_target(req),
-        None => SECRET_ROUTES
-            .iter()
-            .map(|pattern| &pattern[..pattern.find('{').unwrap_or(pattern.len())])
-            .find(|prefix| decoded.starts_with(prefix))
-            .map(|prefix| format!("{prefix}[redacted]"))
-            .unwrap_or_else(|| full_target(req)),
+        Some(pattern) if !pattern.contains(":.*}") => full_target(req),
+        _ => redacted_path(req.match_info().get_ref().path(), req.uri().path()),
     }
+}
+
+/// Segments this long (or longer) may be a token: an invitation token is
+/// 43 characters, a UUID 36.
+const TOKEN_SHAPED: usize = 16;
+
+/// A path no route matches, as logs may show it: the query dropped; after
+/// the start of a secret route (on the `decoded` path), nothing; else each
+/// segment of the `raw` path of [`TOKEN_SHAPED`] characters or more
+/// replaced by `[redacted]`.
+fn redacted_path(decoded: &str, raw: &str) -> String {
+    let secret_prefix = SECRET_ROUTES
+        .iter()
+        .map(|pattern| &pattern[..pattern.find('{').unwrap_or(pattern.len())])
+        .find(|prefix| decoded.starts_with(prefix));
+    if let Some(prefix) = secret_prefix {
+        return format!("{prefix}[redacted]");
+    }
+    raw.split('/')
+        .map(|segment| {
+            if segment.len() >= TOKEN_SHAPED {
+                "[redacted]"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn full_target(req: &HttpRequest) -> String {
@@ -291,4 +315,24 @@ pub fn render(
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted_path;
+
+    #[test]
+    fn an_unmatched_path_keeps_short_segments_and_hides_long_ones() {
+        let token = "k3J9xQ_vB2mZ8pL4rT6wY1nC5dF7gH0jA2sD4fG6hJ8";
+        for (path, logged) in [
+            ("/no/such/page", "/no/such/page"),
+            ("//invitations/T", "//invitations/[redacted]"),
+            ("/x/../Invitations/T", "/x/../Invitations/[redacted]"),
+            ("/static/T/more", "/static/[redacted]/more"),
+            ("/invitations/short", "/invitations/[redacted]"),
+        ] {
+            let path = path.replace('T', token);
+            assert_eq!(redacted_path(&path, &path), logged, "{path}");
+        }
+    }
 }

@@ -273,6 +273,28 @@ fn serve_with_no_configuration_creates_its_data_and_stops_cleanly_on_sigterm() {
     assert_eq!(line.trim(), "Postern stopped.");
 }
 
+#[test]
+fn the_start_up_banner_shows_the_public_url_when_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = postern(dir.path())
+        .arg("serve")
+        .env("POSTERN_HTTP_ADDR", "127.0.0.1:0")
+        .env("POSTERN_PUBLIC_URL", "https://postern.example.test")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    child.wait().unwrap();
+    assert!(
+        line.contains("Dashboard: https://postern.example.test/ (listening on http://127.0.0.1:"),
+        "{line}"
+    );
+}
+
 /// Runs `postern serve` with `log` as POSTERN_LOG, hands its dashboard
 /// address to `visit`, stops it with SIGTERM and returns what it logged.
 fn served_log(log: &str, visit: impl FnOnce(&str)) -> String {
@@ -367,6 +389,37 @@ fn an_invitation_token_in_the_path_never_reaches_the_log() {
             );
             assert!(response.starts_with("HTTP/1.1 404"), "{response}");
         }
+        // Links mangled in other ways (case, singular, doubled or dotted
+        // segments) carry a token of the real length (43 characters).
+        let token = |n: u8| format!("SECRETTOKEN{n}-{}", "aZ09_".repeat(6));
+        let response = raw_http(
+            addr,
+            &format!(
+                "POST //invitations/{} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                token(6)
+            ),
+        );
+        assert!(response.starts_with("HTTP/1.1 4"), "{response}");
+        for (n, path) in [
+            "/Invitations/",
+            "/invitation/",
+            "//invitations/",
+            "/./invitations/",
+            "/x/../invitations/",
+            "/static/../invitations/",
+            "/static/",
+            "/no/such/page?token=",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let path = format!("{path}{}", token(7 + n as u8));
+            let response = raw_http(
+                addr,
+                &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+            );
+            assert!(response.starts_with("HTTP/1.1 "), "{response}");
+        }
     });
     assert!(log.contains("/invitations/[redacted]"), "{log}");
     assert!(
@@ -375,4 +428,57 @@ fn an_invitation_token_in_the_path_never_reaches_the_log() {
     );
     assert!(!log.contains("SECRETTOKEN"), "{log}");
     assert!(log.contains("/invitations/{token}"), "{log}");
+}
+
+#[test]
+fn refused_sign_ins_are_logged_at_info_not_as_warnings() {
+    let log = served_log("info", |addr| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client = reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap();
+            let url = format!("http://{addr}/login");
+            let form = client.get(&url).send().await.unwrap().text().await.unwrap();
+            let document = scraper::Html::parse_document(&form);
+            let selector = scraper::Selector::parse("input[name=csrf_token]").unwrap();
+            let csrf = document
+                .select(&selector)
+                .next()
+                .and_then(|input| input.value().attr("value"))
+                .expect("a CSRF token")
+                .to_owned();
+            let mut throttled = 0;
+            for _ in 0..30 {
+                let status = client
+                    .post(&url)
+                    .form(&[
+                        ("csrf_token", csrf.as_str()),
+                        ("email", "someone@example.com"),
+                        ("password", "wrong-password-123"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                    throttled += 1;
+                    if throttled == 3 {
+                        break;
+                    }
+                }
+            }
+            assert_eq!(throttled, 3, "the sign-ins were throttled");
+        });
+    });
+    assert!(log.contains("sign-in throttled"), "{log}");
+    let loud: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(" ERROR ") || l.contains(" WARN "))
+        .collect();
+    assert!(loud.is_empty(), "client events logged loudly: {loud:#?}");
 }

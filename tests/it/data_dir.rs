@@ -76,9 +76,13 @@ async fn looser_modes_left_by_an_older_version_are_tightened_at_start_up() {
     for file in &files {
         set_mode(file, 0o644);
     }
+    let secrets = [dir.join("secret.key"), dir.join("tls-key.pem")];
+    for file in &secrets {
+        set_mode(file, 0o644);
+    }
     let app = restart(app).await;
     assert_eq!(mode_of(&dir), "700", "the data directory");
-    for file in files.iter().filter(|f| f.exists()) {
+    for file in files.iter().filter(|f| f.exists()).chain(&secrets) {
         assert_eq!(mode_of(file), "600", "{}", file.display());
     }
     assert_eq!(app.count_rows("users").await, 1, "the data is kept");

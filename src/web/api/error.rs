@@ -1,6 +1,6 @@
 //! The API's errors: JSON `{"message": …}` (and `errors` per field for
-//! invalid input), the status codes of DESIGN.md's REST API section, and
-//! 415 for a body not sent as JSON.
+//! invalid input), the status codes of DESIGN.md's REST API section, 413
+//! for a body over [`super::BODY_LIMIT`] and 415 for a body not sent as JSON.
 //! Unexpected errors are logged and answered with an opaque message.
 
 use std::collections::BTreeMap;
@@ -42,6 +42,8 @@ pub enum ApiError {
     PreconditionFailed(String),
     #[error("The body must be sent as application/json.")]
     UnsupportedMediaType,
+    #[error("The request body is larger than the limit of {limit} bytes.")]
+    PayloadTooLarge { limit: usize },
     #[error("{message}")]
     Invalid {
         message: String,
@@ -127,6 +129,7 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,

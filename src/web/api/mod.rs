@@ -9,9 +9,10 @@ pub mod openapi;
 pub mod rate_limit;
 pub mod smtp_credentials;
 
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::middleware::from_fn;
-use actix_web::{HttpResponse, guard, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev, guard, web};
+use futures_util::future::LocalBoxFuture;
 
 use error::ApiError;
 
@@ -26,7 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .app_data(web::QueryConfig::default().error_handler(|error, _| {
                 ApiError::BadRequest(format!("Bad query string: {error}")).into()
             }))
-            .app_data(web::PayloadConfig::new(64 * 1024))
+            .app_data(web::PayloadConfig::new(BODY_LIMIT))
             .wrap(from_fn(auth::guard))
             .service(
                 web::resource("/openapi.json")
@@ -47,6 +48,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .default_service(web::to(no_such_endpoint)),
     );
+}
+
+/// The largest request body the API reads; more gets 413.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A request body of up to [`BODY_LIMIT`] bytes. Unlike `web::Bytes`, it
+/// refuses a larger one (or one that breaks off) with the API's JSON error.
+pub struct Body(pub web::Bytes);
+
+impl FromRequest for Body {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut dev::Payload) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            bytes.await.map(Body).map_err(|error| {
+                if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge { limit: BODY_LIMIT }
+                } else {
+                    ApiError::BadRequest(format!("The body could not be read: {error}"))
+                }
+            })
+        })
+    }
 }
 
 async fn no_such_endpoint() -> Result<HttpResponse, ApiError> {

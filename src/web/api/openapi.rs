@@ -5,7 +5,9 @@ use std::sync::LazyLock;
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{HeaderBuilder, ObjectBuilder, RefOr, Type};
+use utoipa::openapi::{
+    ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type,
+};
 use utoipa::{Modify, OpenApi};
 
 use super::smtp_credentials;
@@ -23,7 +25,7 @@ use super::smtp_credentials;
         smtp_credentials::get,
         smtp_credentials::delete,
     ),
-    modifiers(&BearerKeys, &RateLimitHeaders),
+    modifiers(&BearerKeys, &BodyLimit, &RateLimitHeaders),
     security(("api_key" = [])),
     servers((url = "/", description = "This server")),
 )]
@@ -43,6 +45,37 @@ impl Modify for BearerKeys {
                     .build(),
             ),
         );
+    }
+}
+
+/// Documents the 413 of every operation that takes a body
+/// ([`super::Body`]).
+struct BodyLimit;
+
+impl Modify for BodyLimit {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let description = format!("The body is larger than {} bytes", super::BODY_LIMIT);
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                if operation.request_body.is_none() {
+                    continue;
+                }
+                let response = ResponseBuilder::new()
+                    .description(&description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build();
+                operation
+                    .responses
+                    .responses
+                    .insert("413".into(), RefOr::T(response));
+            }
+        }
     }
 }
 

@@ -360,7 +360,7 @@ pub async fn create(
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<String>,
-    body: web::Bytes,
+    super::Body(body): super::Body,
 ) -> Result<HttpResponse, ApiError> {
     let workspace = caller.account(&path)?;
     if caller.scopes.reach(ApiAction::Write) == Reach::Nothing {

@@ -100,6 +100,9 @@ fn base(access: &WorkspaceAccess) -> String {
 fn key_error(error: ApiKeyError) -> AppError {
     match error {
         ApiKeyError::NotFound => AppError::NotFound,
+        ApiKeyError::UnknownDomain(name) => {
+            AppError::unexpected(format!("unchecked scope domain {name}"))
+        }
         ApiKeyError::Db(e) => e.into(),
     }
 }
@@ -216,7 +219,7 @@ pub async fn create(
         )
         .await;
     }
-    let created = api_keys::create(
+    let created = match api_keys::create(
         &state.db,
         &access.workspace.id,
         form.label.clone(),
@@ -224,7 +227,26 @@ pub async fn create(
         access.actor(&req),
     )
     .await
-    .map_err(key_error)?;
+    {
+        Ok(created) => created,
+        Err(error @ ApiKeyError::UnknownDomain(_)) => {
+            errors.add("scopes", error.to_string());
+            let extras = Extras {
+                errors,
+                ..plain(&form)
+            };
+            return page(
+                &req,
+                &state,
+                &session,
+                &access,
+                extras,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(error) => return Err(key_error(error)),
+    };
     let empty = ApiKeyForm::default();
     let extras = Extras {
         created: Some(created),

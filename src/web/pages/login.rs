@@ -71,7 +71,7 @@ pub async fn check_sign_in(
     let reservation = match throttle.reserve(&keys).await {
         Ok(reservation) => reservation,
         Err(wait) => {
-            tracing::warn!(address = ?address, "sign-in throttled");
+            tracing::info!(address = ?address, "sign-in throttled");
             return Ok(SignIn::Throttled(wait));
         }
     };

@@ -195,6 +195,25 @@ async fn malformed_bodies_get_400_and_duplicate_usernames_409() {
 }
 
 #[tokio::test]
+async fn a_body_over_64_kib_gets_a_json_413_and_creates_nothing() {
+    let (api, _) = api_for_owner().await;
+    let c = api.collection();
+    let description = "x".repeat(70 * 1024);
+    let body = json!({"name": "App", "scope": "global", "description": description});
+    let response = api.post(&c, &body).await;
+    assert_eq!(response.status, 413, "{}", response.body);
+    assert_eq!(
+        response.body["message"],
+        "The request body is larger than the limit of 65536 bytes."
+    );
+    assert_eq!(api.app.count_rows("smtp_credentials").await, 0);
+    // Just under the limit is read (and judged on its fields).
+    let description = "x".repeat(60 * 1024);
+    let body = json!({"name": "App", "scope": "global", "description": description});
+    assert_eq!(api.post(&c, &body).await.status, 422);
+}
+
+#[tokio::test]
 async fn a_database_outage_gets_503_and_the_api_recovers() {
     let (api, _) = api_for_owner().await;
     assert_eq!(api.get(&api.collection()).await.status, 200);

@@ -91,6 +91,74 @@ async fn a_key_without_a_label_or_permissions_is_refused_beside_the_fields() {
 }
 
 #[tokio::test]
+async fn a_scope_for_a_domain_the_workspace_does_not_have_is_refused_beside_the_permissions() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    super::helpers::add_domain(&app, &workspace, "mail.example").await;
+    let page = app
+        .post_form(
+            KEYS,
+            &[
+                ("label", "deploy"),
+                ("scopes", "smtp-credentials:write:mail.example"),
+                ("scopes", "smtp-credentials:write:evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert_eq!(
+        page.text_of("#scopes-error").as_deref(),
+        Some("evil.example is not a sending domain of this workspace.")
+    );
+    assert_eq!(app.count_rows("api_keys").await, 0);
+    let page = app
+        .post_form(
+            KEYS,
+            &[
+                ("label", "deploy"),
+                ("scopes", "smtp-credentials:write:mail.example"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 201);
+    assert_eq!(app.count_rows("api_keys").await, 1);
+}
+
+#[tokio::test]
+async fn twenty_keys_created_while_their_domain_is_removed_get_201_or_422_never_an_error() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    super::helpers::add_domain(&app, &workspace, "mail.example").await;
+    let domains = app.get("/w/acme-mail/settings/domains").await;
+    let remove = domains.attrs("a[href$='/delete']", "href");
+    assert_eq!(remove.len(), 1, "{}", domains.body);
+    let creates = (0..20).map(|i| {
+        let app = app.clone();
+        async move {
+            let label = format!("key {i}");
+            app.post_form(
+                KEYS,
+                &[
+                    ("label", label.as_str()),
+                    ("scopes", "smtp-credentials:write:mail.example"),
+                ],
+            )
+            .await
+            .status
+            .as_u16()
+        }
+    });
+    let removal = app.post_form(&remove[0], &[]);
+    let (statuses, _) = tokio::join!(futures_util::future::join_all(creates), removal);
+    for status in &statuses {
+        assert!([201, 422].contains(status), "{statuses:?}");
+    }
+    let created = statuses.iter().filter(|s| **s == 201).count();
+    assert_eq!(app.count_rows("api_keys").await, created as i64);
+    assert_eq!(app.count_rows("domains").await, 0);
+}
+
+#[tokio::test]
 async fn members_and_viewers_get_403_and_outsiders_404() {
     let app = spawn_app().await;
     let (_, workspace) = app.signed_in_owner().await;

@@ -8,7 +8,7 @@ use postern::config::Config;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 use super::client::Client;
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 const DAY: i64 = 86_400;
 
@@ -63,8 +63,7 @@ fn config(dir: &Path, pairs: &[(&str, &str)]) -> Config {
 
 fn hostname(config: &Config) -> String {
     config
-        .smtp_hostname
-        .clone()
+        .smtp_host_name()
         .unwrap_or_else(|| "localhost".into())
 }
 
@@ -87,6 +86,58 @@ async fn a_client_verifying_the_certificate_for_the_host_the_dashboard_shows_con
         .await
         .expect("the certificate is valid for the shown host");
     assert_eq!(client.cmd("EHLO verifying.example").await.code, 250);
+}
+
+#[tokio::test]
+async fn with_a_public_url_the_dashboard_the_greeting_and_the_certificate_name_its_host() {
+    let app = spawn_app_with(|c| c.public_url = Some("https://postern.example.test".into())).await;
+    app.signed_in_owner().await;
+    let page = app.get("/w/acme-mail/settings/smtp-credentials").await;
+    let shown = page.text_of("#smtp-host").expect("the host is shown");
+    assert_eq!(shown, "postern.example.test");
+    let (mut client, greeting) = Client::connect(&app).await;
+    assert_eq!(greeting.code, 220);
+    assert!(
+        greeting.text.starts_with("220 postern.example.test "),
+        "{greeting:?}"
+    );
+    let seen = read_certificate(&app.data_dir().join("tls-cert.pem"));
+    assert!(seen.dns.contains(&shown), "{seen:?}");
+    client.cmd("EHLO verifying.example").await;
+    assert_eq!(client.cmd("STARTTLS").await.code, 220);
+    client
+        .start_tls_as(&shown)
+        .await
+        .expect("the certificate is valid for the shown host");
+}
+
+#[tokio::test]
+async fn the_smtp_hostname_wins_over_the_public_url() {
+    let app = spawn_app_with(|c| {
+        c.public_url = Some("https://postern.example.test".into());
+        c.smtp_hostname = Some("mail.example.test".into());
+    })
+    .await;
+    app.signed_in_owner().await;
+    let page = app.get("/w/acme-mail/settings/smtp-credentials").await;
+    assert_eq!(
+        page.text_of("#smtp-host").as_deref(),
+        Some("mail.example.test")
+    );
+    let (_, greeting) = Client::connect(&app).await;
+    assert!(
+        greeting.text.starts_with("220 mail.example.test "),
+        "{greeting:?}"
+    );
+    let seen = read_certificate(&app.data_dir().join("tls-cert.pem"));
+    assert!(
+        seen.dns.contains(&"mail.example.test".to_owned()),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.dns.contains(&"postern.example.test".to_owned()),
+        "{seen:?}"
+    );
 }
 
 #[test]
