@@ -1,8 +1,7 @@
 //! The mail transaction of a session: MAIL, RCPT, DATA and what happens to
 //! the message (see `message` for the checks, `relay` for the smarthost).
 
-use smtp_proto::request::receiver::DataReceiver;
-
+use super::data::DataReceiver;
 use super::{MAX_RECIPIENTS, Next, Session, State};
 use crate::smtp::message;
 use crate::smtp::relay::Upstream;
@@ -97,15 +96,9 @@ impl Session<'_> {
             self.reply(reply::SMARTHOST_DOWN);
             return Next::Continue;
         }
-        let mut receiver = DataReceiver::new();
-        let mut message = Vec::new();
-        // DATA's own CRLF starts the first line, so that a `.` opening it is
-        // un-stuffed and a message of `.` alone ends at once.
-        receiver.ingest(&mut b"\r\n".iter(), &mut message);
-        message.clear();
         self.state = State::Data {
-            receiver,
-            message,
+            receiver: DataReceiver::new(),
+            message: Vec::new(),
             too_big: false,
         };
         self.reply(reply::START_DATA);

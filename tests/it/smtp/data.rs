@@ -121,3 +121,45 @@ async fn a_message_of_nothing_but_the_final_dot_ends_at_once() {
     .expect("DATA ends at the first line's dot");
     assert_eq!(reply.code, 250, "{}", reply.text);
 }
+
+#[tokio::test]
+async fn a_dot_line_ended_by_cr_cr_lf_does_not_split_sandbox_mail_in_two() {
+    for (n, near_terminator) in [".\r\r\n", ".\r\r\r\n"].into_iter().enumerate() {
+        let app = spawn_app().await;
+        let (_, workspace) = app.signed_in_owner().await;
+        let mut client = authenticated(
+            &app,
+            &workspace,
+            &format!("near_box{n}"),
+            true,
+            Scope::Global,
+        )
+        .await;
+        assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
+        assert_eq!(client.cmd("RCPT TO:<customer@example.net>").await.code, 250);
+        assert_eq!(client.cmd("DATA").await.code, 354);
+        client
+            .send(&format!(
+                "From: app@a.example\r\n\r\nhello\r\n{near_terminator}\
+                 MAIL FROM:<ceo@victim.example>\r\nRCPT TO:<y@d.test>\r\nDATA\r\n\
+                 From: ceo@victim.example\r\nSubject: smuggled\r\n\r\nevil\r\n.\r\n"
+            ))
+            .await;
+        let reply = client.read().await;
+        assert_eq!(reply.code, 250, "{}", reply.text);
+        assert_eq!(
+            client.cmd("NOOP").await.text,
+            "250 2.0.0 OK\r\n",
+            "one reply to the whole message"
+        );
+
+        let messages = stored(&app, &workspace).await;
+        assert_eq!(messages.len(), 1, "{near_terminator:?}");
+        assert_eq!(messages[0].mail_from, "app@a.example");
+        let raw = String::from_utf8_lossy(&messages[0].raw);
+        assert!(
+            raw.contains("\r\nMAIL FROM:<ceo@victim.example>\r\n") && raw.ends_with("evil\r\n"),
+            "{raw}"
+        );
+    }
+}

@@ -71,6 +71,63 @@ async fn a_bare_cr_dot_line_cannot_smuggle_a_second_transaction_to_the_smarthost
     a_smuggling_attempt_behind("\r").await;
 }
 
+/// Sends, in one write after DATA, a message ending at `near_terminator`
+/// (a `.` line not ended by CRLF) followed by a second transaction; checks
+/// that only `<CRLF>.<CRLF>` ended DATA: one reply, one transaction.
+async fn a_near_terminator_smuggling_attempt(near_terminator: &str) {
+    let sink = sink::start("250 2.0.0 queued").await;
+    let app = relaying_to(&sink).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "near_app", false, Scope::Global).await;
+    assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
+    assert_eq!(client.cmd("RCPT TO:<customer@example.net>").await.code, 250);
+    assert_eq!(client.cmd("DATA").await.code, 354);
+    client
+        .send(&format!(
+            "From: app@a.example\r\n\r\nhello\r\n{near_terminator}{SMUGGLED}.\r\n"
+        ))
+        .await;
+    let reply = client.read().await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+    assert_eq!(
+        client.cmd("NOOP").await.text,
+        "250 2.0.0 OK\r\n",
+        "one reply to the whole message"
+    );
+    client.cmd("QUIT").await;
+    sink.sessions_ended(1).await;
+
+    let transactions = sink.transactions();
+    assert_eq!(transactions.len(), 1, "{transactions:#?}");
+    assert_eq!(transactions[0].mail_from, "app@a.example");
+    assert!(
+        !sink
+            .commands()
+            .iter()
+            .any(|c| c.contains("ceo@victim.example")),
+        "{:?}",
+        sink.commands()
+    );
+    assert!(
+        transactions[0]
+            .text()
+            .contains("\r\nMAIL FROM:<ceo@victim.example>\r\n"),
+        "the smuggled lines are body text: {}",
+        transactions[0].text()
+    );
+    assert!(!has_bare_line_ending(&transactions[0].data));
+}
+
+#[tokio::test]
+async fn a_dot_line_ended_by_cr_cr_lf_does_not_end_data_for_the_smarthost() {
+    a_near_terminator_smuggling_attempt(".\r\r\n").await;
+}
+
+#[tokio::test]
+async fn a_dot_line_ended_by_three_crs_and_lf_does_not_end_data_for_the_smarthost() {
+    a_near_terminator_smuggling_attempt(".\r\r\r\n").await;
+}
+
 #[tokio::test]
 async fn the_smarthost_receives_exactly_the_message_after_the_received_header() {
     let sink = sink::start("250 2.0.0 queued").await;
