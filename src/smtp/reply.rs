@@ -87,6 +87,21 @@ pub const FROM_HEADER_NOT_ALLOWED: Reply = reply(
     "5.7.1",
     "The From: header must only name addresses in this credential's domains",
 );
+pub const HEADER_CONTROL_CHARACTER: Reply = reply(
+    550,
+    "5.6.0",
+    "The message header holds a control character (NUL, ESC, ...)",
+);
+pub const HEADER_LEADING_CONTINUATION: Reply = reply(
+    550,
+    "5.6.0",
+    "The message header starts with a continuation line",
+);
+pub const HEADER_NOT_A_FIELD: Reply = reply(
+    550,
+    "5.6.0",
+    "A line of the message header is not a header field (Name: value)",
+);
 pub const NESTED_MAIL: Reply = reply(503, "5.5.1", "Sender already specified");
 pub const NEED_MAIL: Reply = reply(503, "5.5.1", "MAIL FROM first");
 pub const NEED_RCPT: Reply = reply(503, "5.5.1", "RCPT TO first");

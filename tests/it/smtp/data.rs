@@ -163,3 +163,60 @@ async fn a_dot_line_ended_by_cr_cr_lf_does_not_split_sandbox_mail_in_two() {
         );
     }
 }
+
+/// Messages whose header section a parser may read otherwise than the
+/// `From:` check does.
+const MALFORMED_HEADERS: [&str; 4] = [
+    "From: <b@evil.example\0>a@a.example\r\nSubject: nul\r\n\r\nHi\r\n",
+    "From: b@evil.example\0a@a.example\r\nSubject: nul\r\n\r\nHi\r\n",
+    "From: b@evil.example\0 <a@a.example>\r\nSubject: nul\r\n\r\nHi\r\n",
+    " From: b@evil.example\r\nFrom: a@a.example\r\nSubject: folded\r\n\r\nHi\r\n",
+];
+
+#[tokio::test]
+async fn a_header_section_with_nul_or_a_leading_continuation_is_refused_in_the_sandbox() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let scope = domain_scope(&app, &workspace, "a.example").await;
+    let mut scoped = authenticated(&app, &workspace, "scoped_nul", true, scope).await;
+    let mut global = authenticated(&app, &workspace, "global_nul", true, Scope::Global).await;
+    for client in [&mut scoped, &mut global] {
+        for message in MALFORMED_HEADERS {
+            let reply = send_message(client, "a@a.example", "customer@example.net", message).await;
+            assert!(
+                reply.text.starts_with("550 5.6.0 "),
+                "{message:?}: {}",
+                reply.text
+            );
+        }
+    }
+    assert_eq!(app.count_rows("sandbox_messages").await, 0);
+
+    let own = "From: a@a.example\r\nSubject: own\r\n\tfolded\r\n\r\nHi\0\r\n";
+    let reply = send_message(&mut scoped, "a@a.example", "customer@example.net", own).await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+    assert_eq!(app.count_rows("sandbox_messages").await, 1);
+}
+
+#[tokio::test]
+async fn a_from_header_that_runs_two_addresses_together_is_refused_for_a_scoped_credential() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let scope = domain_scope(&app, &workspace, "a.example").await;
+    let mut client = authenticated(&app, &workspace, "scoped_glued", true, scope).await;
+    for from in [
+        "<b@evil.example>a@a.example",
+        "b@evil.example a@a.example",
+        "b@evil.example\r\n <a@a.example>",
+    ] {
+        let message = format!("From: {from}\r\nSubject: glued\r\n\r\nHi\r\n");
+        let reply =
+            send_message(&mut client, "a@a.example", "customer@example.net", &message).await;
+        assert!(
+            reply.text.starts_with("550 5.7.1 "),
+            "{from:?}: {}",
+            reply.text
+        );
+    }
+    assert_eq!(app.count_rows("sandbox_messages").await, 0);
+}

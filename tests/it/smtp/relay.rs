@@ -333,3 +333,60 @@ async fn rset_or_a_disconnect_abandons_the_smarthost_transaction() {
     assert_eq!(transactions.len(), 1, "{transactions:#?}");
     assert_eq!(transactions[0].rcpt_to, ["second@example.net"]);
 }
+
+#[tokio::test]
+async fn a_header_section_with_nul_or_a_leading_continuation_is_never_relayed() {
+    let sink = sink::start("250 2.0.0 queued").await;
+    let app = relaying_to(&sink).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let scope = domain_scope(&app, &workspace, "a.example").await;
+    let mut client = authenticated(&app, &workspace, "nul_app", false, scope).await;
+    for message in [
+        "From: <b@evil.example\0>a@a.example\r\nSubject: nul\r\n\r\nHi\r\n",
+        "From: b@evil.example\0a@a.example\r\nSubject: nul\r\n\r\nHi\r\n",
+        "From: b@evil.example\0 <a@a.example>\r\nSubject: nul\r\n\r\nHi\r\n",
+        " From: b@evil.example\r\nFrom: a@a.example\r\nSubject: folded\r\n\r\nHi\r\n",
+    ] {
+        let reply = send_message(&mut client, "a@a.example", "customer@example.net", message).await;
+        assert!(
+            reply.text.starts_with("550 5.6.0 "),
+            "{message:?}: {}",
+            reply.text
+        );
+    }
+    assert_eq!(client.cmd("QUIT").await.code, 221);
+    sink.sessions_ended(4).await;
+    assert_eq!(sink.transactions().len(), 0, "{:#?}", sink.transactions());
+}
+
+#[tokio::test]
+async fn a_credential_deactivated_before_the_end_of_data_gets_535_and_nothing_is_relayed() {
+    let sink = sink::start("250 2.0.0 queued").await;
+    let app = relaying_to(&sink).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "late_app", false, Scope::Global).await;
+    assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
+    assert_eq!(client.cmd("RCPT TO:<customer@example.net>").await.code, 250);
+    let id = crate::credentials::id_of(&app, "late_app").await;
+    app.post_form(
+        &format!("{}/{id}/deactivate", crate::credentials::LIST),
+        &[],
+    )
+    .await;
+    assert_eq!(client.cmd("DATA").await.code, 354);
+    let reply = client
+        .cmd("From: app@a.example\r\nSubject: late\r\n\r\nHi\r\n.")
+        .await;
+    assert!(reply.text.starts_with("535 5.7.8 "), "{}", reply.text);
+    assert!(
+        client
+            .cmd("MAIL FROM:<app@a.example>")
+            .await
+            .text
+            .starts_with("530 "),
+        "signed out"
+    );
+    assert_eq!(client.cmd("QUIT").await.code, 221);
+    sink.sessions_ended(1).await;
+    assert_eq!(sink.transactions().len(), 0, "{:#?}", sink.transactions());
+}
