@@ -220,3 +220,32 @@ async fn a_from_header_that_runs_two_addresses_together_is_refused_for_a_scoped_
     }
     assert_eq!(app.count_rows("sandbox_messages").await, 0);
 }
+
+#[tokio::test]
+async fn storing_for_a_credential_deleted_meanwhile_keeps_nothing_and_says_so() {
+    use postern::auth::smtp_login::AuthenticatedCredential;
+    use postern::domain::CredentialId;
+
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    // What a session still holds after the credential's row is gone.
+    let login = AuthenticatedCredential {
+        id: CredentialId::generate(),
+        workspace_id: workspace.id.clone(),
+        username: "gone".into(),
+        sandbox: true,
+        domains: None,
+        password_hash: String::new(),
+    };
+    let stored = sandbox::store(
+        &app.db,
+        &login,
+        "app@a.example",
+        &["customer@example.net".to_owned()],
+        b"Subject: late\r\n\r\nHi\r\n".to_vec(),
+    )
+    .await
+    .expect("not a database failure");
+    assert_eq!(stored, None);
+    assert_eq!(app.count_rows("sandbox_messages").await, 0);
+}
