@@ -87,6 +87,11 @@ pub const FROM_HEADER_NOT_ALLOWED: Reply = reply(
     "5.7.1",
     "The From: header must only name addresses in this credential's domains",
 );
+pub const NESTED_MAIL: Reply = reply(503, "5.5.1", "Sender already specified");
+pub const NEED_MAIL: Reply = reply(503, "5.5.1", "MAIL FROM first");
+pub const NEED_RCPT: Reply = reply(503, "5.5.1", "RCPT TO first");
+pub const TOO_MANY_RECIPIENTS: Reply = reply(452, "4.5.3", "Too many recipients");
+pub const TOO_BIG: Reply = reply(552, "5.3.4", "Message size exceeds the fixed maximum");
 pub const HEADER_CONTROL_CHARACTER: Reply = reply(
     550,
     "5.6.0",
@@ -102,11 +107,6 @@ pub const HEADER_NOT_A_FIELD: Reply = reply(
     "5.6.0",
     "A line of the message header is not a header field (Name: value)",
 );
-pub const NESTED_MAIL: Reply = reply(503, "5.5.1", "Sender already specified");
-pub const NEED_MAIL: Reply = reply(503, "5.5.1", "MAIL FROM first");
-pub const NEED_RCPT: Reply = reply(503, "5.5.1", "RCPT TO first");
-pub const TOO_MANY_RECIPIENTS: Reply = reply(452, "4.5.3", "Too many recipients");
-pub const TOO_BIG: Reply = reply(552, "5.3.4", "Message size exceeds the fixed maximum");
 pub const ALREADY_TLS: Reply = reply(503, "5.5.1", "TLS already active");
 pub const TEMPORARY_FAILURE: Reply = reply(451, "4.3.0", "Temporary failure, try again later");
 pub const NO_SMARTHOST: Reply = reply(
