@@ -13,10 +13,9 @@ use std::time::Instant;
 use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, Error as ParseError, Request};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-mod data;
 mod transaction;
 
-use self::data::DataReceiver;
+use self::transaction::DataReceiver;
 use super::SmtpContext;
 use super::relay::Upstream;
 use super::reply::{self, Reply};

@@ -1,7 +1,9 @@
 //! The mail transaction of a session: MAIL, RCPT, DATA and what happens to
 //! the message (see `message` for the checks, `relay` for the smarthost).
 
-use super::data::DataReceiver;
+mod data;
+
+pub(super) use self::data::DataReceiver;
 use super::{MAX_RECIPIENTS, Next, Session, State};
 use crate::auth::smtp_login::AuthenticatedCredential;
 use crate::smtp::message::{self, HeaderError};
