@@ -5,16 +5,17 @@ use crate::db::models::{SandboxMessage, SandboxSummary};
 use crate::db::{Db, DbError};
 use crate::domain::{MessageId, WorkspaceId, now};
 
-/// Stores a message; returns its id. The text columns hold only printable
-/// characters (see `storable`), so no message can make the insert fail; the
-/// raw message is kept byte for byte.
+/// Stores a message; returns its id, or `None` when the credential has been
+/// deleted meanwhile (the message is then not kept). The text columns hold
+/// only printable characters (see `storable`), so no message can make the
+/// insert fail; the raw message is kept byte for byte.
 pub async fn store(
     db: &Db,
     login: &AuthenticatedCredential,
     from: &str,
     to: &[String],
     raw: Vec<u8>,
-) -> Result<MessageId, DbError> {
+) -> Result<Option<MessageId>, DbError> {
     let subject = mail_parser::MessageParser::default()
         .parse_headers(&raw)
         .and_then(|m| m.subject().map(|s| storable(s, MAX_SUBJECT_CHARS)))
@@ -36,9 +37,17 @@ pub async fn store(
         received_at: now(),
     };
     let id = message.id.clone();
-    db.query(move |conn| SandboxMessage::insert(conn, &message))
-        .await?;
-    Ok(id)
+    match db
+        .query(move |conn| SandboxMessage::insert(conn, &message))
+        .await
+    {
+        Ok(_) => Ok(Some(id)),
+        Err(DbError::Query(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+            _,
+        ))) => Ok(None),
+        Err(error) => Err(error),
+    }
 }
 
 /// Longest subject kept for the list.

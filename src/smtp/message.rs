@@ -6,8 +6,18 @@
 //! `<CRLF>.<CRLF>`, so a `.` line after a bare LF is message text, and the
 //! relay dot-stuffs it: a smarthost that ends DATA at `<LF>.<CRLF>` never sees
 //! a second transaction hidden in the body (SMTP smuggling).
+//!
+//! Header section: every message, sandbox and production alike, must start
+//! with header fields (`Name: value`, or a continuation line after one) or
+//! an empty line, and its header section holds no control character but TAB
+//! (NUL included). Anything else gets `550 5.6.0`: parsers disagree on such
+//! headers, which is how a forged `From:` passes one and shows in another.
+//!
+//! `From:` of a scoped credential's mail: every address must be a plain
+//! valid address (one `@`, no spaces) in one of the credential's domains.
 
 use mail_parser::{HeaderName, MessageParser};
+use validator::ValidateEmail;
 
 /// The message with every bare CR or LF turned into CRLF.
 pub fn normalize_line_endings(message: Vec<u8>) -> Vec<u8> {
@@ -34,6 +44,55 @@ pub fn normalize_line_endings(message: Vec<u8>) -> Vec<u8> {
     out
 }
 
+/// Why a header section is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderError {
+    /// NUL, DEL or another control character but TAB.
+    ControlCharacter,
+    /// The first line starts with a space or TAB.
+    LeadingContinuation,
+    /// A line that is neither a header field nor a continuation.
+    NotAField,
+}
+
+/// Checks the header section of a message whose line endings are all CRLF
+/// (see `normalize_line_endings`): everything before the first empty line,
+/// or the whole message without one.
+pub fn check_header_section(message: &[u8]) -> Result<(), HeaderError> {
+    let mut lines = message.split(|&b| b == b'\n').peekable();
+    let mut first = true;
+    while let Some(line) = lines.next() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            if lines.peek().is_none() {
+                break; // The end of the message after its last CRLF.
+            }
+            return Ok(()); // The empty line before the body.
+        }
+        if line.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+            return Err(HeaderError::ControlCharacter);
+        }
+        let continuation = matches!(line[0], b' ' | b'\t');
+        if continuation && first {
+            return Err(HeaderError::LeadingContinuation);
+        }
+        if !continuation && !is_field(line) {
+            return Err(HeaderError::NotAField);
+        }
+        first = false;
+    }
+    Ok(())
+}
+
+/// `Name:` with a name of printable ASCII but `:` (RFC 5322 `ftext`).
+fn is_field(line: &[u8]) -> bool {
+    let name_len = line
+        .iter()
+        .take_while(|&&b| (33..=126).contains(&b) && b != b':')
+        .count();
+    name_len > 0 && line.get(name_len) == Some(&b':')
+}
+
 /// Whether every address of every `From:` header is in one of `domains`
 /// (lower case). A message without a `From:` address does not pass: the
 /// header is what recipients see and what DMARC aligns on.
@@ -48,8 +107,11 @@ pub fn from_header_within(message: &[u8], domains: &[String]) -> bool {
         };
         for addr in addresses.iter() {
             seen = true;
+            // The parser is lenient: `<b@evil.example>a@a.example` comes out
+            // as `b@evil.examplea@a.example`. Only a valid address passes.
             let domain = addr
                 .address()
+                .filter(|a| a.validate_email())
                 .and_then(|a| a.rsplit_once('@'))
                 .map(|(_, d)| d.to_lowercase());
             if !domain.is_some_and(|d| domains.contains(&d)) {
@@ -104,10 +166,75 @@ mod tests {
             b"From: app@a.example.victim.example\r\n\r\n",
             b"Subject: no from\r\n\r\nbody\r\n",
             b"From: not an address\r\n\r\n",
+            b"From: <b@evil.example>a@a.example\r\n\r\n",
+            b"From: b@evil.example a@a.example\r\n\r\n",
+            b"From: b@evil.example\r\n <a@a.example>\r\n\r\n",
+            b"From: b@evil.example@a.example\r\n\r\n",
+            b"From: <@evil.example:a@a.example>\r\n\r\n",
         ] {
             assert!(
                 !from_header_within(message, &domains()),
                 "{}",
+                String::from_utf8_lossy(message)
+            );
+        }
+    }
+
+    #[test]
+    fn a_header_section_of_fields_and_continuations_passes() {
+        for message in [
+            &b""[..],
+            b"\r\n",
+            b"\r\nbody\0\x01\r\n",
+            b"From: a@a.example\r\n",
+            b"From: a@a.example",
+            b"From: a@a.example\r\nSubject: folded\r\n\tline\r\n more\r\n\r\nbody\r\n",
+            b"X-Tab:\there\r\nSubject: Gr\xc3\xbc\xc3\x9fe\r\n\r\n",
+        ] {
+            assert_eq!(
+                check_header_section(message),
+                Ok(()),
+                "{:?}",
+                String::from_utf8_lossy(message)
+            );
+        }
+    }
+
+    #[test]
+    fn control_characters_a_leading_continuation_or_a_stray_line_fail() {
+        use HeaderError::*;
+        let cases: [(&[u8], HeaderError); 10] = [
+            (
+                b"From: <b@evil.example\0>a@a.example\r\n\r\n",
+                ControlCharacter,
+            ),
+            (
+                b"From: b@evil.example\0a@a.example\r\n\r\n",
+                ControlCharacter,
+            ),
+            (
+                b"From: b@evil.example\0 <a@a.example>\r\n\r\n",
+                ControlCharacter,
+            ),
+            (
+                b"Subject: x\r\nFrom: a@a.example\x7f\r\n\r\n",
+                ControlCharacter,
+            ),
+            (b"Subject: \x1b[2J\r\n\r\n", ControlCharacter),
+            (
+                b" From: b@evil.example\r\nFrom: a@a.example\r\n\r\n",
+                LeadingContinuation,
+            ),
+            (b"\tFrom: b@evil.example\r\n\r\n", LeadingContinuation),
+            (b"hello\r\n\r\n", NotAField),
+            (b"From: a@a.example\r\nb@evil.example\r\n\r\n", NotAField),
+            (b"From : b@evil.example\r\n\r\n", NotAField),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(
+                check_header_section(message),
+                Err(expected),
+                "{:?}",
                 String::from_utf8_lossy(message)
             );
         }

@@ -95,6 +95,21 @@ pub const NEED_MAIL: Reply = reply(503, "5.5.1", "MAIL FROM first");
 pub const NEED_RCPT: Reply = reply(503, "5.5.1", "RCPT TO first");
 pub const TOO_MANY_RECIPIENTS: Reply = reply(452, "4.5.3", "Too many recipients");
 pub const TOO_BIG: Reply = reply(552, "5.3.4", "Message size exceeds the fixed maximum");
+pub const HEADER_CONTROL_CHARACTER: Reply = reply(
+    550,
+    "5.6.0",
+    "The message header holds a control character (NUL, ESC, ...)",
+);
+pub const HEADER_LEADING_CONTINUATION: Reply = reply(
+    550,
+    "5.6.0",
+    "The message header starts with a continuation line",
+);
+pub const HEADER_NOT_A_FIELD: Reply = reply(
+    550,
+    "5.6.0",
+    "A line of the message header is not a header field (Name: value)",
+);
 pub const ALREADY_TLS: Reply = reply(503, "5.5.1", "TLS already active");
 pub const TEMPORARY_FAILURE: Reply = reply(451, "4.3.0", "Temporary failure, try again later");
 pub const NO_SMARTHOST: Reply = reply(

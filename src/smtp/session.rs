@@ -12,13 +12,13 @@ use std::net::SocketAddr;
 use std::slice::Iter;
 use std::time::Instant;
 
-use smtp_proto::request::receiver::DataReceiver;
 use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, Error as ParseError, Request};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 mod arguments;
 mod transaction;
 
+use self::transaction::DataReceiver;
 use super::SmtpContext;
 use super::relay::Upstream;
 use super::reply::{self, Reply};

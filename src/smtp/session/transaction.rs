@@ -1,10 +1,12 @@
 //! The mail transaction of a session: MAIL, RCPT, DATA and what happens to
 //! the message (see `message` for the checks, `relay` for the smarthost).
 
-use smtp_proto::request::receiver::DataReceiver;
+mod data;
 
+pub(super) use self::data::DataReceiver;
 use super::{MAX_RECIPIENTS, Next, Session, State};
-use crate::smtp::message;
+use crate::auth::smtp_login::AuthenticatedCredential;
+use crate::smtp::message::{self, HeaderError};
 use crate::smtp::relay::Upstream;
 use crate::smtp::reply::{self, Reply};
 
@@ -97,15 +99,9 @@ impl Session<'_> {
             self.reply(reply::SMARTHOST_DOWN);
             return Next::Continue;
         }
-        let mut receiver = DataReceiver::new();
-        let mut message = Vec::new();
-        // DATA's own CRLF starts the first line, so that a `.` opening it is
-        // un-stuffed and a message of `.` alone ends at once.
-        receiver.ingest(&mut b"\r\n".iter(), &mut message);
-        message.clear();
         self.state = State::Data {
-            receiver,
-            message,
+            receiver: DataReceiver::new(),
+            message: Vec::new(),
             too_big: false,
         };
         self.reply(reply::START_DATA);
@@ -116,21 +112,47 @@ impl Session<'_> {
         self.login.as_ref().is_some_and(|login| !login.sandbox)
     }
 
-    /// Adds `Received:`, normalises line endings, checks the `From:` header
-    /// of a scoped credential's mail, then stores or relays the message.
+    /// Checks the header section and, for a scoped credential, the `From:`
+    /// header; re-reads the credential; adds `Received:`; then stores or
+    /// relays the message.
     pub(super) async fn deliver(&mut self, message: Vec<u8>) -> Reply {
         let (Some(login), Some(from)) = (self.login.clone(), self.mail_from.clone()) else {
             return reply::NEED_MAIL;
         };
-        // Normalised last, so that nothing stored or relayed, the added
-        // header included, holds a bare CR or LF.
-        let message = message::normalize_line_endings(self.with_received_header(message));
+        let message = message::normalize_line_endings(message);
+        if let Err(error) = message::check_header_section(&message) {
+            tracing::info!(peer = %self.peer, username = %login.username, ?error, "malformed header section");
+            return match error {
+                HeaderError::ControlCharacter => reply::HEADER_CONTROL_CHARACTER,
+                HeaderError::LeadingContinuation => reply::HEADER_LEADING_CONTINUATION,
+                HeaderError::NotAField => reply::HEADER_NOT_A_FIELD,
+            };
+        }
+        // The credential may have been deleted or deactivated since MAIL:
+        // the same rule as at MAIL, for sandbox and production mail.
+        let login = match self.ctx.verifier.recheck(&login).await {
+            Ok(Some(fresh)) if fresh.sandbox == login.sandbox => fresh,
+            Ok(Some(_)) => {
+                // Switched between sandbox and production mid-transaction:
+                // the retry goes where the credential now sends.
+                tracing::info!(peer = %self.peer, username = %login.username, "credential mode changed during the transaction");
+                return reply::TEMPORARY_FAILURE;
+            }
+            Ok(None) => return self.revoked_at_data(&login),
+            Err(error) => {
+                tracing::error!(%error, "SMTP DATA: database unavailable");
+                return reply::TEMPORARY_FAILURE;
+            }
+        };
         if let Some(domains) = &login.domains {
             if !message::from_header_within(&message, domains) {
                 tracing::info!(peer = %self.peer, username = %login.username, "From: header outside the credential's domains");
                 return reply::FROM_HEADER_NOT_ALLOWED;
             }
         }
+        // Normalised again, so that nothing stored or relayed, the added
+        // header included, holds a bare CR or LF.
+        let message = message::normalize_line_endings(self.with_received_header(message));
         let size = message.len();
         let reply = if login.sandbox {
             match crate::service::sandbox::store(
@@ -142,7 +164,10 @@ impl Session<'_> {
             )
             .await
             {
-                Ok(id) => Reply::new(250, "2.0.0", format!("Captured in the sandbox as {id}")),
+                Ok(Some(id)) => {
+                    Reply::new(250, "2.0.0", format!("Captured in the sandbox as {id}"))
+                }
+                Ok(None) => return self.revoked_at_data(&login),
                 Err(error) => {
                     tracing::error!(%error, "sandbox message not stored");
                     reply::TEMPORARY_FAILURE
@@ -164,6 +189,14 @@ impl Session<'_> {
             "message handled"
         );
         reply
+    }
+
+    /// The credential is gone: the session is signed out, and the client
+    /// told not to retry (as at MAIL).
+    fn revoked_at_data(&mut self, login: &AuthenticatedCredential) -> Reply {
+        tracing::info!(peer = %self.peer, username = %login.username, "credential revoked during the transaction");
+        self.login = None;
+        reply::AUTH_FAILED
     }
 
     fn with_received_header(&self, message: Vec<u8>) -> Vec<u8> {

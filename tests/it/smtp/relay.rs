@@ -71,6 +71,63 @@ async fn a_bare_cr_dot_line_cannot_smuggle_a_second_transaction_to_the_smarthost
     a_smuggling_attempt_behind("\r").await;
 }
 
+/// Sends, in one write after DATA, a message ending at `near_terminator`
+/// (a `.` line not ended by CRLF) followed by a second transaction; checks
+/// that only `<CRLF>.<CRLF>` ended DATA: one reply, one transaction.
+async fn a_near_terminator_smuggling_attempt(near_terminator: &str) {
+    let sink = sink::start("250 2.0.0 queued").await;
+    let app = relaying_to(&sink).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "near_app", false, Scope::Global).await;
+    assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
+    assert_eq!(client.cmd("RCPT TO:<customer@example.net>").await.code, 250);
+    assert_eq!(client.cmd("DATA").await.code, 354);
+    client
+        .send(&format!(
+            "From: app@a.example\r\n\r\nhello\r\n{near_terminator}{SMUGGLED}.\r\n"
+        ))
+        .await;
+    let reply = client.read().await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+    assert_eq!(
+        client.cmd("NOOP").await.text,
+        "250 2.0.0 OK\r\n",
+        "one reply to the whole message"
+    );
+    client.cmd("QUIT").await;
+    sink.sessions_ended(1).await;
+
+    let transactions = sink.transactions();
+    assert_eq!(transactions.len(), 1, "{transactions:#?}");
+    assert_eq!(transactions[0].mail_from, "app@a.example");
+    assert!(
+        !sink
+            .commands()
+            .iter()
+            .any(|c| c.contains("ceo@victim.example")),
+        "{:?}",
+        sink.commands()
+    );
+    assert!(
+        transactions[0]
+            .text()
+            .contains("\r\nMAIL FROM:<ceo@victim.example>\r\n"),
+        "the smuggled lines are body text: {}",
+        transactions[0].text()
+    );
+    assert!(!has_bare_line_ending(&transactions[0].data));
+}
+
+#[tokio::test]
+async fn a_dot_line_ended_by_cr_cr_lf_does_not_end_data_for_the_smarthost() {
+    a_near_terminator_smuggling_attempt(".\r\r\n").await;
+}
+
+#[tokio::test]
+async fn a_dot_line_ended_by_three_crs_and_lf_does_not_end_data_for_the_smarthost() {
+    a_near_terminator_smuggling_attempt(".\r\r\r\n").await;
+}
+
 #[tokio::test]
 async fn the_smarthost_receives_exactly_the_message_after_the_received_header() {
     let sink = sink::start("250 2.0.0 queued").await;
@@ -275,4 +332,61 @@ async fn rset_or_a_disconnect_abandons_the_smarthost_transaction() {
     let transactions = sink.transactions();
     assert_eq!(transactions.len(), 1, "{transactions:#?}");
     assert_eq!(transactions[0].rcpt_to, ["second@example.net"]);
+}
+
+#[tokio::test]
+async fn a_header_section_with_nul_or_a_leading_continuation_is_never_relayed() {
+    let sink = sink::start("250 2.0.0 queued").await;
+    let app = relaying_to(&sink).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let scope = domain_scope(&app, &workspace, "a.example").await;
+    let mut client = authenticated(&app, &workspace, "nul_app", false, scope).await;
+    for message in [
+        "From: <b@evil.example\0>a@a.example\r\nSubject: nul\r\n\r\nHi\r\n",
+        "From: b@evil.example\0a@a.example\r\nSubject: nul\r\n\r\nHi\r\n",
+        "From: b@evil.example\0 <a@a.example>\r\nSubject: nul\r\n\r\nHi\r\n",
+        " From: b@evil.example\r\nFrom: a@a.example\r\nSubject: folded\r\n\r\nHi\r\n",
+    ] {
+        let reply = send_message(&mut client, "a@a.example", "customer@example.net", message).await;
+        assert!(
+            reply.text.starts_with("550 5.6.0 "),
+            "{message:?}: {}",
+            reply.text
+        );
+    }
+    assert_eq!(client.cmd("QUIT").await.code, 221);
+    sink.sessions_ended(4).await;
+    assert_eq!(sink.transactions().len(), 0, "{:#?}", sink.transactions());
+}
+
+#[tokio::test]
+async fn a_credential_deactivated_before_the_end_of_data_gets_535_and_nothing_is_relayed() {
+    let sink = sink::start("250 2.0.0 queued").await;
+    let app = relaying_to(&sink).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "late_app", false, Scope::Global).await;
+    assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
+    assert_eq!(client.cmd("RCPT TO:<customer@example.net>").await.code, 250);
+    let id = crate::credentials::id_of(&app, "late_app").await;
+    app.post_form(
+        &format!("{}/{id}/deactivate", crate::credentials::LIST),
+        &[],
+    )
+    .await;
+    assert_eq!(client.cmd("DATA").await.code, 354);
+    let reply = client
+        .cmd("From: app@a.example\r\nSubject: late\r\n\r\nHi\r\n.")
+        .await;
+    assert!(reply.text.starts_with("535 5.7.8 "), "{}", reply.text);
+    assert!(
+        client
+            .cmd("MAIL FROM:<app@a.example>")
+            .await
+            .text
+            .starts_with("530 "),
+        "signed out"
+    );
+    assert_eq!(client.cmd("QUIT").await.code, 221);
+    sink.sessions_ended(1).await;
+    assert_eq!(sink.transactions().len(), 0, "{:#?}", sink.transactions());
 }

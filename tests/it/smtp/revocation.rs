@@ -73,3 +73,33 @@ async fn a_credential_revoked_mid_session_cannot_start_another_message() {
     let reply = client.cmd("MAIL FROM:<a@example.com>").await;
     assert!(reply.text.starts_with("535 5.7.8"), "{}", reply.text);
 }
+
+#[tokio::test]
+async fn a_sandbox_credential_deleted_before_the_end_of_data_gets_535_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let password = credential(&app, &workspace, "gone_box", true, Scope::Global).await;
+    let id = id_of(&app, "gone_box").await;
+    let mut client = Client::connect_tls(&app).await;
+    let auth = client
+        .cmd(&format!("AUTH PLAIN {}", plain("gone_box", &password)))
+        .await;
+    assert_eq!(auth.code, 235, "{}", auth.text);
+    assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
+    assert_eq!(client.cmd("RCPT TO:<customer@example.net>").await.code, 250);
+    app.post_form(&format!("{LIST}/{id}/delete"), &[]).await;
+    assert_eq!(client.cmd("DATA").await.code, 354);
+    let reply = client
+        .cmd("From: app@a.example\r\nSubject: late\r\n\r\nHi\r\n.")
+        .await;
+    assert!(reply.text.starts_with("535 5.7.8 "), "{}", reply.text);
+    assert_eq!(app.count_rows("sandbox_messages").await, 0);
+    assert!(
+        client
+            .cmd("MAIL FROM:<app@a.example>")
+            .await
+            .text
+            .starts_with("530 "),
+        "signed out"
+    );
+}
