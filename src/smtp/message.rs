@@ -7,11 +7,13 @@
 //! relay dot-stuffs it: a smarthost that ends DATA at `<LF>.<CRLF>` never sees
 //! a second transaction hidden in the body (SMTP smuggling).
 //!
-//! Header section: every message, sandbox and production alike, must start
-//! with header fields (`Name: value`, or a continuation line after one) or
-//! an empty line, and its header section holds no control character but TAB
-//! (NUL included). Anything else gets `550 5.6.0`: parsers disagree on such
-//! headers, which is how a forged `From:` passes one and shows in another.
+//! Header section: in every message, sandbox and production alike, the
+//! header section (up to the first empty line) is header fields (`Name:
+//! value`, or a continuation line after one) and holds no control character
+//! but TAB (NUL included); it may not start with a continuation line. Anything
+//! else gets `550 5.6.0`: parsers disagree on such headers, which is how a
+//! forged `From:` passes one and shows in another. A message whose first line
+//! is no header field has no header section: all of it is body.
 //!
 //! `From:` of a scoped credential's mail: every address must be a plain
 //! valid address (one `@`, no spaces) in one of the credential's domains.
@@ -77,6 +79,12 @@ pub fn check_header_section(message: &[u8]) -> Result<(), HeaderError> {
             return Err(HeaderError::LeadingContinuation);
         }
         if !continuation && !is_field(line) {
+            if first {
+                // No header section at all (`hello`): all of it is body, as
+                // Postfix reads it. A scoped credential's mail is still
+                // refused for want of a `From:`.
+                return Ok(());
+            }
             return Err(HeaderError::NotAField);
         }
         first = false;
@@ -190,6 +198,9 @@ mod tests {
             b"From: a@a.example",
             b"From: a@a.example\r\nSubject: folded\r\n\tline\r\n more\r\n\r\nbody\r\n",
             b"X-Tab:\there\r\nSubject: Gr\xc3\xbc\xc3\x9fe\r\n\r\n",
+            b"hello\r\n\r\n",
+            b"hello\r\nFrom: b@evil.example\r\n",
+            b"From : b@evil.example\r\n\r\n",
         ] {
             assert_eq!(
                 check_header_section(message),
@@ -203,7 +214,7 @@ mod tests {
     #[test]
     fn control_characters_a_leading_continuation_or_a_stray_line_fail() {
         use HeaderError::*;
-        let cases: [(&[u8], HeaderError); 10] = [
+        let cases: [(&[u8], HeaderError); 9] = [
             (
                 b"From: <b@evil.example\0>a@a.example\r\n\r\n",
                 ControlCharacter,
@@ -226,9 +237,8 @@ mod tests {
                 LeadingContinuation,
             ),
             (b"\tFrom: b@evil.example\r\n\r\n", LeadingContinuation),
-            (b"hello\r\n\r\n", NotAField),
             (b"From: a@a.example\r\nb@evil.example\r\n\r\n", NotAField),
-            (b"From : b@evil.example\r\n\r\n", NotAField),
+            (b"Subject: x\r\nFrom : b@evil.example\r\n\r\n", NotAField),
         ];
         for (message, expected) in cases {
             assert_eq!(

@@ -196,6 +196,15 @@ async fn a_header_section_with_nul_or_a_leading_continuation_is_refused_in_the_s
     let reply = send_message(&mut scoped, "a@a.example", "customer@example.net", own).await;
     assert_eq!(reply.code, 250, "{}", reply.text);
     assert_eq!(app.count_rows("sandbox_messages").await, 1);
+
+    // A message with no header section at all is all body: a global
+    // credential may send it; a scoped one is refused for want of a From:.
+    let bare = "hello\r\nFrom: b@evil.example\r\n";
+    let reply = send_message(&mut global, "a@a.example", "customer@example.net", bare).await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+    let reply = send_message(&mut scoped, "a@a.example", "customer@example.net", bare).await;
+    assert!(reply.text.starts_with("550 5.7.1 "), "{}", reply.text);
+    assert_eq!(app.count_rows("sandbox_messages").await, 2);
 }
 
 #[tokio::test]
