@@ -3,11 +3,17 @@
 //! Rule for concurrent attempts: take a [`Reservation`] *before* the slow
 //! check (argon2) and settle it after, so N attempts started together are
 //! counted as they start and at most `limit` of them are ever checked.
+//! [`FailureThrottle::reserve`] waits while attempts still being checked
+//! fill the limit (they may yet succeed and give their places back), so a
+//! burst of right passwords queues instead of being refused; only settled
+//! failures refuse.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
 
 /// Counts failures per key in a sliding window and says when a key has had
 /// too many.
@@ -16,6 +22,8 @@ pub struct FailureThrottle {
     window: Duration,
     failures: Mutex<HashMap<String, VecDeque<Attempt>>>,
     next_ticket: AtomicU64,
+    /// Woken whenever an attempt is settled.
+    settled: Notify,
 }
 
 /// A failure, or an attempt still being checked (counted as one meanwhile).
@@ -23,6 +31,8 @@ pub struct FailureThrottle {
 struct Attempt {
     at: Instant,
     ticket: u64,
+    /// Still being checked: not yet known to be a failure.
+    pending: bool,
 }
 
 /// One attempt counted against its key until it is settled: [`release`]d
@@ -34,25 +44,49 @@ pub struct Reservation<'a> {
     throttle: &'a FailureThrottle,
     key: String,
     ticket: u64,
+    released: bool,
 }
 
 impl Reservation<'_> {
-    /// The attempt succeeded (or could not be checked): it no longer counts.
-    pub fn release(self) {
+    /// The attempt succeeded (or was never checked): it no longer counts.
+    pub fn release(mut self) {
+        self.released = true;
+    }
+
+    /// The attempt failed: it stays counted for the window. A reservation
+    /// dropped without either is settled the same way.
+    pub fn failed(self) {}
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
         let mut failures = self.throttle.lock();
         if let Some(times) = failures.get_mut(&self.key) {
-            times.retain(|attempt| attempt.ticket != self.ticket);
+            if self.released {
+                times.retain(|attempt| attempt.ticket != self.ticket);
+            } else if let Some(attempt) = times.iter_mut().find(|a| a.ticket == self.ticket) {
+                attempt.pending = false;
+            }
             if times.is_empty() {
                 failures.remove(&self.key);
             }
         }
+        drop(failures);
+        self.throttle.settled.notify_waiters();
     }
-
-    /// The attempt failed: it stays counted for the window.
-    pub fn failed(self) {}
 }
 
-/// Beyond this many keys, expired entries are swept on the next failure.
+/// Why no reservation was given.
+enum Refusal {
+    /// Settled failures fill the limit: wait this long.
+    Blocked(Duration),
+    /// Attempts still being checked fill it: wait for one to settle.
+    Busy,
+}
+
+/// How long [`FailureThrottle::reserve`] waits for attempts in progress.
+const BUSY_WAIT: Duration = Duration::from_secs(30);
+
 const SWEEP_ABOVE: usize = 10_000;
 
 impl FailureThrottle {
@@ -62,6 +96,7 @@ impl FailureThrottle {
             window,
             failures: Mutex::new(HashMap::new()),
             next_ticket: AtomicU64::new(0),
+            settled: Notify::new(),
         }
     }
 
@@ -71,15 +106,13 @@ impl FailureThrottle {
 
     /// Drops the attempts of `key` older than the window; `Some(wait)` when
     /// `limit` remain.
+    /// Drops expired attempts; `Some(wait)` when the settled failures
+    /// alone fill the limit.
     fn wait_for(&self, times: &mut VecDeque<Attempt>, now: Instant) -> Option<Duration> {
-        while times
-            .front()
-            .is_some_and(|a| now.duration_since(a.at) >= self.window)
-        {
-            times.pop_front();
-        }
-        if times.len() >= self.limit {
-            let oldest = times.front()?.at;
+        times.retain(|a| a.pending || now.duration_since(a.at) < self.window);
+        let mut failed = times.iter().filter(|a| !a.pending);
+        if failed.clone().count() >= self.limit {
+            let oldest = failed.next()?.at;
             Some(self.window.saturating_sub(now.duration_since(oldest)))
         } else {
             None
@@ -97,26 +130,61 @@ impl FailureThrottle {
     }
 
     /// Counts an attempt for `key` before it is checked, or `Err(wait)` when
-    /// `limit` failures and attempts in progress already fill the window.
+    /// `limit` failures and attempts in progress already fill the window
+    /// (never waits).
     pub fn try_reserve(&self, key: &str) -> Result<Reservation<'_>, Duration> {
+        self.reserve_now(key).map_err(|refusal| match refusal {
+            Refusal::Blocked(wait) => wait,
+            Refusal::Busy => self.window,
+        })
+    }
+
+    /// Like [`Self::try_reserve`], but while attempts still being checked
+    /// fill the limit it waits (up to 30 s) for them to settle: those that
+    /// succeed give their places back. `Err(wait)` once failures fill it.
+    pub async fn reserve(&self, key: &str) -> Result<Reservation<'_>, Duration> {
+        let deadline = tokio::time::Instant::now() + BUSY_WAIT;
+        loop {
+            let settled = self.settled.notified();
+            tokio::pin!(settled);
+            settled.as_mut().enable();
+            match self.reserve_now(key) {
+                Ok(reservation) => return Ok(reservation),
+                Err(Refusal::Blocked(wait)) => return Err(wait),
+                Err(Refusal::Busy) => {
+                    if tokio::time::timeout_at(deadline, settled).await.is_err() {
+                        return Err(self.window);
+                    }
+                }
+            }
+        }
+    }
+
+    fn reserve_now(&self, key: &str) -> Result<Reservation<'_>, Refusal> {
         let now = Instant::now();
         let mut failures = self.lock();
         self.sweep(&mut failures, now);
         let times = failures.entry(key.to_owned()).or_default();
         if let Some(wait) = self.wait_for(times, now) {
-            return Err(wait);
+            return Err(Refusal::Blocked(wait));
+        }
+        if times.len() >= self.limit {
+            return Err(Refusal::Busy);
         }
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
-        times.push_back(Attempt { at: now, ticket });
+        times.push_back(Attempt {
+            at: now,
+            ticket,
+            pending: true,
+        });
         Ok(Reservation {
             throttle: self,
             key: key.to_owned(),
             ticket,
+            released: false,
         })
     }
 
-    /// `Some(wait)` when `key` already has `limit` failures (or attempts in
-    /// progress) in the window.
     pub fn blocked_for(&self, key: &str) -> Option<Duration> {
         let now = Instant::now();
         let mut failures = self.lock();
@@ -130,7 +198,11 @@ impl FailureThrottle {
         self.sweep(&mut failures, now);
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
         let times = failures.entry(key.to_owned()).or_default();
-        times.push_back(Attempt { at: now, ticket });
+        times.push_back(Attempt {
+            at: now,
+            ticket,
+            pending: false,
+        });
         while times.len() > self.limit {
             times.pop_front();
         }
@@ -215,5 +287,28 @@ mod tests {
             wait > Duration::from_secs(50),
             "a dropped reservation counts"
         );
+    }
+
+    #[tokio::test]
+    async fn a_burst_waits_for_attempts_in_progress_and_only_failures_refuse() {
+        let throttle = std::sync::Arc::new(FailureThrottle::new(2, Duration::from_secs(60)));
+        let first = throttle.reserve("a").await.unwrap();
+        let second = throttle.reserve("a").await.unwrap();
+        // A third waits while two are being checked...
+        let waiting = {
+            let throttle = throttle.clone();
+            tokio::spawn(async move { throttle.reserve("a").await.map(Reservation::release) })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        // ...and gets the place a success gives back.
+        first.release();
+        waiting.await.unwrap().expect("a released place is taken");
+        // Two settled failures refuse at once, without waiting.
+        second.failed();
+        throttle.reserve("a").await.unwrap().failed();
+        let started = std::time::Instant::now();
+        assert!(throttle.reserve("a").await.is_err());
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }

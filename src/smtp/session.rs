@@ -483,10 +483,11 @@ impl<'a> Session<'a> {
 
     /// Verifies a username and password. The attempt is counted against
     /// the client's address before the (slow) verification, so parallel
-    /// attempts cannot all slip under the limit; a success gives it back.
+    /// attempts cannot all slip under the limit; a success gives it back,
+    /// and attempts beyond the limit wait for that rather than fail.
     async fn authenticate(&mut self, username: &str, password: &str) -> Next {
         let ip = self.peer.ip().to_string();
-        let Ok(attempt) = self.ctx.auth_throttle.try_reserve(&ip) else {
+        let Ok(attempt) = self.ctx.auth_throttle.reserve(&ip).await else {
             return self.throttled();
         };
         match self.ctx.verifier.verify(username, password).await {

@@ -57,6 +57,39 @@ async fn thirty_parallel_wrong_auths_from_one_address_verify_at_most_ten() {
 }
 
 #[tokio::test]
+async fn sixteen_parallel_first_logins_from_one_address_all_succeed() {
+    // An application server opening its connection pool: every login is a
+    // first one (argon2), more than the failure limit at once. Attempts in
+    // progress make the others wait, not fail: all get 235.
+    let app = spawn_app_with(|c| c.smtp_max_connections_per_address = 40).await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut logins = Vec::new();
+    for i in 0..16 {
+        let username = format!("pool_user_{i}");
+        let password = credential(&app, &workspace, &username, true, Scope::Global).await;
+        logins.push((username, password, Client::connect_tls(&app).await));
+    }
+    let start = Arc::new(Barrier::new(logins.len()));
+    let attempts: Vec<_> = logins
+        .into_iter()
+        .map(|(username, password, mut client)| {
+            let start = start.clone();
+            tokio::spawn(async move {
+                start.wait().await;
+                client
+                    .cmd(&format!("AUTH PLAIN {}", plain(&username, &password)))
+                    .await
+                    .text
+            })
+        })
+        .collect();
+    for attempt in attempts {
+        let reply = attempt.await.unwrap();
+        assert!(reply.starts_with("235 2.7.0"), "{reply}");
+    }
+}
+
+#[tokio::test]
 async fn one_address_cannot_hold_more_than_its_share_of_connections() {
     let app = spawn_app_with(|c| c.smtp_max_connections_per_address = 2).await;
     let (mut first, greeting) = Client::connect(&app).await;
