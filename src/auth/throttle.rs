@@ -191,40 +191,25 @@ impl FailureThrottle {
         let times = failures.get_mut(key)?;
         self.wait_for(times, now)
     }
-
-    pub fn record_failure(&self, key: &str) {
-        let now = Instant::now();
-        let mut failures = self.lock();
-        self.sweep(&mut failures, now);
-        let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
-        let times = failures.entry(key.to_owned()).or_default();
-        times.push_back(Attempt {
-            at: now,
-            ticket,
-            pending: false,
-        });
-        while times.len() > self.limit {
-            times.pop_front();
-        }
-    }
-
-    pub fn clear(&self, key: &str) {
-        self.lock().remove(key);
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// One attempt that failed.
+    fn fail(throttle: &FailureThrottle, key: &str) {
+        throttle.try_reserve(key).expect("room for an attempt").failed();
+    }
+
     #[test]
     fn a_key_is_blocked_after_the_limit_and_others_are_not() {
         let throttle = FailureThrottle::new(3, Duration::from_secs(60));
         for _ in 0..2 {
-            throttle.record_failure("a");
+            fail(&throttle, "a");
         }
         assert!(throttle.blocked_for("a").is_none());
-        throttle.record_failure("a");
+        fail(&throttle, "a");
         let wait = throttle.blocked_for("a").expect("blocked after 3 failures");
         assert!(wait <= Duration::from_secs(60) && wait > Duration::from_secs(50));
         assert!(throttle.blocked_for("b").is_none());
@@ -233,17 +218,9 @@ mod tests {
     #[test]
     fn failures_expire_after_the_window() {
         let throttle = FailureThrottle::new(1, Duration::from_millis(20));
-        throttle.record_failure("a");
+        fail(&throttle, "a");
         assert!(throttle.blocked_for("a").is_some());
         std::thread::sleep(Duration::from_millis(30));
-        assert!(throttle.blocked_for("a").is_none());
-    }
-
-    #[test]
-    fn clearing_a_key_forgives_it() {
-        let throttle = FailureThrottle::new(1, Duration::from_secs(60));
-        throttle.record_failure("a");
-        throttle.clear("a");
         assert!(throttle.blocked_for("a").is_none());
     }
 
