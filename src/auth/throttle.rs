@@ -199,7 +199,10 @@ mod tests {
 
     /// One attempt that failed.
     fn fail(throttle: &FailureThrottle, key: &str) {
-        throttle.try_reserve(key).expect("room for an attempt").failed();
+        throttle
+            .try_reserve(key)
+            .expect("room for an attempt")
+            .failed();
     }
 
     #[test]

@@ -204,7 +204,29 @@ pub async fn create(
             ApiScopes::default()
         }
     };
-    if !errors.is_empty() {
+    // The form's own checks first; then the service's (a domain the
+    // workspace lacks), whose refusal comes back beside the same field.
+    let created = if errors.is_empty() {
+        match api_keys::create(
+            &state.db,
+            &access.workspace.id,
+            form.label.clone(),
+            scopes,
+            access.actor(&req),
+        )
+        .await
+        {
+            Ok(created) => Some(created),
+            Err(error @ ApiKeyError::UnknownDomain(_)) => {
+                errors.add("scopes", error.to_string());
+                None
+            }
+            Err(error) => return Err(key_error(error)),
+        }
+    } else {
+        None
+    };
+    let Some(created) = created else {
         let extras = Extras {
             errors,
             ..plain(&form)
@@ -218,34 +240,6 @@ pub async fn create(
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    }
-    let created = match api_keys::create(
-        &state.db,
-        &access.workspace.id,
-        form.label.clone(),
-        scopes,
-        access.actor(&req),
-    )
-    .await
-    {
-        Ok(created) => created,
-        Err(error @ ApiKeyError::UnknownDomain(_)) => {
-            errors.add("scopes", error.to_string());
-            let extras = Extras {
-                errors,
-                ..plain(&form)
-            };
-            return page(
-                &req,
-                &state,
-                &session,
-                &access,
-                extras,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-        Err(error) => return Err(key_error(error)),
     };
     let empty = ApiKeyForm::default();
     let extras = Extras {
