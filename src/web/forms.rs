@@ -33,6 +33,22 @@ impl FieldErrors {
         self.0.get(field).map(String::as_str)
     }
 
+    /// Whether the field has an error.
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    /// The attributes that mark an invalid field's control and name its
+    /// message (` aria-invalid="true" aria-describedby="{field}-error"`),
+    /// empty for a valid one. Field names are the templates' own literals.
+    pub fn aria(&self, field: &str) -> String {
+        if self.has(field) {
+            format!(r#" aria-invalid="true" aria-describedby="{field}-error""#)
+        } else {
+            String::new()
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -5,6 +5,8 @@ use crate::db::models::{Membership, User, WorkspaceWithRole};
 use crate::domain::Role;
 use crate::error::AppResult;
 use crate::startup::AppState;
+use crate::web::kit::nav::{self, NavGroup, Section};
+use crate::web::kit::urls::WorkspaceUrls;
 use crate::web::workspace::WorkspaceAccess;
 
 /// One entry of the workspace switcher.
@@ -26,8 +28,8 @@ pub struct Frame {
     pub user_email: String,
     pub workspaces: Vec<WorkspaceLink>,
     pub current: Option<CurrentWorkspace>,
-    /// The Settings navigation entry to highlight, by its URL segment.
-    pub nav: &'static str,
+    /// The Settings section to highlight.
+    pub section: Option<Section>,
 }
 
 impl Frame {
@@ -43,15 +45,15 @@ impl Frame {
             user_email: user.email.clone(),
             workspaces: workspaces.into_iter().map(link).collect(),
             current: None,
-            nav: "",
+            section: None,
         })
     }
 
-    /// The frame of a workspace page, with `nav` highlighted.
+    /// The frame of a workspace page, with `section` highlighted.
     pub async fn for_workspace(
         state: &AppState,
         access: &WorkspaceAccess,
-        nav: &'static str,
+        section: Section,
     ) -> AppResult<Self> {
         let mut frame = Self::for_user(state, &access.user).await?;
         frame.current = Some(CurrentWorkspace {
@@ -59,13 +61,21 @@ impl Frame {
             name: access.workspace.name.clone(),
             role: access.role,
         });
-        frame.nav = nav;
+        frame.section = Some(section);
         Ok(frame)
     }
 
     /// Whether the page belongs to the workspace with this slug.
     pub fn is_current(&self, slug: &str) -> bool {
         self.current.as_ref().is_some_and(|c| c.slug == slug)
+    }
+
+    /// The Settings navigation the viewer's role allows; empty outside a
+    /// workspace.
+    pub fn settings_nav(&self) -> Vec<NavGroup> {
+        self.current.as_ref().map_or_else(Vec::new, |current| {
+            nav::navigation(&current.urls(), current.role, self.section)
+        })
     }
 
     pub fn user_initial(&self) -> String {
@@ -82,5 +92,17 @@ fn link(w: WorkspaceWithRole) -> WorkspaceLink {
         slug: w.workspace.slug,
         name: w.workspace.name,
         role: w.role,
+    }
+}
+
+impl WorkspaceLink {
+    pub fn urls(&self) -> WorkspaceUrls {
+        WorkspaceUrls::new(&self.slug)
+    }
+}
+
+impl CurrentWorkspace {
+    pub fn urls(&self) -> WorkspaceUrls {
+        WorkspaceUrls::new(&self.slug)
     }
 }

@@ -15,7 +15,7 @@ use super::idempotency::{self, Idempotent};
 use crate::db::models::smtp_credential::{Anchor, Cursor, Direction, SortKey};
 use crate::domain::{ApiAction, CredentialId, Reach, Username, WorkspaceId};
 use crate::service::credentials::{
-    self, CredentialError, CredentialFields, CredentialRules, CredentialView, ListRequest, Scope,
+    self, CredentialFields, CredentialRules, CredentialView, ListRequest, Scope,
 };
 use crate::service::domains;
 use crate::startup::AppState;
@@ -193,25 +193,6 @@ impl From<CredentialView> for SmtpCredential {
     }
 }
 
-fn service_error(error: CredentialError) -> ApiError {
-    match error {
-        CredentialError::NotFound => ApiError::NotFound("No such SMTP credential."),
-        CredentialError::UsernameTaken => ApiError::Conflict {
-            message: "This username is already taken.".to_owned(),
-            errors: Some(BTreeMap::from([(
-                "username".to_owned(),
-                vec!["This username is already taken.".to_owned()],
-            )])),
-        },
-        CredentialError::UnknownDomain => ApiError::invalid(BTreeMap::from([(
-            "domains".to_owned(),
-            vec!["Use sending domains of this account.".to_owned()],
-        )])),
-        CredentialError::Busy(_) => ApiError::Busy,
-        CredentialError::Db(e) => e.into(),
-    }
-}
-
 fn forbidden(action: ApiAction) -> ApiError {
     let verb = match action {
         ApiAction::Read => "read",
@@ -237,9 +218,7 @@ async fn load_allowed(
     action: ApiAction,
 ) -> Result<CredentialView, ApiError> {
     let id = credential_id(id)?;
-    let credential = credentials::get(&state.db, workspace, id)
-        .await
-        .map_err(service_error)?;
+    let credential = credentials::get(&state.db, workspace, id).await?;
     if caller.scopes.allows(action, &credential.domains) {
         Ok(credential)
     } else {
@@ -415,8 +394,7 @@ async fn create_credential(
         fields,
         caller.actor(req),
     )
-    .await
-    .map_err(service_error)?;
+    .await?;
     let location = format!(
         "/v2/accounts/{workspace}/smtp-credentials/{}",
         created.credential.id
@@ -568,9 +546,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let workspace = caller.account(&path.0)?;
     let credential = load_allowed(&state, &caller, &workspace, &path.1, ApiAction::Delete).await?;
-    credentials::delete(&state.db, &workspace, credential.id, caller.actor(&req))
-        .await
-        .map_err(service_error)?;
+    credentials::delete(&state.db, &workspace, credential.id, caller.actor(&req)).await?;
     Ok(HttpResponse::build(StatusCode::OK).json(Deleted {
         message: format!("SMTP credential {} deleted.", credential.username),
     }))

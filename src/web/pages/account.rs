@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::auth::login_throttle::{self, SignInKeys};
 use crate::auth::{CurrentUser, TypedSession};
+use crate::db::models::User;
 use crate::db::models::session::Revoke;
 use crate::domain::Line;
 use crate::error::{AppError, AppResult};
@@ -18,7 +19,6 @@ use crate::web::client::ClientInfo;
 use crate::web::forms::{FieldErrors, check_new_password};
 use crate::web::frame::Frame;
 use crate::web::pages::sessions::{self, SessionRow};
-use crate::web::pages::setup::account_error;
 use crate::web::{render, see_other};
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,56 +48,47 @@ struct AccountPage<'a> {
     modal: Option<String>,
 }
 
-async fn page(
-    state: &AppState,
-    session: &TypedSession,
-    user: &crate::db::models::User,
-    name: &str,
-    errors: FieldErrors,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
-    render_page(state, session, user, name, errors, status, None).await
+/// What the page shows besides the account: the name as typed, the
+/// forms' errors, an open dialog (see `sessions.rs`).
+#[derive(Default)]
+pub struct Extras<'a> {
+    pub name: Option<&'a str>,
+    pub errors: FieldErrors,
+    pub modal: Option<String>,
 }
 
-/// The page with a confirm dialog open (see `sessions.rs`).
-pub async fn page_with_dialog(
+pub async fn page(
     state: &AppState,
     session: &TypedSession,
-    user: &crate::db::models::User,
-    dialog: String,
-) -> AppResult<HttpResponse> {
-    let (name, errors) = (&user.name, FieldErrors::default());
-    render_page(
-        state,
-        session,
-        user,
-        name,
-        errors,
-        StatusCode::OK,
-        Some(dialog),
-    )
-    .await
-}
-
-async fn render_page(
-    state: &AppState,
-    session: &TypedSession,
-    user: &crate::db::models::User,
-    name: &str,
-    errors: FieldErrors,
+    user: &User,
+    extras: Extras<'_>,
     status: StatusCode,
-    modal: Option<String>,
 ) -> AppResult<HttpResponse> {
     let page = AccountPage {
         csrf_token: session.csrf_token(),
         frame: Frame::for_user(state, user).await?,
-        name,
-        errors,
+        name: extras.name.unwrap_or(&user.name),
+        errors: extras.errors,
         flash: session.take_flash(),
         sessions: sessions::rows(state, session, user).await?,
-        modal,
+        modal: extras.modal,
     };
     render(status, &page)
+}
+
+/// The page again with the forms' errors.
+async fn invalid(
+    state: &AppState,
+    session: &TypedSession,
+    user: &User,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let extras = Extras {
+        errors,
+        ..Extras::default()
+    };
+    page(state, session, user, extras, status).await
 }
 
 pub async fn show(
@@ -105,15 +96,7 @@ pub async fn show(
     session: TypedSession,
     CurrentUser(user): CurrentUser,
 ) -> AppResult<HttpResponse> {
-    page(
-        &state,
-        &session,
-        &user,
-        &user.name,
-        FieldErrors::default(),
-        StatusCode::OK,
-    )
-    .await
+    page(&state, &session, &user, Extras::default(), StatusCode::OK).await
 }
 
 pub async fn rename(
@@ -130,13 +113,22 @@ pub async fn rename(
                 "name",
                 Line::message(error, "Enter your name (up to 100 characters)."),
             );
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return page(&state, &session, &user, form.name.trim(), errors, status).await;
+            let extras = Extras {
+                name: Some(form.name.trim()),
+                errors,
+                ..Extras::default()
+            };
+            return page(
+                &state,
+                &session,
+                &user,
+                extras,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
-    accounts::rename(&state.db, &user.id, name.into_string())
-        .await
-        .map_err(account_error)?;
+    accounts::rename(&state.db, &user.id, name.into_string()).await?;
     session.flash("Your name was saved.");
     Ok(see_other("/account"))
 }
@@ -152,7 +144,7 @@ pub async fn change_password(
     check_new_password(&form.password, &form.password_confirm, &mut errors);
     if !errors.is_empty() {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return page(&state, &session, &user, &user.name, errors, status).await;
+        return invalid(&state, &session, &user, errors, status).await;
     }
     // Guesses of the current password count against the account like
     // failed sign-ins do (a stolen session must not become a guessing oracle).
@@ -169,7 +161,7 @@ pub async fn change_password(
                 ),
             );
             let status = StatusCode::TOO_MANY_REQUESTS;
-            return page(&state, &session, &user, &user.name, errors, status).await;
+            return invalid(&state, &session, &user, errors, status).await;
         }
     };
     let changed = accounts::change_password(
@@ -200,11 +192,11 @@ pub async fn change_password(
             reservation.keep();
             errors.add("current_password", "The current password is incorrect.");
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            page(&state, &session, &user, &user.name, errors, status).await
+            invalid(&state, &session, &user, errors, status).await
         }
         Err(error) => {
             throttle.release(reservation).await;
-            Err(account_error(error))
+            Err(error.into())
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::error::AppResult;
 use crate::service::audit::action_label;
 use crate::startup::AppState;
 use crate::web::frame::Frame;
+use crate::web::kit::{Section, WorkspaceUrls};
 use crate::web::render;
 use crate::web::workspace::WorkspaceAccess;
 
@@ -69,8 +70,8 @@ pub async fn list(
     let older = (events.len() as i64 > PAGE_SIZE).then(|| {
         events.truncate(PAGE_SIZE as usize);
         format!(
-            "/w/{}/settings/activity?before={}",
-            access.workspace.slug,
+            "{}?before={}",
+            WorkspaceUrls::new(&access.workspace.slug).activity(),
             events.last().map(encode).unwrap_or_default()
         )
     });
@@ -90,7 +91,7 @@ pub async fn list(
         .collect();
     let page = ActivityPage {
         csrf_token: session.csrf_token(),
-        frame: Frame::for_workspace(&state, &access, "activity").await?,
+        frame: Frame::for_workspace(&state, &access, Section::Activity).await?,
         events,
         older,
     };

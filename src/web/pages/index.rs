@@ -6,7 +6,7 @@ use crate::db::models::Membership;
 use crate::error::AppResult;
 use crate::service::accounts;
 use crate::startup::AppState;
-use crate::web::see_other;
+use crate::web::kit::{WorkspaceUrls, see_other};
 
 /// `/`: the last-used workspace's credentials when signed in; otherwise the
 /// sign-in page, or first-run setup while no user exists.
@@ -33,7 +33,7 @@ pub async fn index(state: web::Data<AppState>, session: TypedSession) -> AppResu
         })
         .await?;
     Ok(match slug {
-        Some(slug) => see_other(&format!("/w/{slug}/settings/smtp-credentials")),
+        Some(slug) => see_other(&WorkspaceUrls::new(&slug).credentials()),
         None => see_other("/workspaces"),
     })
 }

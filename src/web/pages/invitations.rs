@@ -15,8 +15,8 @@ use crate::error::{AppError, AppResult, BUSY_MESSAGE, busy_retry_after};
 use crate::service::invitations::{self, Details, InvitationError, Joiner, Unusable};
 use crate::startup::AppState;
 use crate::web::forms::{FieldErrors, check_new_password};
+use crate::web::kit::{WorkspaceUrls, render, see_other};
 use crate::web::pages::login::{SignIn, check_sign_in, throttled_message};
-use crate::web::{render, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -237,14 +237,11 @@ pub async fn accept(
             session.log_in(&user)?;
             session.flash(&format!("Welcome to {}.", workspace.name));
             tracing::info!(user = %user.id, workspace = %workspace.id, "invitation accepted");
-            Ok(see_other(&format!(
-                "/w/{}/settings/smtp-credentials",
-                workspace.slug
-            )))
+            Ok(see_other(
+                &WorkspaceUrls::new(&workspace.slug).credentials(),
+            ))
         }
         Err(InvitationError::Unusable(why)) => unusable(&session, why),
-        Err(InvitationError::Db(e)) => Err(e.into()),
-        Err(InvitationError::Busy(busy)) => Err(busy.into()),
-        Err(other) => Err(AppError::unexpected(other)),
+        Err(other) => Err(other.into()),
     }
 }

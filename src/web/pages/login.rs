@@ -14,7 +14,6 @@ use crate::domain::EmailAddress;
 use crate::error::{AppResult, BUSY_MESSAGE, busy_retry_after};
 use crate::service::accounts::{self, AccountError};
 use crate::startup::AppState;
-use crate::web::pages::setup::account_error;
 use crate::web::{render, see_other};
 
 #[derive(Debug, Default, Deserialize)]
@@ -97,7 +96,7 @@ pub async fn check_sign_in(
         }
         Err(error) => {
             throttle.release(reservation).await;
-            Err(account_error(error))
+            Err(error.into())
         }
     }
 }

@@ -2,6 +2,7 @@
 //! signing them out (one, or all but this one). Only one's own sessions:
 //! any other id is 404.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::{CurrentUser, TypedSession};
@@ -10,9 +11,9 @@ use crate::db::models::session::Revoke;
 use crate::domain::{SessionId, now, relative_time};
 use crate::error::{AppError, AppResult};
 use crate::startup::AppState;
-use crate::web::dialog::{ConfirmDialog, Rendered};
+use crate::web::dialog::{self, ConfirmDialog};
+use crate::web::kit::{Done, Item};
 use crate::web::pages::account;
-use crate::web::redirect_after;
 
 /// One row of the Sessions table.
 pub struct SessionRow {
@@ -94,17 +95,23 @@ fn own_session(rows: &[SessionRow], id: &str) -> AppResult<String> {
         .ok_or(AppError::NotFound)
 }
 
+/// Answers with a confirm dialog: the fragment for htmx, else the Account
+/// page with the dialog open.
 async fn confirm(
     req: &HttpRequest,
     state: &AppState,
     session: &TypedSession,
     user: &crate::db::models::User,
-    dialog: ConfirmDialog<'_>,
+    confirm: ConfirmDialog<'_>,
 ) -> AppResult<HttpResponse> {
-    match dialog.render_for(req)? {
-        Rendered::Fragment(response) => Ok(response),
-        Rendered::OnPage(html) => account::page_with_dialog(state, session, user, html).await,
-    }
+    dialog::answer(req, StatusCode::OK, &confirm, |modal| {
+        let extras = account::Extras {
+            modal: Some(modal),
+            ..account::Extras::default()
+        };
+        account::page(state, session, user, extras, StatusCode::OK)
+    })
+    .await
 }
 
 pub async fn confirm_sign_out(
@@ -137,13 +144,12 @@ pub async fn sign_out(
     state: web::Data<AppState>,
     session: TypedSession,
     CurrentUser(user): CurrentUser,
-    path: web::Path<String>,
+    Item(id): Item<SessionId>,
 ) -> AppResult<HttpResponse> {
-    let id = SessionId::parse(&path).ok_or(AppError::NotFound)?;
     if session.id().as_ref() == Some(&id) {
         // This browser: an ordinary sign-out.
         session.log_out();
-        return Ok(redirect_after(&req, "/login"));
+        return Ok(Done::silently("/login").redirect(&req, &session));
     }
     let ended = state
         .sessions
@@ -154,8 +160,8 @@ pub async fn sign_out(
         return Err(AppError::NotFound);
     }
     tracing::info!(user = %user.id, "a session was signed out from the Account page");
-    session.flash("That session was signed out.");
-    Ok(redirect_after(&req, "/account"))
+    let message = "That session was signed out.";
+    Ok(Done::to("/account", message).redirect(&req, &session))
 }
 
 pub async fn confirm_sign_out_others(
@@ -196,11 +202,11 @@ pub async fn sign_out_others(
         .await
         .map_err(unavailable)?;
     tracing::info!(user = %user.id, ended, "other sessions signed out from the Account page");
-    session.flash(&match ended {
+    let message = match ended {
         1 => "1 other session was signed out.".to_owned(),
         n => format!("{n} other sessions were signed out."),
-    });
-    Ok(redirect_after(&req, "/account"))
+    };
+    Ok(Done::to("/account", &message).redirect(&req, &session))
 }
 
 fn unavailable(error: anyhow::Error) -> AppError {

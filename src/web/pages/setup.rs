@@ -12,11 +12,11 @@ use validator::Validate;
 
 use crate::auth::TypedSession;
 use crate::domain::EmailAddress;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service::accounts::{self, AccountError, NewAccount};
 use crate::startup::AppState;
 use crate::web::forms::FieldErrors;
-use crate::web::{render, see_other};
+use crate::web::kit::{WorkspaceUrls, render, see_other};
 
 #[derive(Debug, Default, Deserialize, Validate)]
 pub struct SetupForm {
@@ -118,13 +118,12 @@ pub async fn setup(
             tracing::info!(user = %user.id, workspace = %workspace.slug, "first admin created");
             session.log_in(&user)?;
             session.set_last_workspace(&workspace.slug);
-            Ok(see_other(&format!(
-                "/w/{}/settings/smtp-credentials",
-                workspace.slug
-            )))
+            Ok(see_other(
+                &WorkspaceUrls::new(&workspace.slug).credentials(),
+            ))
         }
         Err(AccountError::SetupDone) => Ok(see_other("/login")),
-        Err(e) => Err(account_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -143,12 +142,4 @@ fn invalid(
             errors,
         },
     )
-}
-
-pub fn account_error(error: AccountError) -> AppError {
-    match error {
-        AccountError::Db(e) => e.into(),
-        AccountError::Busy(busy) => busy.into(),
-        other => AppError::unexpected(other),
-    }
 }

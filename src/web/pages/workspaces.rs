@@ -12,8 +12,7 @@ use crate::service::workspaces;
 use crate::startup::AppState;
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
-use crate::web::workspace::WorkspaceAccess;
-use crate::web::{render, see_other};
+use crate::web::kit::{WorkspacePage, WorkspaceUrls, render, see_other};
 
 #[derive(Debug, Default, Deserialize, Validate)]
 pub struct NewWorkspaceForm {
@@ -78,16 +77,12 @@ pub async fn create(
         .await?;
     tracing::info!(user = %user.id, workspace = %workspace.slug, "workspace created");
     session.set_last_workspace(&workspace.slug);
-    Ok(see_other(&format!(
-        "/w/{}/settings/smtp-credentials",
-        workspace.slug
-    )))
+    Ok(see_other(
+        &WorkspaceUrls::new(&workspace.slug).credentials(),
+    ))
 }
 
 /// `/w/{slug}` and `/w/{slug}/settings` open the credentials page.
-pub async fn home(access: WorkspaceAccess) -> HttpResponse {
-    see_other(&format!(
-        "/w/{}/settings/smtp-credentials",
-        access.workspace.slug
-    ))
+pub async fn home(cx: WorkspacePage) -> HttpResponse {
+    see_other(&cx.urls().credentials())
 }

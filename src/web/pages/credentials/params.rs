@@ -54,7 +54,7 @@ impl ListState {
             _ => Anchor::First,
         };
         Self {
-            base: format!("/w/{slug}/settings/smtp-credentials"),
+            base: crate::web::kit::WorkspaceUrls::new(slug).credentials(),
             sort,
             dir,
             q,
