@@ -97,12 +97,12 @@ struct Extras<'a> {
     form: Option<&'a ApiKeyForm>,
     errors: FieldErrors,
     created: Option<NewApiKey>,
-    modal: Option<String>,
 }
 
 async fn page(
     cx: &WorkspacePage,
     extras: Extras<'_>,
+    modal: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let workspace = &cx.access.workspace.id;
@@ -119,7 +119,7 @@ async fn page(
         form: extras.form.unwrap_or(&empty),
         errors: extras.errors,
         created: extras.created,
-        modal: extras.modal,
+        modal,
         flash: cx.take_flash(),
     };
     let response = render(status, &page)?;
@@ -132,7 +132,7 @@ async fn page(
 
 pub async fn list(cx: WorkspacePage) -> AppResult<HttpResponse> {
     cx.require_section(Section::ApiKeys)?;
-    page(&cx, Extras::default(), StatusCode::OK).await
+    page(&cx, Extras::default(), None, StatusCode::OK).await
 }
 
 pub async fn create(
@@ -188,13 +188,13 @@ pub async fn create(
             errors,
             ..Extras::default()
         };
-        return page(&cx, extras, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return page(&cx, extras, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let extras = Extras {
         created: Some(created),
         ..Extras::default()
     };
-    page(&cx, extras, StatusCode::CREATED).await
+    page(&cx, extras, None, StatusCode::CREATED).await
 }
 
 pub async fn confirm_revoke(
@@ -218,11 +218,7 @@ pub async fn confirm_revoke(
         danger: true,
     };
     dialog::answer(&cx.req, StatusCode::OK, &confirm, |modal| {
-        let extras = Extras {
-            modal: Some(modal),
-            ..Extras::default()
-        };
-        page(&cx, extras, StatusCode::OK)
+        page(&cx, Extras::default(), Some(modal), StatusCode::OK)
     })
     .await
 }

@@ -42,12 +42,12 @@ struct DomainsPage<'a> {
 struct Extras<'a> {
     form: Option<&'a DomainForm>,
     errors: FieldErrors,
-    modal: Option<String>,
 }
 
 async fn page(
     cx: &WorkspacePage,
     extras: Extras<'_>,
+    modal: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let empty = DomainForm::default();
@@ -59,14 +59,14 @@ async fn page(
         domains: domains::list(&cx.state.db, &cx.access.workspace.id).await?,
         form: extras.form.unwrap_or(&empty),
         errors: extras.errors,
-        modal: extras.modal,
+        modal,
         flash: cx.take_flash(),
     };
     render(status, &page)
 }
 
 pub async fn list(cx: WorkspacePage) -> AppResult<HttpResponse> {
-    page(&cx, Extras::default(), StatusCode::OK).await
+    page(&cx, Extras::default(), None, StatusCode::OK).await
 }
 
 pub async fn add(
@@ -93,9 +93,8 @@ pub async fn add(
     let extras = Extras {
         form: Some(&form),
         errors,
-        ..Extras::default()
     };
-    page(&cx, extras, StatusCode::UNPROCESSABLE_ENTITY).await
+    page(&cx, extras, None, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 pub async fn confirm_remove(
@@ -118,11 +117,7 @@ pub async fn confirm_remove(
         danger: true,
     };
     dialog::answer(&cx.req, StatusCode::OK, &confirm, |modal| {
-        let extras = Extras {
-            modal: Some(modal),
-            ..Extras::default()
-        };
-        page(&cx, extras, StatusCode::OK)
+        page(&cx, Extras::default(), Some(modal), StatusCode::OK)
     })
     .await
 }

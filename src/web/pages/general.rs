@@ -53,12 +53,12 @@ struct Extras<'a> {
     name: Option<&'a str>,
     confirm_name: &'a str,
     errors: FieldErrors,
-    modal: Option<String>,
 }
 
 async fn page(
     cx: &WorkspacePage,
     extras: Extras<'_>,
+    modal: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let workspace = &cx.access.workspace;
@@ -73,14 +73,14 @@ async fn page(
         name: extras.name.unwrap_or(&workspace.name),
         confirm_name: extras.confirm_name,
         errors: extras.errors,
-        modal: extras.modal,
+        modal,
         flash: cx.take_flash(),
     };
     render(status, &page)
 }
 
 pub async fn show(cx: WorkspacePage) -> AppResult<HttpResponse> {
-    page(&cx, Extras::default(), StatusCode::OK).await
+    page(&cx, Extras::default(), None, StatusCode::OK).await
 }
 
 pub async fn rename(
@@ -99,7 +99,7 @@ pub async fn rename(
                 errors,
                 ..Extras::default()
             };
-            return page(&cx, extras, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return page(&cx, extras, None, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     if name != cx.access.workspace.name {
@@ -125,11 +125,7 @@ pub async fn confirm_leave(cx: WorkspacePage) -> AppResult<HttpResponse> {
         danger: true,
     };
     dialog::answer(&cx.req, StatusCode::OK, &confirm, |modal| {
-        let extras = Extras {
-            modal: Some(modal),
-            ..Extras::default()
-        };
-        page(&cx, extras, StatusCode::OK)
+        page(&cx, Extras::default(), Some(modal), StatusCode::OK)
     })
     .await
 }
@@ -167,7 +163,7 @@ pub async fn delete(
             errors,
             ..Extras::default()
         };
-        return page(&cx, extras, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return page(&cx, extras, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     workspaces::delete(&cx.state.db, &workspace.id).await?;
     cx.session

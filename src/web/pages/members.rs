@@ -75,12 +75,12 @@ struct Extras<'a> {
     form: Option<&'a InviteForm>,
     errors: FieldErrors,
     invited: Option<NewInvitation>,
-    modal: Option<String>,
 }
 
 async fn page(
     cx: &WorkspacePage,
     extras: Extras<'_>,
+    modal: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let (db, access) = (&cx.state.db, &cx.access);
@@ -128,7 +128,7 @@ async fn page(
         form: extras.form.unwrap_or(&empty),
         errors: extras.errors,
         invited,
-        modal: extras.modal,
+        modal,
         flash: cx.take_flash(),
     };
     let response = render(status, &page)?;
@@ -140,7 +140,7 @@ async fn page(
 }
 
 pub async fn list(cx: WorkspacePage) -> AppResult<HttpResponse> {
-    page(&cx, Extras::default(), StatusCode::OK).await
+    page(&cx, Extras::default(), None, StatusCode::OK).await
 }
 
 pub async fn invite(
@@ -167,7 +167,7 @@ pub async fn invite(
                     invited: Some(new),
                     ..Extras::default()
                 };
-                return page(&cx, extras, StatusCode::CREATED).await;
+                return page(&cx, extras, None, StatusCode::CREATED).await;
             }
             Err(InvitationError::Forbidden) => errors.add("role", "Only owners can invite owners."),
             Err(InvitationError::AlreadyMember) => {
@@ -185,18 +185,14 @@ pub async fn invite(
         errors,
         ..Extras::default()
     };
-    page(&cx, extras, StatusCode::UNPROCESSABLE_ENTITY).await
+    page(&cx, extras, None, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// Answers with a confirm dialog: the fragment for htmx, else the page
 /// with the dialog open.
 async fn confirm(cx: &WorkspacePage, confirm: ConfirmDialog<'_>) -> AppResult<HttpResponse> {
     dialog::answer(&cx.req, StatusCode::OK, &confirm, |modal| {
-        let extras = Extras {
-            modal: Some(modal),
-            ..Extras::default()
-        };
-        page(cx, extras, StatusCode::OK)
+        page(cx, Extras::default(), Some(modal), StatusCode::OK)
     })
     .await
 }
