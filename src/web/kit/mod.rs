@@ -10,5 +10,5 @@ pub mod urls;
 
 pub use context::{Item, WorkspacePage};
 pub use nav::Section;
-pub use respond::{Done, html, htmx_target, no_store, render, see_other};
+pub use respond::{Done, html, htmx_target, no_store, render, render_secret, see_other};
 pub use urls::WorkspaceUrls;

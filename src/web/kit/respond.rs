@@ -44,6 +44,21 @@ pub fn no_store(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
+/// Renders a page that may show a secret; when `shows_secret`, it is
+/// marked [`no_store`].
+pub fn render_secret(
+    status: StatusCode,
+    page: &impl askama::Template,
+    shows_secret: bool,
+) -> AppResult<HttpResponse> {
+    let response = render(status, page)?;
+    Ok(if shows_secret {
+        no_store(response)
+    } else {
+        response
+    })
+}
+
 /// A 303 redirect, the answer to a successful plain form post.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -16,7 +16,7 @@ use crate::web::dialog::{self, ConfirmDialog};
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::frame::Frame;
 use crate::web::kit::urls::item_action;
-use crate::web::kit::{Done, Item, Section, WorkspacePage, no_store, render};
+use crate::web::kit::{Done, Item, Section, WorkspacePage, render_secret};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -122,12 +122,7 @@ async fn page(
         modal,
         flash: cx.take_flash(),
     };
-    let response = render(status, &page)?;
-    Ok(if secret_shown {
-        no_store(response)
-    } else {
-        response
-    })
+    render_secret(status, &page, secret_shown)
 }
 
 pub async fn list(cx: WorkspacePage) -> AppResult<HttpResponse> {

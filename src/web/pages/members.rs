@@ -18,7 +18,7 @@ use crate::web::dialog::{self, ConfirmDialog};
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
 use crate::web::kit::urls::item_action;
-use crate::web::kit::{Done, Item, Section, WorkspacePage, no_store, render};
+use crate::web::kit::{Done, Item, Section, WorkspacePage, render_secret};
 
 #[derive(Debug, Deserialize)]
 #[serde(default)]
@@ -131,12 +131,7 @@ async fn page(
         modal,
         flash: cx.take_flash(),
     };
-    let response = render(status, &page)?;
-    Ok(if shows_link {
-        no_store(response)
-    } else {
-        response
-    })
+    render_secret(status, &page, shows_link)
 }
 
 pub async fn list(cx: WorkspacePage) -> AppResult<HttpResponse> {

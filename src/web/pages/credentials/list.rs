@@ -7,7 +7,7 @@ use super::view::{ConnectionSettings, CredentialsPage, Ctx, Table, TableFragment
 use crate::domain::{Role, now};
 use crate::error::AppResult;
 use crate::service::credentials;
-use crate::web::kit::{Section, WorkspacePage, htmx_target, no_store, render};
+use crate::web::kit::{Section, WorkspacePage, htmx_target, render, render_secret};
 
 /// The id of the element that holds the table; htmx swaps it.
 pub const TABLE_ID: &str = "credentials-table";
@@ -77,10 +77,5 @@ pub async fn page(
         modal,
         ctx,
     };
-    let response = render(status, &page)?;
-    Ok(if dialog_open {
-        no_store(response)
-    } else {
-        response
-    })
+    render_secret(status, &page, dialog_open)
 }
