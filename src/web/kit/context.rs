@@ -107,3 +107,34 @@ impl<T: FromStr + 'static> FromRequest for Item<T> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::FromRequest;
+    use actix_web::test::TestRequest;
+
+    use super::Item;
+    use crate::domain::CredentialId;
+    use crate::error::AppError;
+
+    async fn item(id: &str) -> Result<Item<CredentialId>, AppError> {
+        let (req, mut payload) = TestRequest::default()
+            .param("id", id.to_owned())
+            .to_http_parts();
+        Item::<CredentialId>::from_request(&req, &mut payload).await
+    }
+
+    #[actix_web::test]
+    async fn an_item_path_with_a_well_formed_id_gives_the_typed_id() {
+        let id = CredentialId::generate();
+        let Item(parsed) = item(id.as_str()).await.unwrap();
+        assert_eq!(parsed, id);
+    }
+
+    #[actix_web::test]
+    async fn an_item_path_with_anything_else_is_not_found() {
+        for raw in ["", "1", "not-a-uuid", "../etc"] {
+            assert!(matches!(item(raw).await, Err(AppError::NotFound)), "{raw}");
+        }
+    }
+}

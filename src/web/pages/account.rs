@@ -48,13 +48,12 @@ struct AccountPage<'a> {
     modal: Option<String>,
 }
 
-/// What the page shows besides the account: the name as typed, the
-/// forms' errors, an open dialog (see `sessions.rs`).
+/// What the page shows besides the account: the name as typed and the
+/// forms' errors.
 #[derive(Default)]
 pub struct Extras<'a> {
     pub name: Option<&'a str>,
     pub errors: FieldErrors,
-    pub modal: Option<String>,
 }
 
 pub async fn page(
@@ -62,6 +61,7 @@ pub async fn page(
     session: &TypedSession,
     user: &User,
     extras: Extras<'_>,
+    modal: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let page = AccountPage {
@@ -71,7 +71,7 @@ pub async fn page(
         errors: extras.errors,
         flash: session.take_flash(),
         sessions: sessions::rows(state, session, user).await?,
-        modal: extras.modal,
+        modal,
     };
     render(status, &page)
 }
@@ -84,11 +84,8 @@ async fn invalid(
     errors: FieldErrors,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let extras = Extras {
-        errors,
-        ..Extras::default()
-    };
-    page(state, session, user, extras, status).await
+    let extras = Extras { name: None, errors };
+    page(state, session, user, extras, None, status).await
 }
 
 pub async fn show(
@@ -96,7 +93,15 @@ pub async fn show(
     session: TypedSession,
     CurrentUser(user): CurrentUser,
 ) -> AppResult<HttpResponse> {
-    page(&state, &session, &user, Extras::default(), StatusCode::OK).await
+    page(
+        &state,
+        &session,
+        &user,
+        Extras::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn rename(
@@ -116,16 +121,9 @@ pub async fn rename(
             let extras = Extras {
                 name: Some(form.name.trim()),
                 errors,
-                ..Extras::default()
             };
-            return page(
-                &state,
-                &session,
-                &user,
-                extras,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return page(&state, &session, &user, extras, None, status).await;
         }
     };
     accounts::rename(&state.db, &user.id, name.into_string()).await?;

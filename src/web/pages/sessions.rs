@@ -105,11 +105,8 @@ async fn confirm(
     confirm: ConfirmDialog<'_>,
 ) -> AppResult<HttpResponse> {
     dialog::answer(req, StatusCode::OK, &confirm, |modal| {
-        let extras = account::Extras {
-            modal: Some(modal),
-            ..account::Extras::default()
-        };
-        account::page(state, session, user, extras, StatusCode::OK)
+        let extras = account::Extras::default();
+        account::page(state, session, user, extras, Some(modal), StatusCode::OK)
     })
     .await
 }
