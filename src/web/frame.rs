@@ -96,12 +96,14 @@ fn link(w: WorkspaceWithRole) -> WorkspaceLink {
 }
 
 impl WorkspaceLink {
+    /// The links of this workspace's pages.
     pub fn urls(&self) -> WorkspaceUrls {
         WorkspaceUrls::new(&self.slug)
     }
 }
 
 impl CurrentWorkspace {
+    /// The links of this workspace's pages.
     pub fn urls(&self) -> WorkspaceUrls {
         WorkspaceUrls::new(&self.slug)
     }

@@ -53,6 +53,7 @@ impl WorkspacePage {
         WorkspaceUrls::new(&self.access.workspace.slug)
     }
 
+    /// The session's CSRF token for the page's forms (created on first use).
     pub fn csrf_token(&self) -> String {
         self.session.csrf_token()
     }

@@ -30,22 +30,27 @@ impl WorkspaceUrls {
         self.section("smtp-credentials")
     }
 
+    /// Settings → Domains.
     pub fn domains(&self) -> String {
         self.section("domains")
     }
 
+    /// Settings → API keys.
     pub fn api_keys(&self) -> String {
         self.section("api-keys")
     }
 
+    /// Settings → Members (invitations below it).
     pub fn members(&self) -> String {
         self.section("members")
     }
 
+    /// Settings → General.
     pub fn general(&self) -> String {
         self.section("general")
     }
 
+    /// Settings → Activity.
     pub fn activity(&self) -> String {
         self.section("activity")
     }
@@ -60,6 +65,7 @@ impl WorkspaceUrls {
         self.section("delete")
     }
 
+    /// The mail sandbox credentials capture.
     pub fn sandbox(&self) -> String {
         format!("{}/sandbox", self.root)
     }
