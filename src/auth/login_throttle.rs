@@ -19,11 +19,11 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::domain::EmailAddress;
-use crate::web::session_store::{OutageLog, STORE_DEADLINE, within};
+use crate::redis::{DEADLINE, OutageLog, within};
 
 /// Failures allowed per (email, address) within [`WINDOW`].
 pub const PAIR_LIMIT: usize = 5;
@@ -168,7 +168,7 @@ impl LoginThrottle {
     pub async fn reserve(&self, keys: &SignInKeys) -> Result<Reservation, Duration> {
         let member = crate::secrets::random_token(9);
         if let Some(shared) = &self.shared {
-            match within(STORE_DEADLINE, shared.reserve(keys, &member)).await {
+            match within(DEADLINE, shared.reserve(keys, &member)).await {
                 Ok(None) => {
                     return Ok(Reservation {
                         keys: keys.clone(),
@@ -194,7 +194,7 @@ impl LoginThrottle {
         match &self.shared {
             Some(shared) if reservation.in_redis => {
                 let release = shared.release(&reservation.keys, &reservation.member);
-                if let Err(error) = within(STORE_DEADLINE, release).await {
+                if let Err(error) = within(DEADLINE, release).await {
                     shared.outage.warn(&error);
                 }
             }
@@ -206,7 +206,7 @@ impl LoginThrottle {
     /// (the per-email and per-address counts stay, strangers' included).
     pub async fn forgive(&self, keys: &SignInKeys) {
         if let Some(shared) = &self.shared
-            && let Err(error) = within(STORE_DEADLINE, shared.clear(keys.pair())).await
+            && let Err(error) = within(DEADLINE, shared.clear(keys.pair())).await
         {
             shared.outage.warn(&error);
         }
@@ -231,7 +231,7 @@ const SWEEP_ABOVE: usize = 10_000;
 
 impl Local {
     fn reserve(&self, keys: &SignInKeys, member: &str, now: Instant) -> Result<(), Duration> {
-        let mut counters = self.counters.lock().expect("throttle lock poisoned");
+        let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
         if counters.len() > SWEEP_ABOVE {
             counters.retain(|_, times| times.back().is_some_and(|(t, _)| now - *t < WINDOW));
         }
@@ -259,7 +259,7 @@ impl Local {
     }
 
     fn release(&self, keys: &SignInKeys, member: &str) {
-        let mut counters = self.counters.lock().expect("throttle lock poisoned");
+        let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
         for key in keys.keys() {
             if let Some(times) = counters.get_mut(key) {
                 times.retain(|(_, m)| m != member);
@@ -270,7 +270,7 @@ impl Local {
     fn clear(&self, key: &str) {
         self.counters
             .lock()
-            .expect("throttle lock poisoned")
+            .unwrap_or_else(PoisonError::into_inner)
             .remove(key);
     }
 }
@@ -405,7 +405,7 @@ mod tests {
     /// Straight to Redis: falling back to memory must not pass this test.
     #[tokio::test]
     async fn redis_reserves_up_to_the_limit_and_releases() {
-        let Some(pool) = crate::web::session_store::test_pool() else {
+        let Some(pool) = crate::redis::test_pool() else {
             return;
         };
         let throttle = LoginThrottle::shared(pool, "postern-test:");

@@ -1,6 +1,7 @@
 //! Users: first-run setup, creation, and password sign-in.
 
 use chrono::Utc;
+use diesel::OptionalExtension;
 
 use crate::auth::password::{self, Argon2Slots};
 use crate::db::models::{Membership, NewUser, User, Workspace};
@@ -73,6 +74,15 @@ pub fn create_first_admin(
 /// True while no user exists (the dashboard then offers `/setup`).
 pub fn needs_setup(conn: &mut DbConn) -> diesel::QueryResult<bool> {
     Ok(User::count(conn)? == 0)
+}
+
+/// The user a session names, `None` once the account is gone or disabled,
+/// or signed out everywhere since (its session version moved on).
+pub async fn signed_in(db: &Db, id: UserId, version: i32) -> Result<Option<User>, DbError> {
+    let user = db
+        .query(move |conn| User::find(conn, &id).optional())
+        .await?;
+    Ok(user.filter(|u| !u.disabled && u.session_version == version))
 }
 
 /// Checks an email and password. Unknown emails cost an argon2 verify too,

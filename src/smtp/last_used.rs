@@ -1,5 +1,5 @@
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -21,7 +21,7 @@ pub struct LastUsed {
 impl LastUsed {
     pub fn record(&self, db: &Db, id: &CredentialId, ip: &str) {
         {
-            let mut written = self.written.lock().expect("last-used lock poisoned");
+            let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
             let now = Instant::now();
             if written
                 .get(id)

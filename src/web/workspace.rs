@@ -7,12 +7,12 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use crate::auth::{CurrentUser, TypedSession};
 use crate::db::models::{Membership, User, Workspace};
 use crate::domain::{Role, Slug};
 use crate::error::{AppError, AppResult};
 use crate::service::audit::Actor;
 use crate::startup::AppState;
+use crate::web::{CurrentUser, TypedSession};
 
 pub struct WorkspaceAccess {
     pub user: User,

@@ -1,17 +1,17 @@
 use actix_web::{HttpResponse, web};
 use diesel::OptionalExtension;
 
-use crate::auth::{CurrentUser, TypedSession};
 use crate::db::models::Membership;
 use crate::error::AppResult;
 use crate::service::accounts;
 use crate::startup::AppState;
 use crate::web::see_other;
+use crate::web::{CurrentUser, TypedSession};
 
 /// `/`: the last-used workspace's credentials when signed in; otherwise the
 /// sign-in page, or first-run setup while no user exists.
 pub async fn index(state: web::Data<AppState>, session: TypedSession) -> AppResult<HttpResponse> {
-    let Some(user) = CurrentUser::load(&state, &session).await? else {
+    let Some(user) = CurrentUser::load(&state.db, &session).await? else {
         let needs_setup = state.db.query(accounts::needs_setup).await?;
         return Ok(see_other(if needs_setup { "/setup" } else { "/login" }));
     };

@@ -4,7 +4,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::{CurrentUser, TypedSession};
 use crate::db::models::SessionSummary;
 use crate::db::models::session::Revoke;
 use crate::domain::{SessionId, now, relative_time};
@@ -13,6 +12,7 @@ use crate::startup::AppState;
 use crate::web::dialog::{ConfirmDialog, Rendered};
 use crate::web::pages::account;
 use crate::web::redirect_after;
+use crate::web::{CurrentUser, TypedSession};
 
 /// One row of the Sessions table.
 pub struct SessionRow {

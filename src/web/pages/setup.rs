@@ -10,15 +10,17 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
-use crate::auth::TypedSession;
 use crate::domain::EmailAddress;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::{self, AccountError, NewAccount};
 use crate::startup::AppState;
+use crate::web::TypedSession;
 use crate::web::forms::FieldErrors;
 use crate::web::{render, see_other};
 
-#[derive(Debug, Default, Deserialize, Validate)]
+/// The first-run form. Its passwords stay `String`s for `validator`'s
+/// rules; its `Debug` leaves them out.
+#[derive(Default, Deserialize, Validate)]
 pub struct SetupForm {
     #[validate(
         length(
@@ -44,6 +46,18 @@ pub struct SetupForm {
         custom(function = "crate::domain::text::single_line")
     )]
     pub workspace: String,
+}
+
+impl std::fmt::Debug for SetupForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetupForm")
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("password", &"[REDACTED]")
+            .field("password_confirm", &"[REDACTED]")
+            .field("workspace", &self.workspace)
+            .finish()
+    }
 }
 
 #[derive(Template)]

@@ -6,13 +6,13 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
-use crate::auth::{CurrentUser, TypedSession};
 use crate::error::AppResult;
 use crate::service::workspaces;
 use crate::startup::AppState;
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
 use crate::web::workspace::WorkspaceAccess;
+use crate::web::{CurrentUser, TypedSession};
 use crate::web::{render, see_other};
 
 #[derive(Debug, Default, Deserialize, Validate)]

@@ -33,12 +33,13 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use actix_session::storage::SessionKey;
 use chrono::NaiveDateTime;
 
-use crate::auth::session::keys;
 use crate::db::models::StoredSession;
 use crate::db::models::session::{self, Revoke, SessionSummary};
 use crate::db::{Db, DbError};
 use crate::domain::{SessionId, UserId};
-use crate::web::session_store::{STORE_DEADLINE, within};
+use crate::redis::within;
+use crate::web::session::keys;
+use crate::web::session_store::STORE_DEADLINE;
 
 mod store;
 
