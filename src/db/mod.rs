@@ -167,6 +167,13 @@ impl Db {
         self.run(move |conn| f(conn).map_err(DbError::Query)).await
     }
 
+    /// Whether the database answers (readiness checks).
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.query(|conn| diesel::sql_query("SELECT 1").execute(conn))
+            .await
+            .map(|_| ())
+    }
+
     /// A short indexed read on the hot path (SMTP AUTH). On SQLite in WAL
     /// mode a reader never waits for writers, so when a pooled connection is
     /// free right now the read runs in place (microseconds), sparing two

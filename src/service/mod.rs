@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod domains;
 pub mod idempotency;
 pub mod invitations;
+pub mod last_used;
 pub mod members;
 pub mod sandbox;
 pub mod workspaces;

@@ -40,7 +40,7 @@ pub async fn login_form(
     if CurrentUser::load(&state.db, &session).await?.is_some() {
         return Ok(see_other("/"));
     }
-    if state.db.query(accounts::needs_setup).await? {
+    if accounts::needs_setup(&state.db).await? {
         return Ok(see_other("/setup"));
     }
     page(&session, StatusCode::OK, "", None)

@@ -72,7 +72,7 @@ pub async fn setup_form(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> AppResult<HttpResponse> {
-    if !state.db.query(accounts::needs_setup).await? {
+    if !accounts::needs_setup(&state.db).await? {
         return Ok(see_other("/login"));
     }
     let form = SetupForm {
@@ -95,7 +95,7 @@ pub async fn setup(
     web::Form(mut form): web::Form<SetupForm>,
 ) -> AppResult<HttpResponse> {
     // Before any validation or hashing: once set up, this form does nothing.
-    if !state.db.query(accounts::needs_setup).await? {
+    if !accounts::needs_setup(&state.db).await? {
         return Ok(see_other("/login"));
     }
     form.name = form.name.trim().to_owned();
@@ -114,19 +114,13 @@ pub async fn setup(
         _ => return invalid(&session, form, errors),
     };
     let hash = state.argon2.hash(form.password.clone()).await?;
-    let (name, workspace) = (form.name.clone(), form.workspace.clone());
-    let created = state
-        .db
-        .run(move |conn| {
-            let account = NewAccount {
-                email: &email,
-                name: &name,
-                password_hash: &hash,
-                is_admin: true,
-            };
-            accounts::create_first_admin(conn, &account, &workspace)
-        })
-        .await;
+    let account = NewAccount {
+        email,
+        name: form.name.clone(),
+        password_hash: hash,
+        is_admin: true,
+    };
+    let created = accounts::create_first_admin(&state.db, account, form.workspace.clone()).await;
     match created {
         Ok((user, workspace)) => {
             tracing::info!(user = %user.id, workspace = %workspace.slug, "first admin created");

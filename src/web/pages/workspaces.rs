@@ -71,11 +71,7 @@ pub async fn create(
         };
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let owner = user.id.clone();
-    let workspace = state
-        .db
-        .query(move |conn| workspaces::create(conn, &owner, &form.name))
-        .await?;
+    let workspace = workspaces::create(&state.db, &user.id, &form.name).await?;
     tracing::info!(user = %user.id, workspace = %workspace.slug, "workspace created");
     session.set_last_workspace(&workspace.slug);
     Ok(see_other(&format!(
