@@ -9,10 +9,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::auth::login_throttle::{self, SignInKeys};
-use crate::db::models::session::Revoke;
 use crate::domain::Line;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts;
+use crate::service::sessions::Revoke;
 use crate::startup::AppState;
 use crate::web::client::ClientInfo;
 use crate::web::forms::{FieldErrors, check_new_password};
