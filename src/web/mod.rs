@@ -3,12 +3,15 @@
 pub mod api;
 pub mod assets;
 pub mod client;
+pub mod csrf;
+pub mod current_user;
 pub mod dialog;
 pub mod forms;
 pub mod frame;
 pub mod kit;
 pub mod pages;
 pub mod security;
+pub mod session;
 pub mod session_store;
 pub mod sessions;
 pub mod workspace;
@@ -18,6 +21,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, guard, web};
+
+pub use current_user::CurrentUser;
+pub use session::TypedSession;
 
 use crate::error::AppError;
 pub use kit::respond::{htmx_target, render, see_other};

@@ -10,11 +10,11 @@ use std::str::FromStr;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use crate::auth::TypedSession;
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::service::audit::Actor;
 use crate::startup::AppState;
+use crate::web::TypedSession;
 use crate::web::frame::Frame;
 use crate::web::kit::nav::Section;
 use crate::web::kit::urls::WorkspaceUrls;

@@ -5,8 +5,8 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::auth::TypedSession;
 use crate::error::{AppError, AppResult};
+use crate::web::TypedSession;
 
 /// The element an htmx request will swap (`HX-Target`), or `None` for a
 /// plain browser request (which gets the whole page).

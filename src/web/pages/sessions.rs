@@ -5,15 +5,15 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::{CurrentUser, TypedSession};
 use crate::db::models::SessionSummary;
-use crate::db::models::session::Revoke;
 use crate::domain::{SessionId, now, relative_time};
 use crate::error::{AppError, AppResult};
+use crate::service::sessions::Revoke;
 use crate::startup::AppState;
 use crate::web::dialog::{self, ConfirmDialog};
 use crate::web::kit::{Done, Item};
 use crate::web::pages::account;
+use crate::web::{CurrentUser, TypedSession};
 
 /// One row of the Sessions table.
 pub struct SessionRow {

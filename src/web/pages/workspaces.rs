@@ -6,13 +6,13 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
-use crate::auth::{CurrentUser, TypedSession};
 use crate::error::AppResult;
 use crate::service::workspaces;
 use crate::startup::AppState;
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
 use crate::web::kit::{WorkspacePage, WorkspaceUrls, render, see_other};
+use crate::web::{CurrentUser, TypedSession};
 
 #[derive(Debug, Default, Deserialize, Validate)]
 pub struct NewWorkspaceForm {
@@ -70,11 +70,7 @@ pub async fn create(
         };
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let owner = user.id.clone();
-    let workspace = state
-        .db
-        .query(move |conn| workspaces::create(conn, &owner, &form.name))
-        .await?;
+    let workspace = workspaces::create(&state.db, &user.id, &form.name).await?;
     tracing::info!(user = %user.id, workspace = %workspace.slug, "workspace created");
     session.set_last_workspace(&workspace.slug);
     Ok(see_other(
