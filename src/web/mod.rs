@@ -26,7 +26,6 @@ pub use current_user::CurrentUser;
 pub use session::TypedSession;
 
 use crate::error::AppError;
-pub use kit::respond::{htmx_target, render, see_other};
 
 /// Declares the dashboard's routes once: [`ROUTES`] lists them (the
 /// permission matrix test checks each against every role) and

@@ -18,9 +18,9 @@ use crate::startup::AppState;
 use crate::web::client::ClientInfo;
 use crate::web::forms::{FieldErrors, check_new_password};
 use crate::web::frame::Frame;
+use crate::web::kit::{render, see_other};
 use crate::web::pages::sessions::{self, SessionRow};
 use crate::web::{CurrentUser, TypedSession};
-use crate::web::{render, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -11,12 +11,8 @@ use crate::db::models::AuditEvent;
 use crate::domain::{AuditEventId, decode_cursor, encode_cursor, now, relative_time};
 use crate::error::AppResult;
 use crate::service::audit::{self, action_label};
-use crate::startup::AppState;
-use crate::web::TypedSession;
 use crate::web::frame::Frame;
-use crate::web::kit::{Section, WorkspaceUrls};
-use crate::web::render;
-use crate::web::workspace::WorkspaceAccess;
+use crate::web::kit::{Section, WorkspacePage, render};
 
 const PAGE_SIZE: i64 = 100;
 
@@ -56,18 +52,17 @@ fn decode(raw: &str) -> Option<(NaiveDateTime, AuditEventId)> {
 }
 
 pub async fn list(
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
+    cx: WorkspacePage,
     params: web::Query<ActivityParams>,
 ) -> AppResult<HttpResponse> {
     let before = params.before.as_deref().and_then(decode);
-    let mut events = audit::page(&state.db, &access.workspace.id, before, PAGE_SIZE + 1).await?;
+    let mut events =
+        audit::page(&cx.state.db, &cx.access.workspace.id, before, PAGE_SIZE + 1).await?;
     let older = (events.len() as i64 > PAGE_SIZE).then(|| {
         events.truncate(PAGE_SIZE as usize);
         format!(
             "{}?before={}",
-            WorkspaceUrls::new(&access.workspace.slug).activity(),
+            cx.urls().activity(),
             events.last().map(encode).unwrap_or_default()
         )
     });
@@ -86,8 +81,8 @@ pub async fn list(
         })
         .collect();
     let page = ActivityPage {
-        csrf_token: session.csrf_token(),
-        frame: Frame::for_workspace(&state, &access, Section::Activity).await?,
+        csrf_token: cx.csrf_token(),
+        frame: cx.frame(Section::Activity).await?,
         events,
         older,
     };
