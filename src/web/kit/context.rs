@@ -10,15 +10,16 @@ use std::str::FromStr;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 
+use crate::db::models::User;
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::service::audit::Actor;
 use crate::startup::AppState;
-use crate::web::TypedSession;
 use crate::web::frame::Frame;
 use crate::web::kit::nav::Section;
 use crate::web::kit::urls::WorkspaceUrls;
 use crate::web::workspace::WorkspaceAccess;
+use crate::web::{CurrentUser, TypedSession};
 
 /// A request to a `/w/{slug}/…` page by a member of that workspace.
 pub struct WorkspacePage {
@@ -84,6 +85,53 @@ impl FromRequest for WorkspacePage {
                 state: state.ok_or_else(|| AppError::unexpected("AppState missing"))?,
                 session: session.map_err(AppError::unexpected)?,
                 access,
+                req,
+            })
+        })
+    }
+}
+
+/// A request to one of the signed-in user's own pages, outside any
+/// workspace (the account, the workspace list).
+pub struct UserPage {
+    pub req: HttpRequest,
+    pub state: web::Data<AppState>,
+    pub session: TypedSession,
+    pub user: User,
+}
+
+impl UserPage {
+    /// The session's CSRF token for the page's forms (created on first use).
+    pub fn csrf_token(&self) -> String {
+        self.session.csrf_token()
+    }
+
+    /// The top bar, no workspace current.
+    pub async fn frame(&self) -> AppResult<Frame> {
+        Frame::for_user(&self.state, &self.user).await
+    }
+
+    /// Takes the message the previous action left for this page.
+    pub fn take_flash(&self) -> Option<String> {
+        self.session.take_flash()
+    }
+}
+
+impl FromRequest for UserPage {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let session = TypedSession::from_request(&req, payload).into_inner();
+        let user = CurrentUser::from_request(&req, payload);
+        Box::pin(async move {
+            let CurrentUser(user) = user.await?;
+            Ok(Self {
+                state: state.ok_or_else(|| AppError::unexpected("AppState missing"))?,
+                session: session.map_err(AppError::unexpected)?,
+                user,
                 req,
             })
         })

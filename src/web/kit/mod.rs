@@ -8,7 +8,7 @@ pub mod nav;
 pub mod respond;
 pub mod urls;
 
-pub use context::{Item, WorkspacePage};
+pub use context::{Item, UserPage, WorkspacePage};
 pub use nav::Section;
 pub use respond::{Done, html, htmx_target, no_store, render, render_secret, see_other};
 pub use urls::WorkspaceUrls;

@@ -3,24 +3,21 @@
 //! signs out every other session.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::auth::login_throttle::{self, SignInKeys};
-use crate::db::models::User;
 use crate::domain::Line;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts;
 use crate::service::sessions::Revoke;
-use crate::startup::AppState;
 use crate::web::client::ClientInfo;
 use crate::web::forms::{FieldErrors, check_new_password};
 use crate::web::frame::Frame;
-use crate::web::kit::{render, see_other};
+use crate::web::kit::{UserPage, render, see_other};
 use crate::web::pages::sessions::{self, SessionRow};
-use crate::web::{CurrentUser, TypedSession};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -58,20 +55,18 @@ pub struct Extras<'a> {
 }
 
 pub async fn page(
-    state: &AppState,
-    session: &TypedSession,
-    user: &User,
+    cx: &UserPage,
     extras: Extras<'_>,
     modal: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let page = AccountPage {
-        csrf_token: session.csrf_token(),
-        frame: Frame::for_user(state, user).await?,
-        name: extras.name.unwrap_or(&user.name),
+        csrf_token: cx.csrf_token(),
+        frame: cx.frame().await?,
+        name: extras.name.unwrap_or(&cx.user.name),
         errors: extras.errors,
-        flash: session.take_flash(),
-        sessions: sessions::rows(state, session, user).await?,
+        flash: cx.take_flash(),
+        sessions: sessions::rows(cx).await?,
         modal,
     };
     render(status, &page)
@@ -79,38 +74,19 @@ pub async fn page(
 
 /// The page again with the forms' errors.
 async fn invalid(
-    state: &AppState,
-    session: &TypedSession,
-    user: &User,
+    cx: &UserPage,
     errors: FieldErrors,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let extras = Extras { name: None, errors };
-    page(state, session, user, extras, None, status).await
+    page(cx, extras, None, status).await
 }
 
-pub async fn show(
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
-) -> AppResult<HttpResponse> {
-    page(
-        &state,
-        &session,
-        &user,
-        Extras::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+pub async fn show(cx: UserPage) -> AppResult<HttpResponse> {
+    page(&cx, Extras::default(), None, StatusCode::OK).await
 }
 
-pub async fn rename(
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
-    web::Form(form): web::Form<NameForm>,
-) -> AppResult<HttpResponse> {
+pub async fn rename(cx: UserPage, web::Form(form): web::Form<NameForm>) -> AppResult<HttpResponse> {
     let name = match Line::parse(&form.name, 100) {
         Ok(name) => name,
         Err(error) => {
@@ -124,21 +100,19 @@ pub async fn rename(
                 errors,
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return page(&state, &session, &user, extras, None, status).await;
+            return page(&cx, extras, None, status).await;
         }
     };
-    accounts::rename(&state.db, &user.id, name.into_string()).await?;
-    session.flash("Your name was saved.");
+    accounts::rename(&cx.state.db, &cx.user.id, name.into_string()).await?;
+    cx.session.flash("Your name was saved.");
     Ok(see_other("/account"))
 }
 
 pub async fn change_password(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
+    cx: UserPage,
     web::Form(form): web::Form<PasswordForm>,
 ) -> AppResult<HttpResponse> {
+    let (state, session) = (&cx.state, &cx.session);
     let mut errors = FieldErrors::default();
     check_new_password(
         form.password.expose_secret(),
@@ -147,12 +121,12 @@ pub async fn change_password(
     );
     if !errors.is_empty() {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return invalid(&state, &session, &user, errors, status).await;
+        return invalid(&cx, errors, status).await;
     }
     // Guesses of the current password count against the account like
     // failed sign-ins do (a stolen session must not become a guessing oracle).
     let throttle = &state.login_throttle;
-    let keys = SignInKeys::new(&user.email, ClientInfo::of(&req).ip);
+    let keys = SignInKeys::new(&cx.user.email, ClientInfo::of(&cx.req).ip);
     let reservation = match throttle.reserve(&keys).await {
         Ok(reservation) => reservation,
         Err(wait) => {
@@ -164,13 +138,13 @@ pub async fn change_password(
                 ),
             );
             let status = StatusCode::TOO_MANY_REQUESTS;
-            return invalid(&state, &session, &user, errors, status).await;
+            return invalid(&cx, errors, status).await;
         }
     };
     let changed = accounts::change_password(
         &state.db,
         &state.argon2,
-        &user,
+        &cx.user,
         form.current_password.expose_secret().to_owned(),
         form.password.expose_secret().to_owned(),
     )
@@ -195,7 +169,7 @@ pub async fn change_password(
             reservation.keep();
             errors.add("current_password", "The current password is incorrect.");
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            invalid(&state, &session, &user, errors, status).await
+            invalid(&cx, errors, status).await
         }
         Err(error) => {
             throttle.release(reservation).await;

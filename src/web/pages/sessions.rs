@@ -3,17 +3,15 @@
 //! any other id is 404.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
 use crate::db::models::SessionSummary;
 use crate::domain::{SessionId, now, relative_time};
 use crate::error::{AppError, AppResult};
 use crate::service::sessions::Revoke;
-use crate::startup::AppState;
 use crate::web::dialog::{self, ConfirmDialog};
-use crate::web::kit::{Done, Item};
+use crate::web::kit::{Done, Item, UserPage};
 use crate::web::pages::account;
-use crate::web::{CurrentUser, TypedSession};
 
 /// One row of the Sessions table.
 pub struct SessionRow {
@@ -27,16 +25,13 @@ pub struct SessionRow {
 }
 
 /// The signed-in user's sessions, this browser's first.
-pub async fn rows(
-    state: &AppState,
-    session: &TypedSession,
-    user: &crate::db::models::User,
-) -> AppResult<Vec<SessionRow>> {
-    let current = session.id();
+pub async fn rows(cx: &UserPage) -> AppResult<Vec<SessionRow>> {
+    let current = cx.session.id();
     let now = now();
-    let mut rows: Vec<SessionRow> = state
+    let mut rows: Vec<SessionRow> = cx
+        .state
         .sessions
-        .of_user(&user.id)
+        .of_user(&cx.user.id)
         .await?
         .into_iter()
         .map(|s: SessionSummary| SessionRow {
@@ -97,30 +92,17 @@ fn own_session(rows: &[SessionRow], id: &str) -> AppResult<String> {
 
 /// Answers with a confirm dialog: the fragment for htmx, else the Account
 /// page with the dialog open.
-async fn confirm(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &TypedSession,
-    user: &crate::db::models::User,
-    confirm: ConfirmDialog<'_>,
-) -> AppResult<HttpResponse> {
-    dialog::answer(req, StatusCode::OK, &confirm, |modal| {
-        let extras = account::Extras::default();
-        account::page(state, session, user, extras, Some(modal), StatusCode::OK)
+async fn confirm(cx: &UserPage, confirm: ConfirmDialog<'_>) -> AppResult<HttpResponse> {
+    dialog::answer(&cx.req, StatusCode::OK, &confirm, |modal| {
+        account::page(cx, account::Extras::default(), Some(modal), StatusCode::OK)
     })
     .await
 }
 
-pub async fn confirm_sign_out(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let rows = rows(&state, &session, &user).await?;
+pub async fn confirm_sign_out(cx: UserPage, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let rows = rows(&cx).await?;
     let subject = own_session(&rows, &path)?;
-    let csrf_token = session.csrf_token();
+    let csrf_token = cx.csrf_token();
     let dialog = ConfirmDialog {
         csrf_token: &csrf_token,
         back: "",
@@ -133,20 +115,20 @@ pub async fn confirm_sign_out(
         button: "Sign out",
         danger: true,
     };
-    confirm(&req, &state, &session, &user, dialog).await
+    confirm(&cx, dialog).await
 }
 
-pub async fn sign_out(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
-    Item(id): Item<SessionId>,
-) -> AppResult<HttpResponse> {
+pub async fn sign_out(cx: UserPage, Item(id): Item<SessionId>) -> AppResult<HttpResponse> {
+    let UserPage {
+        req,
+        state,
+        session,
+        user,
+    } = &cx;
     if session.id().as_ref() == Some(&id) {
         // This browser: an ordinary sign-out.
         session.log_out();
-        return Ok(Done::silently("/login").redirect(&req, &session));
+        return Ok(Done::silently("/login").redirect(req, session));
     }
     let ended = state
         .sessions
@@ -158,16 +140,11 @@ pub async fn sign_out(
     }
     tracing::info!(user = %user.id, "a session was signed out from the Account page");
     let message = "That session was signed out.";
-    Ok(Done::to("/account", message).redirect(&req, &session))
+    Ok(Done::to("/account", message).redirect(req, session))
 }
 
-pub async fn confirm_sign_out_others(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
-) -> AppResult<HttpResponse> {
-    let csrf_token = session.csrf_token();
+pub async fn confirm_sign_out_others(cx: UserPage) -> AppResult<HttpResponse> {
+    let csrf_token = cx.csrf_token();
     let dialog = ConfirmDialog {
         csrf_token: &csrf_token,
         back: "",
@@ -180,15 +157,16 @@ pub async fn confirm_sign_out_others(
         button: "Sign out everywhere else",
         danger: true,
     };
-    confirm(&req, &state, &session, &user, dialog).await
+    confirm(&cx, dialog).await
 }
 
-pub async fn sign_out_others(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
-) -> AppResult<HttpResponse> {
+pub async fn sign_out_others(cx: UserPage) -> AppResult<HttpResponse> {
+    let UserPage {
+        req,
+        state,
+        session,
+        user,
+    } = &cx;
     let which = match session.id() {
         Some(id) => Revoke::AllBut(id),
         None => Revoke::All,
@@ -203,7 +181,7 @@ pub async fn sign_out_others(
         1 => "1 other session was signed out.".to_owned(),
         n => format!("{n} other sessions were signed out."),
     };
-    Ok(Done::to("/account", &message).redirect(&req, &session))
+    Ok(Done::to("/account", &message).redirect(req, session))
 }
 
 fn unavailable(error: anyhow::Error) -> AppError {
