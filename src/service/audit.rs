@@ -1,7 +1,8 @@
 //! The activity log: who did what to which credential, from where.
 
-use crate::db::DbConn;
+use crate::db::keyset::{Anchor, Page};
 use crate::db::models::AuditEvent;
+use crate::db::{Db, DbConn, DbError};
 use crate::domain::{AuditEventId, UserId, WorkspaceId, now};
 
 /// Who is acting: a signed-in user (by email) or an API key (by label).
@@ -33,6 +34,22 @@ pub fn record(
             details: details.to_owned(),
         },
     )
+}
+
+/// Up to `limit` entries of the workspace's log from `anchor` on, newest
+/// first.
+pub async fn page(
+    db: &Db,
+    workspace: &WorkspaceId,
+    anchor: Anchor<AuditEventId>,
+    limit: i64,
+) -> Result<Page<AuditEvent, AuditEventId>, DbError> {
+    let workspace = workspace.clone();
+    db.query(move |conn| {
+        let rows = AuditEvent::page(conn, &workspace, &anchor, limit + 1)?;
+        Ok(Page::from_scan(rows, &anchor, limit, AuditEvent::cursor))
+    })
+    .await
 }
 
 /// How the activity page names an action.

@@ -12,12 +12,11 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use super::idempotency::{self, Idempotent};
-use crate::db::models::smtp_credential::{Anchor, Cursor, Direction, SortKey};
-use crate::domain::{ApiAction, CredentialId, Reach, Username, WorkspaceId};
+use crate::domain::{ApiAction, CredentialId, Mode, Reach, SendingScope, WorkspaceId};
 use crate::service::credentials::{
-    self, CredentialError, CredentialFields, CredentialRules, CredentialView, ListRequest, Scope,
+    self, Anchor, CredentialError, CredentialInput, CredentialView, Cursor, Direction, Domains,
+    InputErrors, ListRequest, Parsed, SortKey,
 };
-use crate::service::domains;
 use crate::startup::AppState;
 use crate::web::forms::FieldErrors;
 
@@ -172,7 +171,9 @@ fn rfc3339(at: chrono::NaiveDateTime) -> DateTime<Utc> {
 }
 
 impl From<CredentialView> for SmtpCredential {
-    fn from(c: CredentialView) -> Self {
+    fn from(view: CredentialView) -> Self {
+        let domains = view.domain_names();
+        let c = view.credential;
         Self {
             object: CredentialObjectType::CredentialSmtp,
             id: c.id.to_string(),
@@ -181,14 +182,19 @@ impl From<CredentialView> for SmtpCredential {
             name: c.name,
             username: c.username,
             sandbox: c.sandbox,
-            scope: if c.scoped {
-                ScopeName::Scoped
-            } else {
-                ScopeName::Global
-            },
-            domains: c.domains,
+            scope: c.scope.into(),
+            domains,
             active: c.active,
             last_used_at: c.last_used_at.map(rfc3339),
+        }
+    }
+}
+
+impl From<SendingScope> for ScopeName {
+    fn from(scope: SendingScope) -> Self {
+        match scope {
+            SendingScope::Global => Self::Global,
+            SendingScope::Scoped => Self::Scoped,
         }
     }
 }
@@ -240,7 +246,7 @@ async fn load_allowed(
     let credential = credentials::get(&state.db, workspace, id)
         .await
         .map_err(service_error)?;
-    if caller.scopes.allows(action, &credential.domains) {
+    if caller.scopes.allows(action, &credential.domain_names()) {
         Ok(credential)
     } else {
         Err(forbidden(action))
@@ -285,7 +291,7 @@ pub async fn list(
         )));
     }
     let cursor = |name: &str, raw: &str| {
-        Cursor::decode(raw).ok_or_else(|| {
+        Cursor::<CredentialId>::decode(raw).ok_or_else(|| {
             ApiError::BadRequest(format!(
                 "{name} is not a cursor from this API's pagination."
             ))
@@ -403,7 +409,11 @@ async fn create_credential(
             "The body is not valid JSON of the documented shape: {e}"
         ))
     })?;
-    let (username, fields, domain_names) = parse(state, workspace, input).await?;
+    let Parsed {
+        username,
+        fields,
+        domain_names,
+    } = parse(state, workspace, input).await?;
     if !caller.scopes.allows(ApiAction::Write, &domain_names) {
         return Err(forbidden(ApiAction::Write));
     }
@@ -434,81 +444,27 @@ async fn create_credential(
 async fn parse(
     state: &AppState,
     workspace: &WorkspaceId,
-    input: CreateSmtpCredential,
-) -> Result<(Option<Username>, CredentialFields, Vec<String>), ApiError> {
-    // Checked as sent, as the document's lengths and patterns describe
-    // them; stored trimmed.
-    let rules = CredentialRules {
-        name: input.name.unwrap_or_default(),
-        username: input.username,
-        description: input.description.unwrap_or_default(),
+    body: CreateSmtpCredential,
+) -> Result<Parsed, ApiError> {
+    let input = CredentialInput {
+        name: body.name.unwrap_or_default(),
+        username: body.username,
+        description: body.description.unwrap_or_default(),
+        mode: Mode::from_sandbox(body.sandbox.unwrap_or(false))
+            .as_str()
+            .to_owned(),
+        scope: body.scope,
+        domains: Domains::Names(body.domains.unwrap_or_default()),
     };
-    let mut errors = match rules.check() {
-        Ok(()) => FieldErrors::default(),
-        Err(e) => FieldErrors::from_validation(&e),
-    };
-    if rules.name.trim().is_empty() {
-        errors.add("name", "Enter a name (up to 100 characters).");
-    }
-    let requested: Vec<String> = input
-        .domains
-        .unwrap_or_default()
-        .iter()
-        .map(|d| d.trim().trim_end_matches('.').to_lowercase())
-        .collect();
-    let known = domains::of_workspace(&state.db, workspace).await?;
-    let scope = match input.scope.as_deref() {
-        Some("global") if requested.is_empty() => Scope::Global,
-        Some("global") => {
-            errors.add("domains", "Only a scoped credential has domains.");
-            Scope::Global
-        }
-        Some("scoped") if requested.is_empty() => {
-            errors.add(
-                "domains",
-                "A scoped credential needs at least one sending domain.",
-            );
-            Scope::Global
-        }
-        Some("scoped") => {
-            let mut ids = Vec::new();
-            for name in &requested {
-                match known.iter().find(|d| &d.name == name) {
-                    Some(d) => ids.push(d.id.clone()),
-                    None => errors.add(
-                        "domains",
-                        format!("{name} is not a sending domain of this account."),
-                    ),
-                }
+    credentials::parse(&state.db, workspace, input)
+        .await?
+        .map_err(|InputErrors(problems)| {
+            let mut errors = FieldErrors::default();
+            for problem in problems {
+                errors.add(problem.field(), problem.api_message());
             }
-            Scope::Scoped(ids)
-        }
-        _ => {
-            errors.add("scope", "Use \"global\" or \"scoped\".");
-            Scope::Global
-        }
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::from_fields(&errors));
-    }
-    let username = rules
-        .username
-        .as_deref()
-        .map(Username::parse)
-        .transpose()
-        .map_err(|e| ApiError::invalid(BTreeMap::from([("username".to_owned(), vec![e])])))?;
-    let fields = CredentialFields {
-        name: rules.name.trim().to_owned(),
-        description: rules.description.trim().to_owned(),
-        sandbox: input.sandbox.unwrap_or(false),
-        scope,
-    };
-    let domain_names = if matches!(fields.scope, Scope::Global) {
-        Vec::new()
-    } else {
-        requested
-    };
-    Ok((username, fields, domain_names))
+            ApiError::from_fields(&errors)
+        })
 }
 
 /// Get an SMTP credential
@@ -568,7 +524,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let workspace = caller.account(&path.0)?;
     let credential = load_allowed(&state, &caller, &workspace, &path.1, ApiAction::Delete).await?;
-    credentials::delete(&state.db, &workspace, credential.id, caller.actor(&req))
+    credentials::delete(&state.db, &workspace, credential.id.clone(), caller.actor(&req))
         .await
         .map_err(service_error)?;
     Ok(HttpResponse::build(StatusCode::OK).json(Deleted {

@@ -5,9 +5,8 @@ use chrono::NaiveDateTime;
 
 use super::params::ListState;
 use crate::db::models::Domain;
-use crate::db::models::smtp_credential::Direction;
-use crate::domain::relative_time;
-use crate::service::credentials::{CredentialPage, CredentialView};
+use crate::domain::{CredentialName, Description, Username, relative_time};
+use crate::service::credentials::{CredentialPage, CredentialView, Direction};
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
 
@@ -59,8 +58,8 @@ impl Row {
             username: c.username.clone(),
             description: c.description.clone(),
             sandbox: c.sandbox,
-            scoped: c.scoped,
-            domains: c.domains.clone(),
+            scoped: c.is_scoped(),
+            domains: c.domain_names(),
             active: c.active,
             last_used: c.last_used_at.map(|t| (relative_time(t, now), exact(t))),
             last_used_ip: c.last_used_ip.clone().unwrap_or_default(),
@@ -138,7 +137,27 @@ pub struct FormDialog<'a> {
     pub form: &'a super::actions::CredentialForm,
     pub errors: &'a FieldErrors,
     pub domains: &'a [Domain],
-    pub username_rule: &'a str,
+    pub limits: &'a FieldLimits,
+}
+
+/// The bounds the form states (`maxlength`, the username hint), taken from
+/// the rules themselves.
+pub struct FieldLimits {
+    pub name_max: usize,
+    pub username_max: usize,
+    pub username_hint: String,
+    pub description_max: usize,
+}
+
+impl Default for FieldLimits {
+    fn default() -> Self {
+        Self {
+            name_max: CredentialName::MAX,
+            username_max: Username::MAX,
+            username_hint: Username::hint(),
+            description_max: Description::MAX,
+        }
+    }
 }
 
 /// The password, shown once after create or regenerate.
