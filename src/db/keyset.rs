@@ -59,7 +59,11 @@ pub struct Cursor<I> {
 impl<I: CursorId> Cursor<I> {
     /// An opaque, URL-safe form of the cursor.
     pub fn encode(&self) -> String {
-        let text = format!("{}.{}", self.at.and_utc().timestamp_micros(), self.id.as_key());
+        let text = format!(
+            "{}.{}",
+            self.at.and_utc().timestamp_micros(),
+            self.id.as_key()
+        );
         URL_SAFE_NO_PAD.encode(text)
     }
 

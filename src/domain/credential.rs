@@ -55,10 +55,7 @@ impl Description {
 
     pub fn parse(raw: &str) -> Result<Self, String> {
         if raw.chars().count() > Self::MAX {
-            Err(format!(
-                "Keep the description to {} characters.",
-                Self::MAX
-            ))
+            Err(format!("Keep the description to {} characters.", Self::MAX))
         } else if !is_multi_line(raw) {
             Err(MULTI_LINE_MESSAGE.to_owned())
         } else {
@@ -97,7 +94,11 @@ impl Mode {
 
     /// The mode stored as the `sandbox` column.
     pub fn from_sandbox(sandbox: bool) -> Self {
-        if sandbox { Self::Sandbox } else { Self::Production }
+        if sandbox {
+            Self::Sandbox
+        } else {
+            Self::Production
+        }
     }
 
     pub fn is_sandbox(self) -> bool {

@@ -7,8 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::{Connection, RunQueryDsl};
 use postern::config::Config;
 use postern::db::Db;
-use postern::db::models::{SmtpCredential, User, Workspace};
-use postern::domain::CredentialId;
+use postern::db::models::{NewSmtpCredential, SmtpCredential, User, Workspace};
 use postern::domain::{EmailAddress, Role};
 use postern::service::accounts::{self, NewAccount};
 use postern::service::workspaces;
@@ -17,6 +16,10 @@ use reqwest::{Response, StatusCode};
 use tempfile::TempDir;
 
 pub const PASSWORD: &str = "correct-horse-battery";
+
+/// A well-formed argon2id hash that no password matches, for credentials
+/// inserted without hashing.
+pub const SEEDED_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g";
 
 #[derive(Clone)]
 pub struct TestApp {
@@ -488,22 +491,16 @@ pub async fn seed_credentials(
                 let (created_at, last_used_at) = times(i);
                 SmtpCredential::insert(
                     conn,
-                    &SmtpCredential {
-                        id: CredentialId::generate(),
-                        workspace_id: workspace.clone(),
-                        name: format!("App {i:04}"),
-                        username: format!("user_{i:04}"),
-                        description: String::new(),
-                        sandbox: false,
-                        scope: "global".into(),
-                        active: true,
-                        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"
-                            .into(),
+                    &NewSmtpCredential {
                         created_at,
                         updated_at: created_at,
                         last_used_at,
-                        last_used_ip: None,
-                        created_by: None,
+                        ..NewSmtpCredential::new(
+                            workspace.clone(),
+                            &format!("App {i:04}"),
+                            &format!("user_{i:04}"),
+                            SEEDED_HASH,
+                        )
                     },
                 )?;
             }

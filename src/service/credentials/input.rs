@@ -278,7 +278,10 @@ mod tests {
         };
         let InputErrors(problems) = check(bad, &[]).unwrap_err();
         let fields: Vec<_> = problems.iter().map(Problem::field).collect();
-        assert_eq!(fields, ["name", "username", "description", "mode", "domains"]);
+        assert_eq!(
+            fields,
+            ["name", "username", "description", "mode", "domains"]
+        );
         assert_eq!(
             problems[4].api_message(),
             "nowhere.example is not a sending domain of this account."
@@ -292,7 +295,10 @@ mod tests {
             problems("global", Domains::Names(vec!["a.example".into()])),
             [Problem::DomainsOnGlobal]
         );
-        assert_eq!(problems("scoped", Domains::Ids(vec![])), [Problem::NoDomains]);
+        assert_eq!(
+            problems("scoped", Domains::Ids(vec![])),
+            [Problem::NoDomains]
+        );
         assert_eq!(
             problems("scoped", Domains::Ids(vec!["not-an-id".into()])),
             [Problem::NoDomains]

@@ -7,12 +7,16 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::{Object, RefOr, Schema};
+use utoipa::{IntoParams, Modify, ToSchema};
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use super::idempotency::{self, Idempotent};
-use crate::domain::{ApiAction, CredentialId, Mode, Reach, SendingScope, WorkspaceId};
+use crate::domain::{
+    ApiAction, CredentialId, CredentialName, Description, Mode, Reach, SendingScope, Username,
+    WorkspaceId,
+};
 use crate::service::credentials::{
     self, Anchor, CredentialError, CredentialInput, CredentialView, Cursor, Direction, Domains,
     InputErrors, ListRequest, Parsed, SortKey,
@@ -139,21 +143,14 @@ pub struct CreateHeaders {
 /// left out or `null`.
 // Every field is read as an `Option`, so that a missing or `null` `name` or
 // `scope` is answered with 422 beside the field rather than a parse error.
+// The bounds of `name`, `username` and `description` are documented by
+// [`CredentialRules`], from the rules themselves.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CreateSmtpCredential {
-    /// 1–100 characters on one line, not only spaces.
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = String, required = true, min_length = 1, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub name: Option<String>,
-    /// 4–50 letters, digits and underscores; generated when left out or
-    /// `null`.
-    #[schema(pattern = "^[A-Za-z0-9_]{4,50}$")]
     pub username: Option<String>,
-    /// Up to 500 characters; line breaks and tabs are the only control
-    /// characters allowed.
-    #[schema(
-        max_length = 500,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     pub description: Option<String>,
     /// Capture mail instead of delivering it (default `false`).
     pub sandbox: Option<bool>,
@@ -162,6 +159,50 @@ pub struct CreateSmtpCredential {
     /// Sending domains of this account: at least one for a scoped
     /// credential, none for a global one. A domain named twice counts once.
     pub domains: Option<Vec<String>>,
+}
+
+/// Documents the bounds of [`CreateSmtpCredential`]'s texts from the
+/// domain rules ([`CredentialName`], [`Username`], [`Description`]), so the
+/// document cannot drift from what is enforced.
+pub struct CredentialRules;
+
+impl Modify for CredentialRules {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let schemas = &mut openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .schemas;
+        let Some(RefOr::T(Schema::Object(create))) = schemas.get_mut("CreateSmtpCredential") else {
+            return;
+        };
+        let mut field = |name: &str, describe: &dyn Fn(&mut Object)| {
+            if let Some(RefOr::T(Schema::Object(property))) = create.properties.get_mut(name) {
+                describe(property);
+            }
+        };
+        field("name", &|p| {
+            p.description = Some(format!(
+                "1–{} characters on one line, not only spaces.",
+                CredentialName::MAX
+            ));
+            p.max_length = Some(CredentialName::MAX);
+        });
+        field("username", &|p| {
+            p.description = Some(format!(
+                "{}–{} letters, digits and underscores; generated when left out or\n`null`.",
+                Username::MIN,
+                Username::MAX
+            ));
+            p.pattern = Some(Username::pattern());
+        });
+        field("description", &|p| {
+            p.description = Some(format!(
+                "Up to {} characters; line breaks and tabs are the only control\ncharacters allowed.",
+                Description::MAX
+            ));
+            p.max_length = Some(Description::MAX);
+        });
+    }
 }
 
 pub const PAGE_LIMIT: i64 = 100;
@@ -524,9 +565,14 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let workspace = caller.account(&path.0)?;
     let credential = load_allowed(&state, &caller, &workspace, &path.1, ApiAction::Delete).await?;
-    credentials::delete(&state.db, &workspace, credential.id.clone(), caller.actor(&req))
-        .await
-        .map_err(service_error)?;
+    credentials::delete(
+        &state.db,
+        &workspace,
+        credential.id.clone(),
+        caller.actor(&req),
+    )
+    .await
+    .map_err(service_error)?;
     Ok(HttpResponse::build(StatusCode::OK).json(Deleted {
         message: format!("SMTP credential {} deleted.", credential.username),
     }))

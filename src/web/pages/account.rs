@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::auth::login_throttle::{self, SignInKeys};
 use crate::auth::{CurrentUser, TypedSession};
 use crate::db::models::session::Revoke;
-use crate::domain::Line;
+use crate::domain::PersonName;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts;
 use crate::startup::AppState;
@@ -122,14 +122,11 @@ pub async fn rename(
     CurrentUser(user): CurrentUser,
     web::Form(form): web::Form<NameForm>,
 ) -> AppResult<HttpResponse> {
-    let name = match Line::parse(&form.name, 100) {
+    let name = match PersonName::parse(&form.name) {
         Ok(name) => name,
-        Err(error) => {
+        Err(message) => {
             let mut errors = FieldErrors::default();
-            errors.add(
-                "name",
-                Line::message(error, "Enter your name (up to 100 characters)."),
-            );
+            errors.add("name", message);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return page(&state, &session, &user, form.name.trim(), errors, status).await;
         }

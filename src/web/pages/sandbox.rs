@@ -8,8 +8,8 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::auth::TypedSession;
-use crate::db::models::SandboxSummary;
 use crate::db::keyset::Cursor;
+use crate::db::models::SandboxSummary;
 use crate::domain::{MessageId, now, relative_time};
 use crate::error::{AppError, AppResult};
 use crate::service::sandbox;

@@ -171,3 +171,40 @@ pub struct PasswordDialog<'a> {
     pub password: &'a str,
     pub connection: &'a ConnectionSettings,
 }
+
+#[cfg(test)]
+mod tests {
+    use askama::Template;
+
+    use super::{Ctx, FieldLimits, FormDialog};
+    use crate::domain::Username;
+    use crate::web::forms::FieldErrors;
+
+    #[test]
+    fn the_form_states_the_username_rule_it_enforces() {
+        let ctx = Ctx {
+            can_manage: true,
+            csrf_token: String::new(),
+            back: String::new(),
+            base: String::new(),
+        };
+        let html = FormDialog {
+            ctx: &ctx,
+            title: "Create",
+            action: String::new(),
+            submit: "Create",
+            fixed_username: None,
+            form: &Default::default(),
+            errors: &FieldErrors::default(),
+            domains: &[],
+            limits: &FieldLimits::default(),
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains(&format!(
+            r#"name="username" type="text" maxlength="{}""#,
+            Username::MAX
+        )));
+        assert!(html.contains(&Username::hint()));
+    }
+}
