@@ -9,13 +9,13 @@ use super::list::{connection, context, full_page};
 use super::params::ListState;
 use super::view::{Ctx, FieldLimits, FormDialog, PasswordDialog, Row, RowFragment};
 use crate::auth::TypedSession;
-use crate::db::models::Domain;
 use crate::domain::{CredentialId, DomainId, Mode, Role, SendingScope, now};
 use crate::error::{AppError, AppResult};
 use crate::service::credentials::{
     self, CredentialError, CredentialInput, CredentialView, Domains, InputErrors, Parsed,
     WithPassword,
 };
+use crate::service::domains::Domain;
 use crate::startup::AppState;
 use crate::web::dialog::ConfirmDialog;
 use crate::web::forms::{FieldErrors, HtmlForm};

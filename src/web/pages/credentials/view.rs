@@ -4,9 +4,9 @@ use askama::Template;
 use chrono::NaiveDateTime;
 
 use super::params::ListState;
-use crate::db::models::Domain;
 use crate::domain::{CredentialName, Description, Username, relative_time};
 use crate::service::credentials::{CredentialPage, CredentialView, Direction};
+use crate::service::domains::Domain;
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
 
