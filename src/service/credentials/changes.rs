@@ -110,6 +110,30 @@ fn target(credential: &SmtpCredential) -> String {
     format!("{} ({})", credential.name, credential.username)
 }
 
+/// Runs `change` on a credential of the workspace under the workspace's
+/// lock, and answers with the credential as it is then.
+async fn change<F>(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: CredentialId,
+    change: F,
+) -> Result<CredentialView, CredentialError>
+where
+    F: FnOnce(&mut DbConn, &SmtpCredential) -> Result<(), CredentialError> + Send + 'static,
+{
+    let workspace = workspace.clone();
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            lock_workspace(conn, &workspace)?;
+            let before = load(conn, &workspace, &id)?;
+            change(conn, &before)?;
+            let after = load(conn, &workspace, &id)?;
+            Ok(CredentialView::load_one(conn, after)?)
+        })
+    })
+    .await
+}
+
 /// Replaces the password; the old one stops working at once. The new one
 /// is hashed as in [`create`].
 pub async fn regenerate(
@@ -121,26 +145,20 @@ pub async fn regenerate(
 ) -> Result<WithPassword, CredentialError> {
     let password = generate_password();
     let hash = argon2.hash(password.clone()).await?;
-    let workspace = workspace.clone();
-    let view = db
-        .run(move |conn| {
-            write_transaction(conn, |conn| {
-                lock_workspace(conn, &workspace)?;
-                let credential = load(conn, &workspace, &id)?;
-                SmtpCredential::set_password_hash(conn, &id, &hash, now())?;
-                audit::record(
-                    conn,
-                    &workspace,
-                    &actor,
-                    "smtp_credential.regenerated",
-                    &target(&credential),
-                    "",
-                )?;
-                let credential = load(conn, &workspace, &id)?;
-                Ok::<_, CredentialError>(CredentialView::load_one(conn, credential)?)
-            })
-        })
-        .await?;
+    let view = change(db, workspace, id, move |conn, credential| {
+        SmtpCredential::set_password_hash(conn, &credential.id, &hash, now())?;
+        let action = "smtp_credential.regenerated";
+        audit::record(
+            conn,
+            &credential.workspace_id,
+            &actor,
+            action,
+            &target(credential),
+            "",
+        )?;
+        Ok(())
+    })
+    .await?;
     Ok(WithPassword {
         credential: view,
         password,
@@ -154,23 +172,24 @@ pub async fn set_active(
     active: bool,
     actor: Actor,
 ) -> Result<CredentialView, CredentialError> {
-    let workspace = workspace.clone();
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            lock_workspace(conn, &workspace)?;
-            let credential = load(conn, &workspace, &id)?;
-            if credential.active != active {
-                SmtpCredential::set_active(conn, &id, active, now())?;
-                let action = if active {
-                    "smtp_credential.activated"
-                } else {
-                    "smtp_credential.deactivated"
-                };
-                audit::record(conn, &workspace, &actor, action, &target(&credential), "")?;
-            }
-            let credential = load(conn, &workspace, &id)?;
-            Ok(CredentialView::load_one(conn, credential)?)
-        })
+    change(db, workspace, id, move |conn, credential| {
+        if credential.active != active {
+            SmtpCredential::set_active(conn, &credential.id, active, now())?;
+            let action = if active {
+                "smtp_credential.activated"
+            } else {
+                "smtp_credential.deactivated"
+            };
+            audit::record(
+                conn,
+                &credential.workspace_id,
+                &actor,
+                action,
+                &target(credential),
+                "",
+            )?;
+        }
+        Ok(())
     })
     .await
 }
@@ -183,32 +202,26 @@ pub async fn update(
     fields: CredentialFields,
     actor: Actor,
 ) -> Result<CredentialView, CredentialError> {
-    let workspace = workspace.clone();
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            lock_workspace(conn, &workspace)?;
-            let before = load(conn, &workspace, &id)?;
-            check_domains(conn, &workspace, &fields.scope)?;
-            let changes = CredentialChanges {
-                name: &fields.name,
-                description: &fields.description,
-                sandbox: fields.sandbox,
-                scope: fields.scope.kind(),
-                updated_at: now(),
-            };
-            SmtpCredential::update(conn, &id, &changes)?;
-            SmtpCredential::set_domains(conn, &id, &fields.scope.domain_ids())?;
-            audit::record(
-                conn,
-                &workspace,
-                &actor,
-                "smtp_credential.updated",
-                &target(&before),
-                &fields.details(),
-            )?;
-            let credential = load(conn, &workspace, &id)?;
-            Ok(CredentialView::load_one(conn, credential)?)
-        })
+    change(db, workspace, id, move |conn, before| {
+        check_domains(conn, &before.workspace_id, &fields.scope)?;
+        let changes = CredentialChanges {
+            name: &fields.name,
+            description: &fields.description,
+            sandbox: fields.sandbox,
+            scope: fields.scope.kind(),
+            updated_at: now(),
+        };
+        SmtpCredential::update(conn, &before.id, &changes)?;
+        SmtpCredential::set_domains(conn, &before.id, &fields.scope.domain_ids())?;
+        audit::record(
+            conn,
+            &before.workspace_id,
+            &actor,
+            "smtp_credential.updated",
+            &target(before),
+            &fields.details(),
+        )?;
+        Ok(())
     })
     .await
 }
