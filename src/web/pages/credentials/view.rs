@@ -29,21 +29,26 @@ pub struct ConnectionSettings {
     pub smarthost: bool,
 }
 
-/// One row of the table.
+/// One row of the table: the credential (its fields read through, e.g.
+/// `c.name`) and what the row shows formatted.
 pub struct Row {
-    pub id: String,
-    pub name: String,
-    pub username: String,
-    pub description: String,
-    pub sandbox: bool,
+    pub credential: CredentialView,
     pub scoped: bool,
+    /// The domains' names.
     pub domains: Vec<String>,
-    pub active: bool,
     /// ("3 minutes ago", "2026-11-23 10:15:02 UTC"), or `None`: never used.
     pub last_used: Option<(String, String)>,
     pub last_used_ip: String,
     pub created: String,
     pub created_exact: String,
+}
+
+impl std::ops::Deref for Row {
+    type Target = CredentialView;
+
+    fn deref(&self) -> &CredentialView {
+        &self.credential
+    }
 }
 
 fn exact(t: NaiveDateTime) -> String {
@@ -53,14 +58,9 @@ fn exact(t: NaiveDateTime) -> String {
 impl Row {
     pub fn new(c: &CredentialView, now: NaiveDateTime) -> Self {
         Self {
-            id: c.id.to_string(),
-            name: c.name.clone(),
-            username: c.username.clone(),
-            description: c.description.clone(),
-            sandbox: c.sandbox,
+            credential: c.clone(),
             scoped: c.is_scoped(),
             domains: c.domain_names(),
-            active: c.active,
             last_used: c.last_used_at.map(|t| (relative_time(t, now), exact(t))),
             last_used_ip: c.last_used_ip.clone().unwrap_or_default(),
             created: c.created_at.format("%b %-d, %Y").to_string(),
