@@ -76,12 +76,11 @@ fn insert(
             }
         })?;
         SmtpCredential::set_domains(conn, &credential.id, &fields.scope.domain_ids())?;
-        audit::record(
+        record(
             conn,
-            &new.workspace_id,
+            &credential,
             actor,
             "smtp_credential.created",
-            &target(&credential),
             &fields.details(),
         )?;
         Ok(CredentialView::load_one(conn, credential)?)
@@ -105,9 +104,24 @@ fn check_domains(
     Ok(())
 }
 
-/// How the activity log names a credential.
-fn target(credential: &SmtpCredential) -> String {
-    format!("{} ({})", credential.name, credential.username)
+/// Writes `action` on `credential` to the activity log, naming the
+/// credential by name and username.
+fn record(
+    conn: &mut DbConn,
+    credential: &SmtpCredential,
+    actor: &Actor,
+    action: &str,
+    details: &str,
+) -> diesel::QueryResult<()> {
+    let target = format!("{} ({})", credential.name, credential.username);
+    audit::record(
+        conn,
+        &credential.workspace_id,
+        actor,
+        action,
+        &target,
+        details,
+    )
 }
 
 /// Runs `change` on a credential of the workspace under the workspace's
@@ -147,15 +161,7 @@ pub async fn regenerate(
     let hash = argon2.hash(password.clone()).await?;
     let view = change(db, workspace, id, move |conn, credential| {
         SmtpCredential::set_password_hash(conn, &credential.id, &hash, now())?;
-        let action = "smtp_credential.regenerated";
-        audit::record(
-            conn,
-            &credential.workspace_id,
-            &actor,
-            action,
-            &target(credential),
-            "",
-        )?;
+        record(conn, credential, &actor, "smtp_credential.regenerated", "")?;
         Ok(())
     })
     .await?;
@@ -180,14 +186,7 @@ pub async fn set_active(
             } else {
                 "smtp_credential.deactivated"
             };
-            audit::record(
-                conn,
-                &credential.workspace_id,
-                &actor,
-                action,
-                &target(credential),
-                "",
-            )?;
+            record(conn, credential, &actor, action, "")?;
         }
         Ok(())
     })
@@ -213,12 +212,11 @@ pub async fn update(
         };
         SmtpCredential::update(conn, &before.id, &changes)?;
         SmtpCredential::set_domains(conn, &before.id, &fields.scope.domain_ids())?;
-        audit::record(
+        record(
             conn,
-            &before.workspace_id,
+            before,
             &actor,
             "smtp_credential.updated",
-            &target(before),
             &fields.details(),
         )?;
         Ok(())
@@ -240,14 +238,7 @@ pub async fn delete(
             let credential = load(conn, &workspace, &id)?;
             let view = CredentialView::load_one(conn, credential.clone())?;
             SmtpCredential::delete(conn, &id)?;
-            audit::record(
-                conn,
-                &workspace,
-                &actor,
-                "smtp_credential.deleted",
-                &target(&credential),
-                "",
-            )?;
+            record(conn, &credential, &actor, "smtp_credential.deleted", "")?;
             Ok(view)
         })
     })
