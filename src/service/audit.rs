@@ -13,7 +13,8 @@ pub struct Actor {
     pub ip: Option<String>,
 }
 
-pub fn record(
+/// Writes one event, inside the transaction of the change it records.
+pub(crate) fn record(
     conn: &mut DbConn,
     workspace: &WorkspaceId,
     actor: &Actor,

@@ -6,12 +6,12 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::TypedSession;
 use crate::db::keyset::{Anchor, Cursor};
 use crate::domain::{now, relative_time};
 use crate::error::AppResult;
 use crate::service::audit::{self, action_label};
 use crate::startup::AppState;
+use crate::web::TypedSession;
 use crate::web::frame::Frame;
 use crate::web::render;
 use crate::web::workspace::WorkspaceAccess;

@@ -8,7 +8,6 @@ use serde::Deserialize;
 use super::list::{connection, context, full_page};
 use super::params::ListState;
 use super::view::{Ctx, FieldLimits, FormDialog, PasswordDialog, Row, RowFragment};
-use crate::auth::TypedSession;
 use crate::domain::{CredentialId, DomainId, Mode, Role, SendingScope, now};
 use crate::error::{AppError, AppResult};
 use crate::service::credentials::{
@@ -17,6 +16,7 @@ use crate::service::credentials::{
 };
 use crate::service::domains::Domain;
 use crate::startup::AppState;
+use crate::web::TypedSession;
 use crate::web::dialog::ConfirmDialog;
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::workspace::WorkspaceAccess;
