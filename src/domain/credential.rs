@@ -26,6 +26,7 @@ impl CredentialName {
         format!("Enter a name (up to {} characters).", Self::MAX)
     }
 
+    /// The name, trimmed; else the message for the form.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let length = raw.chars().count();
         if length == 0 || length > Self::MAX {
@@ -39,6 +40,7 @@ impl CredentialName {
         }
     }
 
+    /// The trimmed name.
     pub fn into_string(self) -> String {
         self.0
     }
@@ -53,6 +55,7 @@ impl Description {
     /// The most characters a description has.
     pub const MAX: usize = 500;
 
+    /// The description, trimmed; else the message for the form.
     pub fn parse(raw: &str) -> Result<Self, String> {
         if raw.chars().count() > Self::MAX {
             Err(format!("Keep the description to {} characters.", Self::MAX))
@@ -63,6 +66,7 @@ impl Description {
         }
     }
 
+    /// The trimmed description.
     pub fn into_string(self) -> String {
         self.0
     }
@@ -86,6 +90,7 @@ impl Mode {
         }
     }
 
+    /// The mode [`Mode::as_str`] names.
     pub fn parse(raw: &str) -> Option<Self> {
         [Self::Production, Self::Sandbox]
             .into_iter()
@@ -101,6 +106,7 @@ impl Mode {
         }
     }
 
+    /// Whether mail is captured rather than delivered.
     pub fn is_sandbox(self) -> bool {
         self == Self::Sandbox
     }
@@ -126,6 +132,7 @@ impl SendingScope {
         }
     }
 
+    /// The scope [`SendingScope::as_str`] names.
     pub fn parse(raw: &str) -> Option<Self> {
         [Self::Global, Self::Scoped]
             .into_iter()

@@ -10,6 +10,7 @@ impl PersonName {
     /// The most characters a name has.
     pub const MAX: usize = 100;
 
+    /// The name, trimmed; else the message for the form.
     pub fn parse(raw: &str) -> Result<Self, String> {
         Line::parse(raw, Self::MAX).map(Self).map_err(|error| {
             Line::message(
@@ -19,10 +20,12 @@ impl PersonName {
         })
     }
 
+    /// The trimmed name.
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
 
+    /// The trimmed name, owned.
     pub fn into_string(self) -> String {
         self.0.into_string()
     }
@@ -44,6 +47,7 @@ impl NewPassword {
         format!("Use at least {} characters.", Self::MIN)
     }
 
+    /// The password, if long enough and not too long; else [`NewPassword::message`].
     pub fn parse(raw: String) -> Result<Self, String> {
         if raw.chars().count() < Self::MIN || raw.len() > Self::MAX_BYTES {
             Err(Self::message())
@@ -52,10 +56,12 @@ impl NewPassword {
         }
     }
 
+    /// The password itself, to hash.
     pub fn expose(&self) -> &str {
         &self.0
     }
 
+    /// The password itself, owned, to hash.
     pub fn into_string(self) -> String {
         self.0
     }

@@ -43,6 +43,7 @@ impl Username {
         )
     }
 
+    /// The username as given, if it follows the rule; else [`Username::message`].
     pub fn parse(raw: &str) -> Result<Self, String> {
         if RULE.is_match(raw) {
             Ok(Self(raw.to_owned()))
@@ -62,6 +63,7 @@ impl Username {
         Self(format!("smtp_{suffix}"))
     }
 
+    /// The username as given.
     pub fn as_str(&self) -> &str {
         &self.0
     }

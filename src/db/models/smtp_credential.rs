@@ -105,6 +105,7 @@ pub struct CredentialForAuth {
 }
 
 impl SmtpCredential {
+    /// Inserts `new` and reads the row back.
     pub fn insert(conn: &mut DbConn, new: &NewSmtpCredential) -> QueryResult<SmtpCredential> {
         diesel::insert_into(smtp_credentials::table)
             .values(new)
@@ -115,6 +116,7 @@ impl SmtpCredential {
             .first(conn)
     }
 
+    /// The credential with this id, if it belongs to `workspace`.
     pub fn find_in_workspace(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
@@ -153,6 +155,7 @@ impl SmtpCredential {
             .optional()
     }
 
+    /// Writes the editable fields.
     pub fn update(
         conn: &mut DbConn,
         id: &CredentialId,
@@ -164,6 +167,7 @@ impl SmtpCredential {
             .map(|_| ())
     }
 
+    /// Activates or deactivates the credential.
     pub fn set_active(
         conn: &mut DbConn,
         id: &CredentialId,
@@ -179,6 +183,7 @@ impl SmtpCredential {
             .map(|_| ())
     }
 
+    /// Replaces the password's hash.
     pub fn set_password_hash(
         conn: &mut DbConn,
         id: &CredentialId,
@@ -194,6 +199,7 @@ impl SmtpCredential {
             .map(|_| ())
     }
 
+    /// Deletes the credential (its domains go with it); how many rows went.
     pub fn delete(conn: &mut DbConn, id: &CredentialId) -> QueryResult<usize> {
         diesel::delete(smtp_credentials::table.find(id)).execute(conn)
     }

@@ -171,6 +171,8 @@ pub async fn regenerate(
     })
 }
 
+/// Activates or deactivates a credential (logged only when it changes);
+/// an inactive one fails SMTP AUTH from the next attempt on.
 pub async fn set_active(
     db: &Db,
     workspace: &WorkspaceId,

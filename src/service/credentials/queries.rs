@@ -44,6 +44,7 @@ pub(super) fn load(
     SmtpCredential::find_in_workspace(conn, workspace, id)?.ok_or(CredentialError::NotFound)
 }
 
+/// One credential of the workspace, or `NotFound`.
 pub async fn get(
     db: &Db,
     workspace: &WorkspaceId,

@@ -73,6 +73,7 @@ impl SmtpCredential {
         query
     }
 
+    /// How many credentials [`SmtpCredential::page`] can reach with these filters.
     pub fn count(
         conn: &mut DbConn,
         workspace: &WorkspaceId,

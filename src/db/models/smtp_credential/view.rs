@@ -32,10 +32,12 @@ impl std::ops::Deref for CredentialView {
 }
 
 impl CredentialView {
+    /// Whether it may send from its own domains only.
     pub fn is_scoped(&self) -> bool {
         self.credential.scope == SendingScope::Scoped
     }
 
+    /// Its domains' names, in order.
     pub fn domain_names(&self) -> Vec<String> {
         self.domains.iter().map(|d| d.name.clone()).collect()
     }
@@ -72,6 +74,7 @@ impl CredentialView {
             .collect())
     }
 
+    /// The view of one row.
     pub fn load_one(conn: &mut DbConn, row: SmtpCredential) -> QueryResult<Self> {
         Ok(Self::load(conn, vec![row])?.remove(0))
     }

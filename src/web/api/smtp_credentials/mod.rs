@@ -24,6 +24,7 @@ pub use schema::{
     SmtpCredentialList,
 };
 
+/// The most credentials a list page holds (and its default size).
 pub const PAGE_LIMIT: i64 = 100;
 
 fn service_error(error: CredentialError) -> ApiError {
