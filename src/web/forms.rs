@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use actix_web::web;
 use validator::ValidationErrors;
 
+use crate::domain::NewPassword;
 use crate::error::AppError;
 
 /// The first error message of each invalid field, shown beside the field.
@@ -61,8 +62,8 @@ impl FieldErrors {
 
 /// The rules for a new password and its confirmation (joining, changing).
 pub fn check_new_password(password: &str, confirm: &str, errors: &mut FieldErrors) {
-    if password.chars().count() < 10 || password.len() > 1024 {
-        errors.add("password", "Use at least 10 characters.");
+    if let Err(message) = NewPassword::parse(password.to_owned()) {
+        errors.add("password", message);
     } else if password != confirm {
         errors.add("password_confirm", "The passwords do not match.");
     }

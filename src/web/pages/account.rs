@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::auth::login_throttle::{self, SignInKeys};
-use crate::domain::Line;
+use crate::domain::PersonName;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts;
 use crate::service::sessions::Revoke;
@@ -87,14 +87,11 @@ pub async fn show(cx: UserPage) -> AppResult<HttpResponse> {
 }
 
 pub async fn rename(cx: UserPage, web::Form(form): web::Form<NameForm>) -> AppResult<HttpResponse> {
-    let name = match Line::parse(&form.name, 100) {
+    let name = match PersonName::parse(&form.name) {
         Ok(name) => name,
-        Err(error) => {
+        Err(message) => {
             let mut errors = FieldErrors::default();
-            errors.add(
-                "name",
-                Line::message(error, "Enter your name (up to 100 characters)."),
-            );
+            errors.add("name", message);
             let extras = Extras {
                 name: Some(form.name.trim()),
                 errors,

@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::db::models::User;
-use crate::domain::Line;
+use crate::domain::PersonName;
 use crate::error::{AppError, AppResult, BUSY_MESSAGE, busy_retry_after};
 use crate::service::invitations::{self, Details, InvitationError, Joiner, Unusable};
 use crate::startup::AppState;
@@ -217,11 +217,8 @@ pub async fn accept(
         Step::CreateAccount => {
             form.name = form.name.trim().to_owned();
             let mut errors = FieldErrors::default();
-            if let Err(error) = Line::parse(&form.name, 100) {
-                errors.add(
-                    "name",
-                    Line::message(error, "Enter your name (up to 100 characters)."),
-                );
+            if let Err(message) = PersonName::parse(&form.name) {
+                errors.add("name", message);
             }
             check_new_password(
                 form.password.expose_secret(),

@@ -7,8 +7,9 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
+use crate::db::keyset::Cursor;
 use crate::db::models::SandboxSummary;
-use crate::domain::{MessageId, decode_cursor, encode_cursor, now, relative_time};
+use crate::domain::{MessageId, now, relative_time};
 use crate::error::{AppError, AppResult};
 use crate::service::sandbox;
 use crate::web::frame::Frame;
@@ -56,12 +57,13 @@ struct MessagePage {
 }
 
 fn cursor(m: &SandboxSummary) -> String {
-    encode_cursor(m.received_at, m.id.as_str())
+    let (at, id) = (m.received_at, m.id.clone());
+    Cursor { at, id }.encode()
 }
 
 fn decode(raw: &str) -> Option<(NaiveDateTime, MessageId)> {
-    let (at, id) = decode_cursor(raw)?;
-    Some((at, MessageId::parse(&id)?))
+    let cursor = Cursor::decode(raw)?;
+    Some((cursor.at, cursor.id))
 }
 
 pub async fn list(cx: WorkspacePage, params: web::Query<SandboxParams>) -> AppResult<HttpResponse> {

@@ -2,6 +2,7 @@
 //! usernames that cannot exist, and MAIL and RCPT parameters.
 
 use postern::db::models::{SandboxMessage, Workspace};
+use postern::domain::Username;
 use postern::service::credentials::Scope;
 use postern::service::sandbox;
 
@@ -40,8 +41,8 @@ async fn auth_usernames_no_credential_can_have_get_535() {
     // A line break, too short, too long, not ASCII, a space.
     for user in [
         "eve\r\nroot",
-        "abc",
-        &"a".repeat(51),
+        &"a".repeat(Username::MIN - 1),
+        &"a".repeat(Username::MAX + 1),
         "café_user",
         "eve root",
     ] {

@@ -7,10 +7,10 @@ use serde::Deserialize;
 
 use super::changes::finish;
 use super::dialogs::{Editing, form_dialog, password_dialog};
-use crate::domain::{CredentialId, DomainId, Role, Username};
+use crate::domain::{CredentialId, DomainId, Mode, Role, SendingScope};
 use crate::error::AppResult;
 use crate::service::credentials::{
-    self, CredentialError, CredentialFields, CredentialRules, Scope,
+    self, CredentialError, CredentialInput, CredentialView, Domains, InputErrors, Parsed,
 };
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::kit::{Item, WorkspacePage};
@@ -32,32 +32,34 @@ pub struct CredentialForm {
 }
 
 impl CredentialForm {
-    pub fn from_view(c: &credentials::CredentialView) -> Self {
+    pub fn from_view(c: &CredentialView) -> Self {
         Self {
             name: c.name.clone(),
             username: Some(c.username.clone()),
             description: c.description.clone(),
-            mode: if c.sandbox { "sandbox" } else { "production" }.into(),
-            scope: if c.scoped { "scoped" } else { "global" }.into(),
-            domains: c.domain_ids.iter().map(ToString::to_string).collect(),
+            mode: Mode::from_sandbox(c.sandbox).as_str().into(),
+            scope: c.scope.as_str().into(),
+            domains: c.domains.iter().map(|d| d.id.to_string()).collect(),
             back: String::new(),
         }
     }
 
     pub fn is_sandbox(&self) -> bool {
-        self.mode == "sandbox"
+        Mode::parse(&self.mode) == Some(Mode::Sandbox)
     }
 
     pub fn is_scoped(&self) -> bool {
-        self.scope == "scoped"
+        SendingScope::parse(&self.scope) == Some(SendingScope::Scoped)
     }
 
     pub fn has_domain(&self, id: &DomainId) -> bool {
         self.domains.iter().any(|d| d == id.as_str())
     }
 
-    /// Trims, validates, and turns the form into the service's types.
-    pub fn parse(&mut self) -> Result<(Option<Username>, CredentialFields), FieldErrors> {
+    /// Trims the texts (the form is shown again so) and hands the rest to
+    /// the credential rules as given: no scope is the default, global, and
+    /// a global credential's checkboxes (still ticked, hidden) are ignored.
+    fn input(&mut self) -> CredentialInput {
         self.name = self.name.trim().to_owned();
         self.description = self.description.trim().to_owned();
         self.username = self
@@ -66,65 +68,39 @@ impl CredentialForm {
             .map(str::trim)
             .filter(|u| !u.is_empty())
             .map(str::to_owned);
-        let rules = CredentialRules {
+        let scope = match self.scope.as_str() {
+            "" => SendingScope::Global.as_str().to_owned(),
+            given => given.to_owned(),
+        };
+        let domains = if self.is_scoped() {
+            self.domains.clone()
+        } else {
+            Vec::new()
+        };
+        CredentialInput {
             name: self.name.clone(),
             username: self.username.clone(),
             description: self.description.clone(),
-        };
-        let mut errors = match rules.check() {
-            Ok(()) => FieldErrors::default(),
-            Err(e) => FieldErrors::from_validation(&e),
-        };
-        let sandbox = match self.mode.as_str() {
-            "sandbox" => true,
-            "production" | "" => false,
-            _ => {
-                errors.add("mode", "Choose Production or Sandbox.");
-                false
-            }
-        };
-        let scope = match self.scope.as_str() {
-            "global" | "" => Scope::Global,
-            "scoped" => {
-                let ids: Option<Vec<DomainId>> =
-                    self.domains.iter().map(|d| DomainId::parse(d)).collect();
-                match ids {
-                    Some(ids) if !ids.is_empty() => Scope::Scoped(ids),
-                    _ => {
-                        errors.add(
-                            "domains",
-                            "Choose at least one domain, or make the credential global.",
-                        );
-                        Scope::Global
-                    }
-                }
-            }
-            _ => {
-                errors.add("scope", "Choose Global or Specific domains.");
-                Scope::Global
-            }
-        };
-        if !errors.is_empty() {
-            return Err(errors);
+            mode: self.mode.clone(),
+            scope: Some(scope),
+            domains: Domains::Ids(domains),
         }
-        let username = self
-            .username
-            .as_deref()
-            .map(Username::parse)
-            .transpose()
-            .map_err(|e| {
-                let mut errors = FieldErrors::default();
-                errors.add("username", e);
-                errors
-            })?;
-        let fields = CredentialFields {
-            name: self.name.clone(),
-            description: self.description.clone(),
-            sandbox,
-            scope,
-        };
-        Ok((username, fields))
     }
+}
+
+/// Reads the form with the credential rules; its problems worded for the form.
+async fn parse(
+    cx: &WorkspacePage,
+    form: &mut CredentialForm,
+) -> AppResult<Result<Parsed, FieldErrors>> {
+    let parsed = credentials::parse(&cx.state.db, &cx.access.workspace.id, form.input()).await?;
+    Ok(parsed.map_err(|InputErrors(problems)| {
+        let mut errors = FieldErrors::default();
+        for problem in problems {
+            errors.add(problem.field(), problem.dashboard_message());
+        }
+        errors
+    }))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -148,7 +124,9 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     cx.require(Role::can_manage_credentials)?;
     let invalid = StatusCode::UNPROCESSABLE_ENTITY;
-    let (username, fields) = match form.parse() {
+    let Parsed {
+        username, fields, ..
+    } = match parse(&cx, &mut form).await? {
         Ok(parsed) => parsed,
         Err(errors) => {
             return form_dialog(&cx, &form, &errors, None, invalid).await;
@@ -213,8 +191,8 @@ pub async fn edit(
         username: &current.username,
     };
     let invalid = StatusCode::UNPROCESSABLE_ENTITY;
-    let fields = match form.parse() {
-        Ok((_, fields)) => fields,
+    let fields = match parse(&cx, &mut form).await? {
+        Ok(parsed) => parsed.fields,
         Err(errors) => {
             return form_dialog(&cx, &form, &errors, Some(editing()), invalid).await;
         }

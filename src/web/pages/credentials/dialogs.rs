@@ -9,8 +9,7 @@ use askama::Template;
 use super::actions::CredentialForm;
 use super::list::{connection, context, page};
 use super::params::ListState;
-use super::view::{Ctx, FormDialog, PasswordDialog};
-use crate::domain::username::USERNAME_RULE_TEXT;
+use super::view::{Ctx, FieldLimits, FormDialog, PasswordDialog};
 use crate::error::AppResult;
 use crate::service::credentials::WithPassword;
 use crate::service::domains;
@@ -77,7 +76,7 @@ pub async fn form_dialog(
         form,
         errors,
         domains: &domains,
-        username_rule: USERNAME_RULE_TEXT,
+        limits: &FieldLimits::default(),
     };
     show(cx, &form.back, status, &dialog).await
 }
