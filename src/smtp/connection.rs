@@ -227,12 +227,12 @@ impl<'a> Connection<'a> {
 
     /// Stores sandbox mail, or relays production mail in the smarthost
     /// transaction opened at RCPT.
-    async fn deliver(&mut self, delivery: Delivery) -> Delivered {
+    async fn deliver(&mut self, delivery: Box<Delivery>) -> Delivered {
         let message = delivery.message(chrono::Utc::now());
         let size = message.len();
         let Delivery {
             login, from, to, ..
-        } = delivery;
+        } = *delivery;
         let reply = if login.sandbox {
             match crate::service::sandbox::store(&self.ctx.db, &login, &from, &to, message).await {
                 Ok(Some(id)) => {

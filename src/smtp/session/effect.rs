@@ -31,7 +31,7 @@ pub enum Effect {
     /// Forget the smarthost transaction (RSET, a new EHLO, a finished one).
     AbandonRelay,
     /// Store the message in the sandbox or relay it; answer with `on_delivered`.
-    Deliver(Delivery),
+    Deliver(Box<Delivery>),
 }
 
 impl fmt::Debug for Effect {

@@ -96,7 +96,7 @@ pub fn settings() -> Settings<'static> {
 
 impl Client {
     /// A plaintext session from a remote address.
-    pub fn new() -> Self {
+    pub fn plaintext() -> Self {
         Self::with(settings(), World::default())
     }
 
@@ -207,7 +207,7 @@ impl Client {
                 let delivered = if world.gone_at_store && delivery.login.sandbox {
                     Delivered::CredentialGone
                 } else {
-                    world.delivered.push(delivery);
+                    world.delivered.push(*delivery);
                     Delivered::Done(world.final_reply.clone())
                 };
                 self.session.on_delivered(delivered);

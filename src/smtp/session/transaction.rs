@@ -195,7 +195,7 @@ impl Session<'_> {
         };
         // The smarthost transaction is handed over with the message.
         self.relaying = false;
-        self.wait_for(Effect::Deliver(delivery), Waiting::Delivery)
+        self.wait_for(Effect::Deliver(Box::new(delivery)), Waiting::Delivery)
     }
 
     /// The answer to [`Effect::Deliver`].

@@ -4,7 +4,7 @@ use super::{Client, LIFETIME, World, codes, plain, settings};
 
 #[test]
 fn the_greeting_and_ehlo_before_tls_offer_starttls_and_no_auth() {
-    let mut client = Client::new();
+    let mut client = Client::plaintext();
     assert_eq!(client.session.greeting(), "220 mx.test ESMTP Postern\r\n");
     assert_eq!(
         client.cmd("EHLO client.example"),
@@ -19,7 +19,7 @@ fn the_greeting_and_ehlo_before_tls_offer_starttls_and_no_auth() {
 
 #[test]
 fn starttls_is_answered_then_the_session_starts_over_without_it() {
-    let mut client = Client::new();
+    let mut client = Client::plaintext();
     client.cmd("EHLO client.example");
     // What follows STARTTLS in the same read is dropped.
     let reply = client.send(b"STARTTLS\r\nNOOP\r\n");
@@ -49,7 +49,7 @@ fn plaintext_auth_is_offered_only_with_the_setting() {
 
 #[test]
 fn helo_answers_with_the_hostname_and_bad_names_get_501() {
-    let mut client = Client::new();
+    let mut client = Client::plaintext();
     assert_eq!(client.cmd("HELO [127.0.0.1]"), "250 mx.test\r\n");
     for bad in ["a b c", "bad\x1bname", "-", "[1.2.3.999]"] {
         for verb in ["EHLO", "HELO"] {
@@ -65,7 +65,7 @@ fn helo_answers_with_the_hostname_and_bad_names_get_501() {
 
 #[test]
 fn unknown_and_unimplemented_commands_get_their_replies_and_the_session_goes_on() {
-    let mut client = Client::new();
+    let mut client = Client::plaintext();
     assert_eq!(client.cmd("FROBNICATE"), "500 5.5.1 Unknown command\r\n");
     assert_eq!(
         client.cmd("EXPN staff"),
@@ -79,7 +79,7 @@ fn unknown_and_unimplemented_commands_get_their_replies_and_the_session_goes_on(
 
 #[test]
 fn an_over_long_line_gets_one_500_and_is_discarded_up_to_its_end_across_reads() {
-    let mut client = Client::new();
+    let mut client = Client::plaintext();
     // The QUIT inside the over-long line is part of it, not a command.
     let line = format!("NOOP {}QUIT\r\n", "A".repeat(8187));
     assert_eq!(client.send(line.as_bytes()), "500 5.5.2 Line too long\r\n");
@@ -95,7 +95,7 @@ fn an_over_long_line_gets_one_500_and_is_discarded_up_to_its_end_across_reads() 
 
 #[test]
 fn a_line_just_within_the_limit_is_read() {
-    let mut client = Client::new();
+    let mut client = Client::plaintext();
     let longest = format!("NOOP {}\r\n", "x".repeat(super::super::MAX_LINE - 7));
     assert_eq!(longest.len(), super::super::MAX_LINE);
     assert_eq!(client.send(longest.as_bytes()), "250 2.0.0 OK\r\n");
@@ -103,7 +103,7 @@ fn a_line_just_within_the_limit_is_read() {
 
 #[test]
 fn twenty_bad_commands_close_the_connection() {
-    let mut client = Client::new();
+    let mut client = Client::plaintext();
     for _ in 0..19 {
         assert_eq!(client.cmd("BOGUS"), "500 5.5.1 Unknown command\r\n");
     }
@@ -117,7 +117,7 @@ fn twenty_bad_commands_close_the_connection() {
 
 #[test]
 fn commands_sent_byte_by_byte_are_answered_like_whole_ones() {
-    let mut client = Client::new();
+    let mut client = Client::plaintext();
     let mut replies = String::new();
     for byte in b"EHLO x.example\r\nNOOP\r\nRSET\r\n" {
         replies += &client.send(&[*byte]);
@@ -127,7 +127,7 @@ fn commands_sent_byte_by_byte_are_answered_like_whole_ones() {
 
 #[test]
 fn a_session_past_its_lifetime_is_ended_at_the_next_command() {
-    let mut client = Client::new();
+    let mut client = Client::plaintext();
     assert_eq!(client.cmd("NOOP"), "250 2.0.0 OK\r\n");
     assert_eq!(
         client.session.lifetime_left(client.now),
