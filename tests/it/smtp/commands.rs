@@ -5,7 +5,7 @@ use postern::db::models::Workspace;
 use postern::service::credentials::Scope;
 
 use super::client::Client;
-use super::{authenticated, b64, credential, plain, send_message, stored};
+use super::{authenticated, b64, credential, send_message, stored};
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
 /// Sends a message; returns the `Received:` header it was stored with

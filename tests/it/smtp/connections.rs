@@ -8,7 +8,7 @@ use postern::service::credentials::Scope;
 use tokio::sync::Barrier;
 
 use super::client::Client;
-use super::{credential, plain};
+use super::credential;
 use crate::helpers::spawn_app_with;
 
 /// Far beyond any deadline under test, far below the 300 s idle timeout.

@@ -1,10 +1,10 @@
 //! What the sandbox keeps of a message: line endings, headers, text columns.
 
-use postern::db::models::Workspace;
 use postern::service::credentials::Scope;
+use postern::service::sandbox;
 
 use super::{authenticated, domain_scope, has_bare_line_ending, send_message, stored};
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn sandbox_mail_with_bare_line_endings_is_stored_with_crlf() {

@@ -120,7 +120,7 @@ async fn a_dot_line_ended_by_three_crs_and_lf_does_not_end_data_for_the_smarthos
 
 #[tokio::test]
 async fn the_smarthost_receives_exactly_the_message_after_the_received_header() {
-    let (sink, app, mut client) = production_client("exact_app").await;
+    let (sink, _app, mut client) = production_client("exact_app").await;
     // As the client sends it: its line starting with a dot is stuffed.
     let sent = "From: app@a.example\r\nSubject: exact\r\n\r\n..starts with a dot\r\nlast line\r\n";
     let reply = send_message(&mut client, "app@a.example", "customer@example.net", sent).await;
@@ -294,7 +294,7 @@ async fn twenty_clients_at_once_each_get_their_own_smarthost_transaction() {
 
 #[tokio::test]
 async fn rset_or_a_disconnect_abandons_the_smarthost_transaction() {
-    let (sink, app, mut client) = production_client("rset_app").await;
+    let (sink, _app, mut client) = production_client("rset_app").await;
     assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
     assert_eq!(client.cmd("RCPT TO:<first@example.net>").await.code, 250);
     assert_eq!(client.cmd("RSET").await.code, 250);

@@ -1,7 +1,7 @@
 use postern::service::credentials::Scope;
 
 use super::client::Client;
-use super::{credential, plain};
+use super::credential;
 use crate::credentials::{LIST, id_of, shown_password};
 use crate::helpers::spawn_app;
 
