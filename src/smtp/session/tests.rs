@@ -191,6 +191,9 @@ impl Client {
                     world.relay_opened += 1;
                     self.relay_open = true;
                 }
+                if world.smarthost_down {
+                    self.relay_open = false;
+                }
                 let verdict = match world.refused.iter().find(|(r, _)| *r == to) {
                     _ if world.smarthost_down => Err(reply::SMARTHOST_DOWN),
                     Some((_, refusal)) => Err(refusal.clone()),

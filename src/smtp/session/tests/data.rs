@@ -128,7 +128,7 @@ fn a_scoped_credential_is_refused_a_from_header_outside_its_domains() {
         "From: ceo@victim.example\r\n\r\nHi\r\n",
         "From: app@a.example, ceo@victim.example\r\n\r\nHi\r\n",
         "Subject: no from\r\n\r\nHi\r\n",
-        "hello\r\nFrom: app@a.example\r\n",
+        "hello\r\nFrom: b@evil.example\r\n",
     ] {
         let reply = client.send_message("app@a.example", "c@example.net", forged);
         assert!(reply.starts_with("550 5.7.1"), "{forged:?}: {reply}");
