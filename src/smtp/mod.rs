@@ -1,6 +1,10 @@
 //! The SMTP submission listener: STARTTLS, AUTH PLAIN/LOGIN against the
 //! credentials the dashboard shows, then sandbox capture or smarthost relay.
 //!
+//! `session` is the protocol as a pure state machine (bytes in, replies and
+//! effects out); `connection` drives it over a socket and performs its
+//! effects.
+//!
 //! Rules: the credential row is read on every AUTH and again at every MAIL
 //! FROM, so revocation takes effect at once; the database being down is a
 //! 4xx reply, never a dropped connection; passwords are never logged.

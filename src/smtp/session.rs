@@ -44,7 +44,9 @@ const MAX_ERRORS: u32 = 20;
 /// What a session is configured with.
 #[derive(Debug, Clone)]
 pub struct Settings<'a> {
+    /// Said in the greeting, EHLO and `Received:` (`POSTERN_SMTP_HOSTNAME`).
     pub hostname: &'a str,
+    /// The largest message taken, as EHLO's `SIZE` says.
     pub max_message_bytes: usize,
     /// A session is ended at the next command boundary after this long.
     pub max_session: Duration,

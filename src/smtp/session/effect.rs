@@ -61,7 +61,9 @@ impl fmt::Debug for Effect {
 pub struct Delivery {
     /// The credential as just re-read.
     pub login: AuthenticatedCredential,
+    /// The envelope sender (MAIL FROM; empty: the null sender).
     pub from: String,
+    /// The recipients accepted (RCPT TO).
     pub to: Vec<String>,
     pub(super) received: Received,
     pub(super) message: Vec<u8>,
@@ -102,6 +104,7 @@ impl Delivery {
 /// How an AUTH verification came out.
 #[derive(Debug)]
 pub enum AuthOutcome {
+    /// The password is right and the credential active.
     Verified(AuthenticatedCredential),
     /// Unknown username, wrong password or inactive credential alike.
     Refused,
@@ -114,6 +117,7 @@ pub enum AuthOutcome {
 /// The credential as read again mid-session.
 #[derive(Debug)]
 pub enum Fresh {
+    /// Still active, with the same password.
     Valid(AuthenticatedCredential),
     /// Deleted, deactivated or regenerated since AUTH.
     Revoked,

@@ -127,11 +127,13 @@ impl Client {
     /// A TLS session authenticated as [`USERNAME`].
     pub fn authenticated(world: World) -> Self {
         let mut client = Self::tls_with(settings(), world);
-        assert_eq!(
-            client.cmd(&format!("AUTH PLAIN {}", plain(USERNAME, PASSWORD))),
-            "235 2.7.0 Authentication successful\r\n"
-        );
+        assert_eq!(client.auth(), "235 2.7.0 Authentication successful\r\n");
         client
+    }
+
+    /// `AUTH PLAIN` as [`USERNAME`] with the right password; the reply.
+    pub fn auth(&mut self) -> String {
+        self.cmd(&format!("AUTH PLAIN {}", plain(USERNAME, PASSWORD)))
     }
 
     /// Feeds `input` as one read; returns what the session wrote.

@@ -5,17 +5,10 @@ const AUTH_FAILED: &str = "535 5.7.8 Authentication credentials invalid\r\n";
 #[test]
 fn auth_plain_succeeds_once_and_records_the_use() {
     let mut client = Client::tls();
-    assert_eq!(
-        client.cmd(&format!("AUTH PLAIN {}", plain(USERNAME, PASSWORD))),
-        "235 2.7.0 Authentication successful\r\n"
-    );
+    assert_eq!(client.auth(), "235 2.7.0 Authentication successful\r\n");
     let id = client.world.credential.as_ref().unwrap().id.clone();
     assert_eq!(client.world.last_used, [id]);
-    assert!(
-        client
-            .cmd(&format!("AUTH PLAIN {}", plain(USERNAME, PASSWORD)))
-            .starts_with("503 5.5.1")
-    );
+    assert!(client.auth().starts_with("503 5.5.1"));
 }
 
 #[test]
@@ -69,10 +62,7 @@ fn a_wrong_password_and_an_unknown_credential_get_the_same_535() {
             ..World::default()
         },
     );
-    assert_eq!(
-        client.cmd(&format!("AUTH PLAIN {}", plain(USERNAME, PASSWORD))),
-        AUTH_FAILED
-    );
+    assert_eq!(client.auth(), AUTH_FAILED);
     assert!(client.world.last_used.is_empty());
 }
 
@@ -116,15 +106,11 @@ fn a_database_outage_during_auth_is_a_temporary_failure() {
         },
     );
     assert_eq!(
-        client.cmd(&format!("AUTH PLAIN {}", plain(USERNAME, PASSWORD))),
+        client.auth(),
         "454 4.7.0 Temporary authentication failure, try again later\r\n"
     );
     client.world.database_down = false;
-    assert!(
-        client
-            .cmd(&format!("AUTH PLAIN {}", plain(USERNAME, PASSWORD)))
-            .starts_with("235")
-    );
+    assert!(client.auth().starts_with("235"));
 }
 
 #[test]
@@ -170,11 +156,7 @@ fn starttls_forgets_an_earlier_login() {
     with.plaintext_auth = true;
     let mut client = Client::with(with, World::default());
     client.cmd("EHLO local");
-    assert!(
-        client
-            .cmd(&format!("AUTH PLAIN {}", plain(USERNAME, PASSWORD)))
-            .starts_with("235")
-    );
+    assert!(client.auth().starts_with("235"));
     client.session.tls_started();
     assert!(
         client

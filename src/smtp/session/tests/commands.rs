@@ -38,13 +38,7 @@ fn plaintext_auth_is_offered_only_with_the_setting() {
     with.plaintext_auth = true;
     let mut client = Client::with(with, World::default());
     assert!(client.cmd("EHLO local").contains("AUTH PLAIN LOGIN"));
-    assert_eq!(
-        client.cmd(&format!(
-            "AUTH PLAIN {}",
-            plain(super::USERNAME, super::PASSWORD)
-        )),
-        "235 2.7.0 Authentication successful\r\n"
-    );
+    assert_eq!(client.auth(), "235 2.7.0 Authentication successful\r\n");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The end of DATA: what is delivered, and what is refused first.
 
-use super::{Client, World, credential, plain, settings};
+use super::{Client, World, credential, settings};
 
 fn scoped_world() -> World {
     let mut login = credential();
@@ -34,10 +34,7 @@ fn the_received_header_of_a_plaintext_session_says_esmtpa() {
     with.plaintext_auth = true;
     let mut client = Client::with(with, World::default());
     client.cmd("EHLO my-laptop.local");
-    client.cmd(&format!(
-        "AUTH PLAIN {}",
-        plain(super::USERNAME, super::PASSWORD)
-    ));
+    client.auth();
     let reply = client.send_message("a@a.example", "b@b.example", "Subject: x\r\n\r\nx\r\n");
     assert!(reply.starts_with("250"), "{reply}");
     assert!(
@@ -89,10 +86,7 @@ fn an_oversized_message_gets_552_and_the_session_goes_on() {
     let mut small = settings();
     small.max_message_bytes = 2048;
     let mut client = Client::tls_with(small, World::default());
-    client.cmd(&format!(
-        "AUTH PLAIN {}",
-        plain(super::USERNAME, super::PASSWORD)
-    ));
+    client.auth();
     client.cmd("MAIL FROM:<a@example.com>");
     client.cmd("RCPT TO:<b@example.com>");
     assert!(client.cmd("DATA").starts_with("354"));

@@ -70,10 +70,7 @@ fn production_mail_without_a_smarthost_gets_451() {
     let mut without = settings();
     without.relay = false;
     let mut client = Client::tls_with(without, production());
-    client.cmd(&format!(
-        "AUTH PLAIN {}",
-        super::plain(super::USERNAME, super::PASSWORD)
-    ));
+    client.auth();
     assert!(
         client
             .cmd("MAIL FROM:<a@example.com>")
