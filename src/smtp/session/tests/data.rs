@@ -191,3 +191,35 @@ fn the_smarthost_refusal_after_data_is_passed_on_and_the_session_goes_on() {
         "handed over with the message"
     );
 }
+
+#[test]
+fn a_whole_session_split_anywhere_gives_the_same_replies_and_message() {
+    let transcript = format!(
+        "EHLO client.example\r\nAUTH PLAIN {}\r\nMAIL FROM:<app@a.example>\r\n\
+         RCPT TO:<c@example.net>\r\nDATA\r\nSubject: split\r\n\r\n..dot\r\nend\r\n.\r\n\
+         NOOP\r\nQUIT\r\n",
+        super::plain(super::USERNAME, super::PASSWORD)
+    );
+    let run = |pieces: &[&[u8]]| {
+        let mut client = Client::tls();
+        let replies: String = pieces.iter().map(|piece| client.send(piece)).collect();
+        (replies, client.delivered_text(0), client.closed())
+    };
+    let whole = run(&[transcript.as_bytes()]);
+    assert_eq!(
+        super::codes(&whole.0),
+        [250, 235, 250, 250, 354, 250, 250, 221]
+    );
+    assert!(whole.0.starts_with("250-mx.test Hello\r\n"), "{}", whole.0);
+    assert!(
+        whole
+            .1
+            .ends_with("\r\nSubject: split\r\n\r\n.dot\r\nend\r\n")
+    );
+    assert!(whole.2, "QUIT closes");
+    let bytes = transcript.as_bytes();
+    for split in 1..bytes.len() {
+        let (first, second) = bytes.split_at(split);
+        assert_eq!(run(&[first, second]), whole, "split at {split}");
+    }
+}
