@@ -245,16 +245,15 @@ fn report(name: &str, times: &mut [Duration]) {
 
 async fn seed(db: &postern::db::Db) -> (String, postern::domain::WorkspaceId) {
     let hash = postern::auth::password::hash(PASSWORD);
+    let account = NewAccount {
+        email: EmailAddress::parse("bench@example.com").unwrap(),
+        name: "Bench".into(),
+        password_hash: hash.clone(),
+        is_admin: false,
+    };
+    let user = accounts::create_user(db, account).await.unwrap();
+    let workspace = workspaces::create(db, &user.id, "Bench").await.unwrap();
     db.run(move |conn| {
-        let email = EmailAddress::parse("bench@example.com").unwrap();
-        let account = NewAccount {
-            email: &email,
-            name: "Bench",
-            password_hash: &hash,
-            is_admin: false,
-        };
-        let user = accounts::create_user(conn, &account)?;
-        let workspace = workspaces::create(conn, &user.id, "Bench")?;
         let domain = postern::db::models::Domain {
             id: postern::domain::DomainId::generate(),
             workspace_id: workspace.id.clone(),

@@ -150,21 +150,14 @@ fn run(
 /// Creates `n` credentials (argon2id hashing spread over the cores) and
 /// returns `user:password` lines.
 async fn seed(db: &postern::db::Db, n: usize) -> Vec<String> {
-    let hash = postern::auth::password::hash("bench-owner-password");
-    let workspace = db
-        .run(move |conn| {
-            let email = EmailAddress::parse("bench@example.com").unwrap();
-            let account = NewAccount {
-                email: &email,
-                name: "Bench",
-                password_hash: &hash,
-                is_admin: false,
-            };
-            let user = accounts::create_user(conn, &account)?;
-            Ok::<_, accounts::AccountError>(workspaces::create(conn, &user.id, "Bench")?)
-        })
-        .await
-        .unwrap();
+    let account = NewAccount {
+        email: EmailAddress::parse("bench@example.com").unwrap(),
+        name: "Bench".into(),
+        password_hash: postern::auth::password::hash("bench-owner-password"),
+        is_admin: false,
+    };
+    let user = accounts::create_user(db, account).await.unwrap();
+    let workspace = workspaces::create(db, &user.id, "Bench").await.unwrap();
     let mut tasks = tokio::task::JoinSet::new();
     let per_task = n.div_ceil(8);
     let argon2 = Argon2Slots::new(Argon2Slots::cores(), Duration::from_secs(600));

@@ -7,7 +7,6 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::db::models::User;
 use crate::domain::EmailAddress;
 use crate::service::accounts::{self, AccountError, NewAccount};
 use crate::service::workspaces;
@@ -102,12 +101,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             db.migrate()?;
             let hash = crate::auth::password::hash(&password);
             let account = NewAccount {
-                email: &email,
-                name: &name,
-                password_hash: &hash,
+                email: email.clone(),
+                name,
+                password_hash: hash,
                 is_admin: admin,
             };
-            match accounts::create_user(&mut *db.get()?, &account) {
+            match accounts::create_user(&db, account).await {
                 Ok(user) => {
                     println!("created user {} <{}>", user.name, user.email);
                     Ok(())
@@ -127,10 +126,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let email = EmailAddress::parse(&owner).map_err(|e| format!("--owner: {e}"))?;
             let db = connect(&config)?;
             db.migrate()?;
-            let mut conn = db.get()?;
-            let user = User::find_by_email(&mut conn, &email)?
+            let user = accounts::find_by_email(&db, &email)
+                .await?
                 .ok_or_else(|| format!("--owner: no user with email {}", email.as_str()))?;
-            let workspace = workspaces::create(&mut conn, &user.id, &name)?;
+            let workspace = workspaces::create(&db, &user.id, &name).await?;
             println!(
                 "created workspace {} (/w/{}), id {}",
                 workspace.name, workspace.slug, workspace.id

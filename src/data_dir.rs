@@ -37,6 +37,18 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir)
 }
 
+/// Writes a new file that only the server's user can read (a key, a
+/// certificate's private key); fails when `path` exists.
+pub fn write_private(path: &Path, contents: &str) -> io::Result<()> {
+    use std::io::Write;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(FILE_MODE)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
 /// Before SQLite opens the database at `path`: creates it empty with mode
 /// 0600 when missing (SQLite gives the `-wal` and `-shm` files it creates
 /// the database's mode), and tightens the database, `-wal` and `-shm`.

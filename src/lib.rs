@@ -15,6 +15,9 @@ pub mod data_dir;
 pub mod db;
 pub mod domain;
 pub mod error;
+#[cfg(test)]
+mod layers;
+pub mod redis;
 pub mod secrets;
 pub mod service;
 pub mod smtp;

@@ -12,19 +12,21 @@ use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
+use secrecy::{ExposeSecret, SecretString};
 use tracing_actix_web::TracingLogger;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::password::Argon2Slots;
 use crate::auth::smtp_login::SmtpLoginVerifier;
-use crate::auth::{FailureThrottle, LoginThrottle, csrf};
+use crate::auth::{FailureThrottle, LoginThrottle};
 use crate::config::{Config, ConfigError};
 use crate::db::Db;
 use crate::secrets::Sealer;
 use crate::smtp::{self, SmtpServer};
 use crate::web::api::rate_limit::ApiRateLimiter;
 use crate::web::client::Proxies;
+use crate::web::csrf;
 use crate::web::session_store::{self, Backing, Bounded};
 use crate::web::sessions::Sessions;
 
@@ -87,10 +89,11 @@ impl Application {
             tracing::info!(migration = %name, "migration applied");
         }
         let secret = server_secret(&config)?;
+        let secret = secret.expose_secret();
         let key = Key::derive_from(secret.as_bytes());
         let argon2 = Argon2Slots::new(config.password_hash_slots, config.password_hash_wait);
         let smtp_host_name = config.smtp_host_name();
-        let smtp = smtp_server(&config, smtp_host_name.clone(), &db, &secret, &argon2)?;
+        let smtp = smtp_server(&config, smtp_host_name.clone(), &db, secret, &argon2)?;
         let smtp_ports = smtp.1;
         let smtp = smtp.0;
         let listener = TcpListener::bind(config.http_addr).map_err(|e| {
@@ -105,10 +108,8 @@ impl Application {
             .port();
         let redis = match &config.redis_url {
             Some(url) => {
-                let pool = session_store::redis_pool(url).map_err(redis_unreachable)?;
-                session_store::ping(&pool)
-                    .await
-                    .map_err(redis_unreachable)?;
+                let pool = crate::redis::pool(url.expose_secret()).map_err(redis_unreachable)?;
+                crate::redis::ping(&pool).await.map_err(redis_unreachable)?;
                 Some(pool)
             }
             None => None,
@@ -211,6 +212,7 @@ fn http_server(
             .build();
         App::new()
             .app_data(state.clone())
+            .app_data(web::Data::new(state.db.clone()))
             .app_data(proxies.clone())
             .configure(crate::web::routes)
             .wrap(from_fn(csrf::verify))
@@ -230,10 +232,11 @@ fn http_server(
 /// The server secret (session cookies, the SMTP login cache): from
 /// `POSTERN_SECRET_KEY`, else from (or newly into) `<data dir>/secret.key`,
 /// so sessions survive restarts.
-fn server_secret(config: &Config) -> Result<String, ConfigError> {
+fn server_secret(config: &Config) -> Result<SecretString, ConfigError> {
     match &config.secret_key {
         Some(secret) => Ok(secret.clone()),
         None => load_or_create_secret(&config.data_dir.join(crate::data_dir::SECRET_KEY))
+            .map(SecretString::from)
             .map_err(|e| setting_error("POSTERN_DATA_DIR", e)),
     }
 }
@@ -250,7 +253,8 @@ fn smtp_server(
     let tls = smtp::tls::acceptor(config, &hostname)?;
     let relay = match &config.smarthost {
         Some(url) => Some(
-            smtp::Relay::new(url, &hostname).map_err(|e| setting_error("POSTERN_SMARTHOST", e))?,
+            smtp::Relay::new(url.expose_secret(), &hostname)
+                .map_err(|e| setting_error("POSTERN_SMARTHOST", e))?,
         ),
         None => None,
     };
@@ -317,18 +321,8 @@ fn load_or_create_secret(path: &Path) -> Result<String, String> {
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     let secret = crate::secrets::random_token(64);
-    write_private(path, &secret).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    crate::data_dir::write_private(path, &secret)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     tracing::info!(path = %path.display(), "generated a new secret key");
     Ok(secret)
-}
-
-pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(contents.as_bytes())
 }

@@ -2,6 +2,11 @@
 //! base64url. Only their SHA-256 is stored; a slow hash would add nothing
 //! to a secret that cannot be guessed, and would cost every API request.
 
+/// Whether `path` is the REST API's: bearer keys, no session, no CSRF token.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/v2/")
+}
+
 /// Every key starts with this, so people and leak scanners recognise it.
 pub const KEY_PREFIX: &str = "postern_";
 /// Characters of the key shown on the API keys page (prefix + 8).

@@ -1,16 +1,13 @@
-//! Who is asking: password hashing, the typed session, the signed-in user,
-//! CSRF protection and failure throttling.
+//! Who is asking: password hashing, API keys, SMTP logins and failure
+//! throttling. (The HTTP session, the signed-in user extractor and CSRF
+//! protection are the web's: `web::session`, `web::current_user`,
+//! `web::csrf`.)
 
 pub mod api_key;
-pub mod csrf;
-pub mod current_user;
 pub mod login_throttle;
 pub mod password;
-pub mod session;
 pub mod smtp_login;
 pub mod throttle;
 
-pub use current_user::CurrentUser;
 pub use login_throttle::LoginThrottle;
-pub use session::TypedSession;
 pub use throttle::FailureThrottle;

@@ -9,8 +9,8 @@
 //! failures refuse.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
@@ -101,7 +101,7 @@ impl FailureThrottle {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Attempt>>> {
-        self.failures.lock().expect("throttle lock poisoned")
+        self.failures.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Drops the attempts of `key` older than the window; `Some(wait)` when

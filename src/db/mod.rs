@@ -91,8 +91,10 @@ impl r2d2::ManageConnection for ConnectionManager {
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection left inside a transaction (a panic between `BEGIN` and
+    /// `COMMIT`) or whose transaction manager failed goes back to no one.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -163,6 +165,13 @@ impl Db {
         T: Send + 'static,
     {
         self.run(move |conn| f(conn).map_err(DbError::Query)).await
+    }
+
+    /// Whether the database answers (readiness checks).
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.query(|conn| diesel::sql_query("SELECT 1").execute(conn))
+            .await
+            .map(|_| ())
     }
 
     /// A short indexed read on the hot path (SMTP AUTH). On SQLite in WAL
@@ -290,4 +299,42 @@ fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, MigrationError> {
         }
     };
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::AssertUnwindSafe;
+
+    use futures_util::FutureExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_connection_left_inside_a_transaction_by_a_panic_is_not_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("broken.db"));
+        let db = Db::connect(&url, 1).unwrap();
+        let panicked = AssertUnwindSafe(db.run(|conn| {
+            write_transaction(conn, |_| -> Result<(), DbError> {
+                panic!("a bug between BEGIN and COMMIT")
+            })
+        }))
+        .catch_unwind()
+        .await;
+        assert!(panicked.is_err());
+
+        // On a connection still inside the transaction, BEGIN would fail.
+        let fresh = db
+            .query(|conn| {
+                let outside = !diesel::r2d2::R2D2Connection::is_broken(conn);
+                conn.batch_execute("BEGIN; ROLLBACK;")?;
+                Ok(outside)
+            })
+            .await
+            .unwrap();
+        assert!(
+            fresh,
+            "the pool handed out the connection the panic left open"
+        );
+    }
 }

@@ -1,11 +1,12 @@
 //! Users: first-run setup, creation, and password sign-in.
 
 use chrono::Utc;
+use diesel::OptionalExtension;
 
 use crate::auth::password::{self, Argon2Slots};
 use crate::db::models::{Membership, NewUser, User, Workspace};
 use crate::db::{Db, DbConn, DbError, GlobalLock, lock_global, write_transaction};
-use crate::domain::{EmailAddress, Role, UserId};
+use crate::domain::{EmailAddress, Role, UserId, WorkspaceId};
 use crate::service::{is_unique_violation, workspaces};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,19 +28,25 @@ impl From<diesel::result::Error> for AccountError {
 }
 
 /// The fields of a new account; the password is already hashed.
-pub struct NewAccount<'a> {
-    pub email: &'a EmailAddress,
-    pub name: &'a str,
-    pub password_hash: &'a str,
+pub struct NewAccount {
+    pub email: EmailAddress,
+    pub name: String,
+    pub password_hash: String,
     pub is_admin: bool,
 }
 
-pub fn create_user(conn: &mut DbConn, account: &NewAccount<'_>) -> Result<User, AccountError> {
+/// Creates a user; [`AccountError::EmailTaken`] when the email has an account.
+pub async fn create_user(db: &Db, account: NewAccount) -> Result<User, AccountError> {
+    db.run(move |conn| insert_user(conn, &account)).await
+}
+
+/// [`create_user`] inside a transaction of the caller's.
+pub(crate) fn insert_user(conn: &mut DbConn, account: &NewAccount) -> Result<User, AccountError> {
     let new = NewUser {
         id: UserId::generate(),
         email: account.email.as_str(),
-        name: account.name,
-        password_hash: account.password_hash,
+        name: &account.name,
+        password_hash: &account.password_hash,
         is_admin: account.is_admin,
         created_at: Utc::now().naive_utc(),
     };
@@ -54,25 +61,37 @@ pub fn create_user(conn: &mut DbConn, account: &NewAccount<'_>) -> Result<User, 
 
 /// First run: creates the first user (a server admin) as owner of a first
 /// workspace. Refused once any user exists, even when two requests race.
-pub fn create_first_admin(
-    conn: &mut DbConn,
-    account: &NewAccount<'_>,
-    workspace_name: &str,
+pub async fn create_first_admin(
+    db: &Db,
+    account: NewAccount,
+    workspace_name: String,
 ) -> Result<(User, Workspace), AccountError> {
-    write_transaction(conn, |conn| {
-        lock_global(conn, GlobalLock::FirstRun)?;
-        if User::count(conn)? > 0 {
-            return Err(AccountError::SetupDone);
-        }
-        let user = create_user(conn, account)?;
-        let workspace = workspaces::create(conn, &user.id, workspace_name)?;
-        Ok((user, workspace))
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            lock_global(conn, GlobalLock::FirstRun)?;
+            if User::count(conn)? > 0 {
+                return Err(AccountError::SetupDone);
+            }
+            let user = insert_user(conn, &account)?;
+            let workspace = workspaces::insert(conn, &user.id, &workspace_name)?;
+            Ok((user, workspace))
+        })
     })
+    .await
 }
 
 /// True while no user exists (the dashboard then offers `/setup`).
-pub fn needs_setup(conn: &mut DbConn) -> diesel::QueryResult<bool> {
-    Ok(User::count(conn)? == 0)
+pub async fn needs_setup(db: &Db) -> Result<bool, DbError> {
+    db.query(|conn| Ok(User::count(conn)? == 0)).await
+}
+
+/// The user a session names, `None` once the account is gone or disabled,
+/// or signed out everywhere since (its session version moved on).
+pub async fn signed_in(db: &Db, id: UserId, version: i32) -> Result<Option<User>, DbError> {
+    let user = db
+        .query(move |conn| User::find(conn, &id).optional())
+        .await?;
+    Ok(user.filter(|u| !u.disabled && u.session_version == version))
 }
 
 /// Checks an email and password. Unknown emails cost an argon2 verify too,
@@ -93,13 +112,22 @@ pub async fn authenticate(
 }
 
 /// Gives `user` a role in a workspace (used by setup, the CLI and tests).
-pub fn add_member(
-    conn: &mut DbConn,
-    workspace: &Workspace,
+pub async fn add_member(
+    db: &Db,
+    workspace: &WorkspaceId,
     user: &UserId,
     role: Role,
-) -> diesel::QueryResult<()> {
-    Membership::insert(conn, &workspace.id, user, role, Utc::now().naive_utc())
+) -> Result<(), DbError> {
+    let (workspace, user) = (workspace.clone(), user.clone());
+    db.query(move |conn| Membership::insert(conn, &workspace, &user, role, Utc::now().naive_utc()))
+        .await
+}
+
+/// The user with this email, disabled or not.
+pub async fn find_by_email(db: &Db, email: &EmailAddress) -> Result<Option<User>, DbError> {
+    let email = email.clone();
+    db.query(move |conn| User::find_by_email(conn, &email))
+        .await
 }
 
 /// Changes the user's display name.

@@ -1,7 +1,9 @@
 //! The activity log: who did what to which credential, from where.
 
-use crate::db::DbConn;
+use chrono::NaiveDateTime;
+
 use crate::db::models::AuditEvent;
+use crate::db::{Db, DbConn, DbError};
 use crate::domain::{AuditEventId, UserId, WorkspaceId, now};
 
 /// Who is acting: a signed-in user (by email) or an API key (by label).
@@ -12,7 +14,8 @@ pub struct Actor {
     pub ip: Option<String>,
 }
 
-pub fn record(
+/// Writes one event, inside the transaction of the change it records.
+pub(crate) fn record(
     conn: &mut DbConn,
     workspace: &WorkspaceId,
     actor: &Actor,
@@ -33,6 +36,19 @@ pub fn record(
             details: details.to_owned(),
         },
     )
+}
+
+/// Up to `limit` of the workspace's events, newest first, from just
+/// `before` (the time and id of the last one seen) on.
+pub async fn page(
+    db: &Db,
+    workspace: &WorkspaceId,
+    before: Option<(NaiveDateTime, AuditEventId)>,
+    limit: i64,
+) -> Result<Vec<AuditEvent>, DbError> {
+    let workspace = workspace.clone();
+    db.query(move |conn| AuditEvent::page(conn, &workspace, before.as_ref(), limit))
+        .await
 }
 
 /// How the activity page names an action.

@@ -267,12 +267,12 @@ pub async fn accept(
             let user = match (existing, new_account) {
                 (Some(user), _) if user.email.eq_ignore_ascii_case(email.as_str()) => user,
                 (Some(_), _) => return Err(InvitationError::WrongAccount),
-                (None, Some((name, password_hash))) => accounts::create_user(
+                (None, Some((name, password_hash))) => accounts::insert_user(
                     conn,
                     &NewAccount {
-                        email: &email,
-                        name: &name,
-                        password_hash: &password_hash,
+                        email: email.clone(),
+                        name,
+                        password_hash,
                         is_admin: false,
                     },
                 )?,

@@ -9,8 +9,10 @@ pub mod credentials;
 pub mod domains;
 pub mod idempotency;
 pub mod invitations;
+pub mod last_used;
 pub mod members;
 pub mod sandbox;
+pub mod sessions;
 pub mod workspaces;
 
 /// True when a diesel error is a unique-index violation.

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-use crate::db::models::{Membership, Workspace};
+use crate::db::models::{Membership, Workspace, WorkspaceWithRole};
 use crate::db::{Db, DbConn, DbError, GlobalLock, lock_global, lock_workspace, write_transaction};
 use crate::domain::{Role, Slug, UserId, WorkspaceId};
 use crate::service::audit::{self, Actor};
@@ -12,7 +12,17 @@ pub const NAME_MAX: usize = 80;
 
 /// Creates a workspace named `name` with `owner` as its owner, under the
 /// first free slug (two creations with one name at once get two slugs).
-pub fn create(conn: &mut DbConn, owner: &UserId, name: &str) -> diesel::QueryResult<Workspace> {
+pub async fn create(db: &Db, owner: &UserId, name: &str) -> Result<Workspace, DbError> {
+    let (owner, name) = (owner.clone(), name.to_owned());
+    db.query(move |conn| insert(conn, &owner, &name)).await
+}
+
+/// [`create`] inside a transaction of the caller's.
+pub(crate) fn insert(
+    conn: &mut DbConn,
+    owner: &UserId,
+    name: &str,
+) -> diesel::QueryResult<Workspace> {
     write_transaction(conn, |conn| {
         lock_global(conn, GlobalLock::WorkspaceSlugs)?;
         let now = Utc::now().naive_utc();
@@ -20,6 +30,49 @@ pub fn create(conn: &mut DbConn, owner: &UserId, name: &str) -> diesel::QueryRes
         Membership::insert(conn, &workspace.id, owner, Role::Owner, now)?;
         Ok(workspace)
     })
+}
+
+/// Every workspace `user` belongs to, by name, with their role in it.
+pub async fn of_user(db: &Db, user: &UserId) -> Result<Vec<WorkspaceWithRole>, DbError> {
+    let user = user.clone();
+    db.query(move |conn| Membership::workspaces_of(conn, &user))
+        .await
+}
+
+/// `user`'s role in the workspace with this slug; `None` when it does not
+/// exist or they are not a member (answer both alike, so existence does not
+/// leak).
+pub async fn membership(
+    db: &Db,
+    user: &UserId,
+    slug: &Slug,
+) -> Result<Option<WorkspaceWithRole>, DbError> {
+    let (user, slug) = (user.clone(), slug.as_str().to_owned());
+    db.query(move |conn| Membership::find_by_slug(conn, &user, &slug))
+        .await
+}
+
+/// The slug of the workspace to open for `user`: the `last` one they used
+/// while they still belong to it, else their first by name; `None` when
+/// they belong to none.
+pub async fn landing(
+    db: &Db,
+    user: &UserId,
+    last: Option<String>,
+) -> Result<Option<String>, DbError> {
+    let user = user.clone();
+    db.query(move |conn| {
+        if let Some(slug) = last
+            && let Some(found) = Membership::find_by_slug(conn, &user, &slug)?
+        {
+            return Ok(Some(found.workspace.slug));
+        }
+        Ok(Membership::workspaces_of(conn, &user)?
+            .into_iter()
+            .next()
+            .map(|w| w.workspace.slug))
+    })
+    .await
 }
 
 /// Renames the workspace (its slug, and so its URLs, stay); `NotFound` when

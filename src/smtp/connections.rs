@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -45,7 +45,10 @@ impl ConnectionLimits {
     /// Takes a slot for a connection from `peer`, or says why not.
     pub fn admit(&self, peer: IpAddr) -> Result<Admitted, Refused> {
         let client = client_of(peer);
-        let mut counts = self.per_address.lock().expect("connection counts poisoned");
+        let mut counts = self
+            .per_address
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let held = counts.get(&client).copied().unwrap_or(0);
         if held >= self.max_per_address {
             return Err(Refused::BusyFromAddress);
@@ -66,7 +69,10 @@ impl ConnectionLimits {
 
 impl Drop for Admitted {
     fn drop(&mut self) {
-        let mut counts = self.per_address.lock().expect("connection counts poisoned");
+        let mut counts = self
+            .per_address
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(held) = counts.get_mut(&self.client) {
             *held -= 1;
             if *held == 0 {

@@ -1,12 +1,10 @@
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use diesel::prelude::*;
-
 use crate::db::Db;
-use crate::db::schema::smtp_credentials;
 use crate::domain::{CredentialId, now};
+use crate::service::last_used;
 
 /// At most one write per credential per minute.
 const INTERVAL: Duration = Duration::from_secs(60);
@@ -21,7 +19,7 @@ pub struct LastUsed {
 impl LastUsed {
     pub fn record(&self, db: &Db, id: &CredentialId, ip: &str) {
         {
-            let mut written = self.written.lock().expect("last-used lock poisoned");
+            let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
             let now = Instant::now();
             if written
                 .get(id)
@@ -37,24 +35,8 @@ impl LastUsed {
         let (db, id, ip) = (db.clone(), id.clone(), ip.to_owned());
         tokio::spawn(async move {
             let at = now();
-            // Other instances write too: the condition keeps it to one a minute overall.
             let stale = at - chrono::Duration::seconds(INTERVAL.as_secs() as i64);
-            let write = db
-                .query(move |conn| {
-                    diesel::update(
-                        smtp_credentials::table.find(&id).filter(
-                            smtp_credentials::last_used_at
-                                .is_null()
-                                .or(smtp_credentials::last_used_at.lt(stale)),
-                        ),
-                    )
-                    .set((
-                        smtp_credentials::last_used_at.eq(at),
-                        smtp_credentials::last_used_ip.eq(ip),
-                    ))
-                    .execute(conn)
-                })
-                .await;
+            let write = last_used::record(&db, &id, ip, at, stale).await;
             if let Err(error) = write {
                 tracing::warn!(%error, "last-used time not recorded");
             }

@@ -240,7 +240,7 @@ fn generate(
     let new_key = key_path.with_extension("pem.new");
     let new_cert = cert_path.with_extension("pem.new");
     let _ = std::fs::remove_file(&new_key);
-    crate::startup::write_private(&new_key, &key.serialize_pem())
+    crate::data_dir::write_private(&new_key, &key.serialize_pem())
         .and_then(|()| std::fs::write(&new_cert, cert.pem()))
         .and_then(|()| std::fs::rename(&new_key, key_path))
         .and_then(|()| std::fs::rename(&new_cert, cert_path))

@@ -86,3 +86,44 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for HtmlFo
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::web::pages::{account, invitations, login, setup};
+
+    const SECRET: &str = "correct-horse-battery";
+
+    fn read<T: serde::de::DeserializeOwned>(body: &str) -> T {
+        serde_html_form::from_str(&body.replace("{}", SECRET)).unwrap()
+    }
+
+    #[test]
+    fn forms_holding_a_password_never_print_it() {
+        let printed = [
+            format!(
+                "{:?}",
+                read::<login::LoginForm>("email=a%40b.example&password={}")
+            ),
+            format!(
+                "{:?}",
+                read::<account::PasswordForm>(
+                    "current_password={}&password={}&password_confirm={}"
+                )
+            ),
+            format!(
+                "{:?}",
+                read::<invitations::JoinForm>("name=Ada&password={}&password_confirm={}")
+            ),
+            format!(
+                "{:?}",
+                read::<setup::SetupForm>(
+                    "name=Ada&email=a%40b.example&password={}&password_confirm={}&workspace=W"
+                )
+            ),
+        ];
+        for form in printed {
+            assert!(!form.contains(SECRET), "{form}");
+            assert!(form.contains("REDACTED"), "{form}");
+        }
+    }
+}

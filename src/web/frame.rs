@@ -1,9 +1,10 @@
 //! What every signed-in page shows around its content: the top bar (workspace
 //! switcher, user menu) and, inside a workspace, the Settings navigation.
 
-use crate::db::models::{Membership, User, WorkspaceWithRole};
+use crate::db::models::{User, WorkspaceWithRole};
 use crate::domain::Role;
 use crate::error::AppResult;
+use crate::service::workspaces;
 use crate::startup::AppState;
 use crate::web::workspace::WorkspaceAccess;
 
@@ -33,11 +34,7 @@ pub struct Frame {
 impl Frame {
     /// The frame of a page outside any workspace (e.g. the workspace list).
     pub async fn for_user(state: &AppState, user: &User) -> AppResult<Self> {
-        let id = user.id.clone();
-        let workspaces = state
-            .db
-            .query(move |conn| Membership::workspaces_of(conn, &id))
-            .await?;
+        let workspaces = workspaces::of_user(&state.db, &user.id).await?;
         Ok(Self {
             user_name: user.name.clone(),
             user_email: user.email.clone(),

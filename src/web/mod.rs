@@ -3,11 +3,14 @@
 pub mod api;
 pub mod assets;
 pub mod client;
+pub mod csrf;
+pub mod current_user;
 pub mod dialog;
 pub mod forms;
 pub mod frame;
 pub mod pages;
 pub mod security;
+pub mod session;
 pub mod session_store;
 pub mod sessions;
 pub mod workspace;
@@ -17,6 +20,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, guard, web};
+
+pub use current_user::CurrentUser;
+pub use session::TypedSession;
 
 use crate::error::AppError;
 

@@ -14,7 +14,6 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use actix_session::SessionExt;
@@ -29,85 +28,7 @@ use actix_web::{Error, HttpMessage, HttpRequest, ResponseError};
 use crate::error::AppError;
 
 /// How long a session read or write may take before the request gets 503.
-pub const STORE_DEADLINE: Duration = Duration::from_secs(1);
-
-/// A pool of Redis connections at `url` whose every wait, connect and
-/// health check gives up after [`STORE_DEADLINE`]. Connects lazily.
-pub fn redis_pool(url: &str) -> Result<deadpool_redis::Pool, String> {
-    deadpool_redis::Config::from_url(url)
-        .builder()
-        .map_err(|e| e.to_string())?
-        .max_size(32)
-        .wait_timeout(Some(STORE_DEADLINE))
-        .create_timeout(Some(STORE_DEADLINE))
-        .recycle_timeout(Some(STORE_DEADLINE))
-        .runtime(deadpool_redis::Runtime::Tokio1)
-        .build()
-        .map_err(|e| e.to_string())
-}
-
-/// One Redis call (through the pool), given up after `deadline`.
-pub async fn within<T>(
-    deadline: Duration,
-    call: impl Future<Output = Result<T, String>>,
-) -> Result<T, String> {
-    tokio::time::timeout(deadline, call)
-        .await
-        .unwrap_or_else(|_| Err(format!("no answer within {deadline:?}")))
-}
-
-/// Warns of Redis failures at most once a minute, not once per request.
-pub struct OutageLog {
-    /// What falls back, e.g. "API rate limits".
-    what: &'static str,
-    /// Unix seconds of the last warning.
-    warned_at: AtomicI64,
-}
-
-impl OutageLog {
-    pub const fn new(what: &'static str) -> Self {
-        Self {
-            what,
-            warned_at: AtomicI64::new(0),
-        }
-    }
-
-    pub fn warn(&self, error: &str) {
-        let now = chrono::Utc::now().timestamp();
-        let last = self.warned_at.load(Ordering::Relaxed);
-        if now - last >= 60
-            && self
-                .warned_at
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            tracing::warn!(
-                %error,
-                "{}: Redis failed; counting on this instance until it is back",
-                self.what
-            );
-        }
-    }
-}
-
-/// For unit tests: a pool on `POSTERN_TEST_REDIS_URL`, when it is set.
-#[cfg(test)]
-pub fn test_pool() -> Option<deadpool_redis::Pool> {
-    let url = std::env::var("POSTERN_TEST_REDIS_URL")
-        .ok()
-        .filter(|u| !u.is_empty())?;
-    Some(redis_pool(&url).expect("POSTERN_TEST_REDIS_URL is a redis:// URL"))
-}
-
-/// Checks that Redis answers (at start-up: a wrong URL stops the server
-/// with one line).
-pub async fn ping(pool: &deadpool_redis::Pool) -> Result<(), String> {
-    let mut connection = pool.get().await.map_err(|e| e.to_string())?;
-    redis::cmd("PING")
-        .query_async::<()>(&mut connection)
-        .await
-        .map_err(|e| e.to_string())
-}
+pub const STORE_DEADLINE: Duration = crate::redis::DEADLINE;
 
 /// A session store whose every operation fails after a deadline
 /// ([`STORE_DEADLINE`] for Redis; the database's own waits are longer).
@@ -244,7 +165,7 @@ pub async fn answer_write_failures(
 /// The REST API, assets and health checks never read a session, so they
 /// keep answering while the session store is away.
 fn uses_sessions(path: &str) -> bool {
-    !(crate::web::api::is_api_path(path)
+    !(crate::auth::api_key::is_api_path(path)
         || path.starts_with("/static/")
         || path == "/healthz"
         || path == "/readyz")

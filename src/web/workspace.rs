@@ -7,12 +7,13 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use crate::auth::{CurrentUser, TypedSession};
-use crate::db::models::{Membership, User, Workspace};
+use crate::db::models::{User, Workspace};
 use crate::domain::{Role, Slug};
 use crate::error::{AppError, AppResult};
 use crate::service::audit::Actor;
+use crate::service::workspaces;
 use crate::startup::AppState;
+use crate::web::{CurrentUser, TypedSession};
 
 pub struct WorkspaceAccess {
     pub user: User,
@@ -56,11 +57,7 @@ impl FromRequest for WorkspaceAccess {
             let slug = slug
                 .and_then(|s| Slug::parse(&s))
                 .ok_or(AppError::NotFound)?;
-            let user_id = user.id.clone();
-            let lookup = slug.as_str().to_owned();
-            let found = state
-                .db
-                .query(move |conn| Membership::find_by_slug(conn, &user_id, &lookup))
+            let found = workspaces::membership(&state.db, &user.id, &slug)
                 .await?
                 .ok_or(AppError::NotFound)?;
             if let Ok(session) = session {

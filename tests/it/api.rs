@@ -10,3 +10,4 @@ mod keys_page;
 mod pagination;
 mod rate_limit;
 mod scopes;
+mod shapes;

@@ -411,36 +411,21 @@ impl TestApp {
 
     /// Creates a user with [`PASSWORD`] directly in the database.
     pub async fn create_user(&self, email: &str, name: &str) -> User {
-        let (email, name) = (EmailAddress::parse(email).unwrap(), name.to_owned());
-        let hash = postern::auth::password::hash(PASSWORD);
-        self.db
-            .run(move |conn| {
-                accounts::create_user(
-                    conn,
-                    &NewAccount {
-                        email: &email,
-                        name: &name,
-                        password_hash: &hash,
-                        is_admin: false,
-                    },
-                )
-            })
-            .await
-            .unwrap()
+        let account = NewAccount {
+            email: EmailAddress::parse(email).unwrap(),
+            name: name.to_owned(),
+            password_hash: postern::auth::password::hash(PASSWORD),
+            is_admin: false,
+        };
+        accounts::create_user(&self.db, account).await.unwrap()
     }
 
     pub async fn create_workspace(&self, owner: &User, name: &str) -> Workspace {
-        let (owner, name) = (owner.id.clone(), name.to_owned());
-        self.db
-            .query(move |conn| workspaces::create(conn, &owner, &name))
-            .await
-            .unwrap()
+        workspaces::create(&self.db, &owner.id, name).await.unwrap()
     }
 
     pub async fn add_member(&self, workspace: &Workspace, user: &User, role: Role) {
-        let (workspace, user) = (workspace.clone(), user.id.clone());
-        self.db
-            .query(move |conn| accounts::add_member(conn, &workspace, &user, role))
+        accounts::add_member(&self.db, &workspace.id, &user.id, role)
             .await
             .unwrap();
     }

@@ -109,7 +109,8 @@ async fn a_restart_keeps_users_and_sessions() {
 #[tokio::test]
 async fn with_redis_failed_sign_ins_count_on_every_instance() {
     let Some(redis) = redis_url() else { return };
-    let settings = |config: &mut postern::config::Config| config.redis_url = Some(redis.clone());
+    let settings =
+        |config: &mut postern::config::Config| config.redis_url = Some(redis.clone().into());
     let app = spawn_app_with(settings).await;
     let other = another_instance(&app, settings).await;
     // Redis outlives the test: an address and an account of this run only.
@@ -189,7 +190,7 @@ async fn twenty_parallel_wrong_sign_ins_get_five_password_checks_and_fifteen_429
 #[tokio::test]
 async fn with_redis_twenty_parallel_wrong_sign_ins_get_five_password_checks() {
     let Some(redis) = redis_url() else { return };
-    let app = spawn_app_with(|config| config.redis_url = Some(redis)).await;
+    let app = spawn_app_with(|config| config.redis_url = Some(redis.into())).await;
     let email = format!("ada-{}@example.com", uuid::Uuid::new_v4().simple());
     app.create_user(&email, "Ada").await;
     let statuses = parallel_wrong_sign_ins(&app, fresh_address(), &email, 20).await;
@@ -234,7 +235,7 @@ async fn five_wrong_passwords_from_one_address_block_that_address_only() {
 #[tokio::test]
 async fn with_redis_a_guesser_is_blocked_at_their_address_only() {
     let Some(redis) = redis_url() else { return };
-    let app = spawn_app_with(|config| config.redis_url = Some(redis)).await;
+    let app = spawn_app_with(|config| config.redis_url = Some(redis.into())).await;
     let email = format!("ada-{}@example.com", uuid::Uuid::new_v4().simple());
     app.create_user(&email, "Ada").await;
     let guesser = app.new_visitor_from(fresh_address());

@@ -25,7 +25,7 @@ const SAFARI: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKi
 /// [`skip_or_fail`]) without a Redis server.
 async fn redis_app() -> Option<TestApp> {
     let redis = redis_url()?;
-    Some(spawn_app_with(|config| config.redis_url = Some(redis)).await)
+    Some(spawn_app_with(|config| config.redis_url = Some(redis.into())).await)
 }
 
 /// The `postern_session=…` pair a response set.
@@ -409,7 +409,7 @@ async fn sessions_work_with_the_redis_store() {
         return skip_or_fail("POSTERN_TEST_REDIS_URL (a Redis server)");
     }
     let redis = std::env::var("POSTERN_TEST_REDIS_URL").unwrap();
-    let app = spawn_app_with(|config| config.redis_url = Some(redis.clone())).await;
+    let app = spawn_app_with(|config| config.redis_url = Some(redis.clone().into())).await;
     let owner = app.create_user("owner@example.com", "Olive Owner").await;
     let workspace = app.create_workspace(&owner, "Acme Mail").await;
     let signed_in = app.login("owner@example.com", PASSWORD).await;
@@ -453,7 +453,7 @@ async fn a_redis_session_cookie_is_dead_after_sign_out() {
         return skip_or_fail("POSTERN_TEST_REDIS_URL (a Redis server)");
     }
     let redis = std::env::var("POSTERN_TEST_REDIS_URL").unwrap();
-    let app = spawn_app_with(|config| config.redis_url = Some(redis)).await;
+    let app = spawn_app_with(|config| config.redis_url = Some(redis.into())).await;
     app.create_user("ada@example.com", "Ada").await;
     let token = app.csrf_token().await;
     let response = app
@@ -553,7 +553,7 @@ async fn while_redis_is_away_pages_get_503_the_api_keeps_serving_and_both_recove
     let Some(redis) = redis_url() else { return };
     let relay = RedisRelay::start(&redis).await;
     let app = spawn_app_with(|config| {
-        config.redis_url = Some(relay.url());
+        config.redis_url = Some(relay.url().into());
         config.api_rate_limit = 2;
     })
     .await;
@@ -659,7 +659,7 @@ async fn another_deployments_keys_on_the_same_redis_are_not_seen() {
         .await
         .unwrap();
 
-    let app = spawn_app_with(|config| config.redis_url = Some(redis)).await;
+    let app = spawn_app_with(|config| config.redis_url = Some(redis.into())).await;
     assert_ne!(app.redis_prefix, "postern:");
     app.create_user(&email, "Olive Owner").await;
     app.login(&email, PASSWORD).await.assert_redirect_to("/");

@@ -16,11 +16,6 @@ use futures_util::future::LocalBoxFuture;
 
 use error::ApiError;
 
-/// Whether `path` is the REST API's: bearer keys, no session, no CSRF token.
-pub fn is_api_path(path: &str) -> bool {
-    path.starts_with("/v2/")
-}
-
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/v2")

@@ -16,7 +16,7 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
 use crate::domain::ApiKeyId;
-use crate::web::session_store::{OutageLog, within};
+use crate::redis::{OutageLog, within};
 
 /// Who a request is counted against.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -199,7 +199,7 @@ mod tests {
     /// The Redis script counts like the in-memory limiter.
     #[tokio::test]
     async fn redis_counts_the_same_burst_and_remaining() {
-        let Some(pool) = crate::web::session_store::test_pool() else {
+        let Some(pool) = crate::redis::test_pool() else {
             return;
         };
         let limiter = ApiRateLimiter::shared(5, pool, "postern-test:");

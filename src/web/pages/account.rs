@@ -5,20 +5,21 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::auth::login_throttle::{self, SignInKeys};
-use crate::auth::{CurrentUser, TypedSession};
-use crate::db::models::session::Revoke;
 use crate::domain::Line;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts;
+use crate::service::sessions::Revoke;
 use crate::startup::AppState;
 use crate::web::client::ClientInfo;
 use crate::web::forms::{FieldErrors, check_new_password};
 use crate::web::frame::Frame;
 use crate::web::pages::sessions::{self, SessionRow};
 use crate::web::pages::setup::account_error;
+use crate::web::{CurrentUser, TypedSession};
 use crate::web::{render, see_other};
 
 #[derive(Debug, Default, Deserialize)]
@@ -30,9 +31,9 @@ pub struct NameForm {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct PasswordForm {
-    pub current_password: String,
-    pub password: String,
-    pub password_confirm: String,
+    pub current_password: SecretString,
+    pub password: SecretString,
+    pub password_confirm: SecretString,
 }
 
 #[derive(Template)]
@@ -149,7 +150,11 @@ pub async fn change_password(
     web::Form(form): web::Form<PasswordForm>,
 ) -> AppResult<HttpResponse> {
     let mut errors = FieldErrors::default();
-    check_new_password(&form.password, &form.password_confirm, &mut errors);
+    check_new_password(
+        form.password.expose_secret(),
+        form.password_confirm.expose_secret(),
+        &mut errors,
+    );
     if !errors.is_empty() {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return page(&state, &session, &user, &user.name, errors, status).await;
@@ -176,8 +181,8 @@ pub async fn change_password(
         &state.db,
         &state.argon2,
         &user,
-        form.current_password,
-        form.password,
+        form.current_password.expose_secret().to_owned(),
+        form.password.expose_secret().to_owned(),
     )
     .await;
     match changed {

@@ -7,12 +7,12 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
-use crate::auth::TypedSession;
 use crate::db::models::AuditEvent;
 use crate::domain::{AuditEventId, decode_cursor, encode_cursor, now, relative_time};
 use crate::error::AppResult;
-use crate::service::audit::action_label;
+use crate::service::audit::{self, action_label};
 use crate::startup::AppState;
+use crate::web::TypedSession;
 use crate::web::frame::Frame;
 use crate::web::render;
 use crate::web::workspace::WorkspaceAccess;
@@ -61,11 +61,7 @@ pub async fn list(
     params: web::Query<ActivityParams>,
 ) -> AppResult<HttpResponse> {
     let before = params.before.as_deref().and_then(decode);
-    let workspace = access.workspace.id.clone();
-    let mut events = state
-        .db
-        .query(move |conn| AuditEvent::page(conn, &workspace, before.as_ref(), PAGE_SIZE + 1))
-        .await?;
+    let mut events = audit::page(&state.db, &access.workspace.id, before, PAGE_SIZE + 1).await?;
     let older = (events.len() as i64 > PAGE_SIZE).then(|| {
         events.truncate(PAGE_SIZE as usize);
         format!(

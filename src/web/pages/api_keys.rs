@@ -6,13 +6,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::TypedSession;
 use crate::db::models::{ApiKey, Domain};
 use crate::domain::{ApiAction, ApiKeyId, ApiScopes, Line, Role, now, relative_time};
 use crate::error::{AppError, AppResult};
 use crate::service::api_keys::{self, ApiKeyError, NewApiKey};
 use crate::service::domains;
 use crate::startup::AppState;
+use crate::web::TypedSession;
 use crate::web::client::ClientInfo;
 use crate::web::dialog::{ConfirmDialog, Rendered};
 use crate::web::forms::{FieldErrors, HtmlForm};

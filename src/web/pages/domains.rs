@@ -6,12 +6,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::TypedSession;
 use crate::db::models::DomainUsage;
 use crate::domain::{DomainId, DomainName, Role};
 use crate::error::{AppError, AppResult};
 use crate::service::domains::{self, DomainError};
 use crate::startup::AppState;
+use crate::web::TypedSession;
 use crate::web::dialog::{ConfirmDialog, Rendered};
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;

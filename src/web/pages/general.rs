@@ -7,12 +7,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::TypedSession;
 use crate::domain::{Line, Role};
 use crate::error::{AppError, AppResult};
 use crate::service::members::{self, MemberError};
 use crate::service::workspaces::{self, NAME_MAX};
 use crate::startup::AppState;
+use crate::web::TypedSession;
 use crate::web::dialog::{ConfirmDialog, Rendered};
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;

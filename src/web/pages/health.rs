@@ -1,6 +1,5 @@
 use actix_web::HttpResponse;
 use actix_web::web;
-use diesel::RunQueryDsl;
 
 use crate::startup::AppState;
 
@@ -11,11 +10,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// The process can serve: the database answers.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let ping = state
-        .db
-        .query(|conn| diesel::sql_query("SELECT 1").execute(conn))
-        .await;
-    match ping {
+    match state.db.ping().await {
         Ok(_) => HttpResponse::Ok()
             .content_type("text/plain")
             .body("ready\n"),

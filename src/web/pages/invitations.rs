@@ -6,9 +6,9 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, TypedSession};
 use crate::db::models::User;
 use crate::domain::Line;
 use crate::error::{AppError, AppResult, BUSY_MESSAGE, busy_retry_after};
@@ -16,14 +16,15 @@ use crate::service::invitations::{self, Details, InvitationError, Joiner, Unusab
 use crate::startup::AppState;
 use crate::web::forms::{FieldErrors, check_new_password};
 use crate::web::pages::login::{SignIn, check_sign_in, throttled_message};
+use crate::web::{CurrentUser, TypedSession};
 use crate::web::{render, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct JoinForm {
     pub name: String,
-    pub password: String,
-    pub password_confirm: String,
+    pub password: SecretString,
+    pub password_confirm: SecretString,
 }
 
 /// Which form the page shows.
@@ -131,7 +132,7 @@ pub async fn show(
         Ok(details) => details,
         Err(why) => return unusable(&session, why),
     };
-    let user = CurrentUser::load(&state, &session).await?;
+    let user = CurrentUser::load(&state.db, &session).await?;
     page(
         &session,
         &token,
@@ -154,7 +155,7 @@ pub async fn accept(
         Ok(details) => details,
         Err(why) => return unusable(&session, why),
     };
-    let user = CurrentUser::load(&state, &session).await?;
+    let user = CurrentUser::load(&state.db, &session).await?;
     let again = |errors: FieldErrors, status: StatusCode, form: &JoinForm| {
         page(
             &session,
@@ -177,7 +178,14 @@ pub async fn accept(
         }
         Step::SignIn => {
             let email = details.invitation.email.clone();
-            match check_sign_in(&req, &state, &email, std::mem::take(&mut form.password)).await? {
+            match check_sign_in(
+                &req,
+                &state,
+                &email,
+                form.password.expose_secret().to_owned(),
+            )
+            .await?
+            {
                 SignIn::Throttled(wait) => {
                     let mut errors = FieldErrors::default();
                     let (message, retry_after) = throttled_message(wait);
@@ -215,15 +223,17 @@ pub async fn accept(
                     Line::message(error, "Enter your name (up to 100 characters)."),
                 );
             }
-            check_new_password(&form.password, &form.password_confirm, &mut errors);
+            check_new_password(
+                form.password.expose_secret(),
+                form.password_confirm.expose_secret(),
+                &mut errors,
+            );
             if !errors.is_empty() {
-                form.password.clear();
-                form.password_confirm.clear();
                 return again(errors, StatusCode::UNPROCESSABLE_ENTITY, &form);
             }
             let hash = state
                 .argon2
-                .hash(std::mem::take(&mut form.password))
+                .hash(form.password.expose_secret().to_owned())
                 .await?;
             let joiner = Joiner::NewAccount {
                 name: &form.name,

@@ -6,21 +6,23 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::auth::login_throttle::{self, SignInKeys};
-use crate::auth::{CurrentUser, TypedSession};
 use crate::domain::EmailAddress;
 use crate::error::{AppResult, BUSY_MESSAGE, busy_retry_after};
 use crate::service::accounts::{self, AccountError};
 use crate::startup::AppState;
 use crate::web::pages::setup::account_error;
+use crate::web::{CurrentUser, TypedSession};
 use crate::web::{render, see_other};
 
+/// The sign-in form; `Debug` shows the password as redacted.
 #[derive(Debug, Default, Deserialize)]
 pub struct LoginForm {
     pub email: String,
-    pub password: String,
+    pub password: SecretString,
 }
 
 #[derive(Template)]
@@ -35,10 +37,10 @@ pub async fn login_form(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> AppResult<HttpResponse> {
-    if CurrentUser::load(&state, &session).await?.is_some() {
+    if CurrentUser::load(&state.db, &session).await?.is_some() {
         return Ok(see_other("/"));
     }
-    if state.db.query(accounts::needs_setup).await? {
+    if accounts::needs_setup(&state.db).await? {
         return Ok(see_other("/setup"));
     }
     page(&session, StatusCode::OK, "", None)
@@ -117,7 +119,14 @@ pub async fn login(
     session: TypedSession,
     web::Form(form): web::Form<LoginForm>,
 ) -> AppResult<HttpResponse> {
-    match check_sign_in(&req, &state, &form.email, form.password).await? {
+    match check_sign_in(
+        &req,
+        &state,
+        &form.email,
+        form.password.expose_secret().to_owned(),
+    )
+    .await?
+    {
         SignIn::Throttled(wait) => {
             let (message, retry_after) = throttled_message(wait);
             let mut response = page(

@@ -8,13 +8,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::TypedSession;
 use crate::db::models::{Invitation, Member};
 use crate::domain::{EmailAddress, InvitationId, Role, UserId};
 use crate::error::{AppError, AppResult};
 use crate::service::invitations::{self, InvitationError, NewInvitation};
 use crate::service::members::{self, MemberError, may_manage};
 use crate::startup::AppState;
+use crate::web::TypedSession;
 use crate::web::client::ClientInfo;
 use crate::web::dialog::{ConfirmDialog, Rendered};
 use crate::web::forms::FieldErrors;

@@ -7,12 +7,12 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
-use crate::auth::TypedSession;
 use crate::db::models::SandboxSummary;
 use crate::domain::{MessageId, decode_cursor, encode_cursor, now, relative_time};
 use crate::error::{AppError, AppResult};
 use crate::service::sandbox;
 use crate::startup::AppState;
+use crate::web::TypedSession;
 use crate::web::frame::Frame;
 use crate::web::render;
 use crate::web::workspace::WorkspaceAccess;

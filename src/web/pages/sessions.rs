@@ -4,15 +4,15 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::{CurrentUser, TypedSession};
 use crate::db::models::SessionSummary;
-use crate::db::models::session::Revoke;
 use crate::domain::{SessionId, now, relative_time};
 use crate::error::{AppError, AppResult};
+use crate::service::sessions::Revoke;
 use crate::startup::AppState;
 use crate::web::dialog::{ConfirmDialog, Rendered};
 use crate::web::pages::account;
 use crate::web::redirect_after;
+use crate::web::{CurrentUser, TypedSession};
 
 /// One row of the Sessions table.
 pub struct SessionRow {

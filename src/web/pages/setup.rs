@@ -10,15 +10,17 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
-use crate::auth::TypedSession;
 use crate::domain::EmailAddress;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::{self, AccountError, NewAccount};
 use crate::startup::AppState;
+use crate::web::TypedSession;
 use crate::web::forms::FieldErrors;
 use crate::web::{render, see_other};
 
-#[derive(Debug, Default, Deserialize, Validate)]
+/// The first-run form. Its passwords stay `String`s for `validator`'s
+/// rules; its `Debug` leaves them out.
+#[derive(Default, Deserialize, Validate)]
 pub struct SetupForm {
     #[validate(
         length(
@@ -46,6 +48,18 @@ pub struct SetupForm {
     pub workspace: String,
 }
 
+impl std::fmt::Debug for SetupForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetupForm")
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("password", &"[REDACTED]")
+            .field("password_confirm", &"[REDACTED]")
+            .field("workspace", &self.workspace)
+            .finish()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "pages/setup.html")]
 struct SetupPage<'a> {
@@ -58,7 +72,7 @@ pub async fn setup_form(
     state: web::Data<AppState>,
     session: TypedSession,
 ) -> AppResult<HttpResponse> {
-    if !state.db.query(accounts::needs_setup).await? {
+    if !accounts::needs_setup(&state.db).await? {
         return Ok(see_other("/login"));
     }
     let form = SetupForm {
@@ -81,7 +95,7 @@ pub async fn setup(
     web::Form(mut form): web::Form<SetupForm>,
 ) -> AppResult<HttpResponse> {
     // Before any validation or hashing: once set up, this form does nothing.
-    if !state.db.query(accounts::needs_setup).await? {
+    if !accounts::needs_setup(&state.db).await? {
         return Ok(see_other("/login"));
     }
     form.name = form.name.trim().to_owned();
@@ -100,19 +114,13 @@ pub async fn setup(
         _ => return invalid(&session, form, errors),
     };
     let hash = state.argon2.hash(form.password.clone()).await?;
-    let (name, workspace) = (form.name.clone(), form.workspace.clone());
-    let created = state
-        .db
-        .run(move |conn| {
-            let account = NewAccount {
-                email: &email,
-                name: &name,
-                password_hash: &hash,
-                is_admin: true,
-            };
-            accounts::create_first_admin(conn, &account, &workspace)
-        })
-        .await;
+    let account = NewAccount {
+        email,
+        name: form.name.clone(),
+        password_hash: hash,
+        is_admin: true,
+    };
+    let created = accounts::create_first_admin(&state.db, account, form.workspace.clone()).await;
     match created {
         Ok((user, workspace)) => {
             tracing::info!(user = %user.id, workspace = %workspace.slug, "first admin created");

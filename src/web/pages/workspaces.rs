@@ -6,13 +6,13 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
-use crate::auth::{CurrentUser, TypedSession};
 use crate::error::AppResult;
 use crate::service::workspaces;
 use crate::startup::AppState;
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
 use crate::web::workspace::WorkspaceAccess;
+use crate::web::{CurrentUser, TypedSession};
 use crate::web::{render, see_other};
 
 #[derive(Debug, Default, Deserialize, Validate)]
@@ -71,11 +71,7 @@ pub async fn create(
         };
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let owner = user.id.clone();
-    let workspace = state
-        .db
-        .query(move |conn| workspaces::create(conn, &owner, &form.name))
-        .await?;
+    let workspace = workspaces::create(&state.db, &user.id, &form.name).await?;
     tracing::info!(user = %user.id, workspace = %workspace.slug, "workspace created");
     session.set_last_workspace(&workspace.slug);
     Ok(see_other(&format!(

@@ -33,12 +33,13 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use actix_session::storage::SessionKey;
 use chrono::NaiveDateTime;
 
-use crate::auth::session::keys;
-use crate::db::models::StoredSession;
-use crate::db::models::session::{self, Revoke, SessionSummary};
+use crate::db::models::SessionSummary;
 use crate::db::{Db, DbError};
 use crate::domain::{SessionId, UserId};
-use crate::web::session_store::{STORE_DEADLINE, within};
+use crate::redis::within;
+use crate::service::sessions::{self as rows, Revoke};
+use crate::web::session::keys;
+use crate::web::session_store::STORE_DEADLINE;
 
 mod store;
 
@@ -170,20 +171,12 @@ impl Sessions {
 
     /// The user's signed-in browsers, most recently seen first.
     pub async fn of_user(&self, user: &UserId) -> Result<Vec<SessionSummary>, DbError> {
-        let (user, now) = (user.clone(), crate::domain::now());
-        self.0
-            .db
-            .query(move |conn| SessionSummary::of_user(conn, &user, now))
-            .await
+        rows::of_user(&self.0.db, user, crate::domain::now()).await
     }
 
     /// Signs out the chosen sessions of `user`; returns how many there were.
     pub async fn sign_out(&self, user: &UserId, which: Revoke) -> anyhow::Result<usize> {
-        let user = user.clone();
-        let hashes = self
-            .0
-            .db
-            .query(move |conn| session::key_hashes(conn, &user, &which))
+        let hashes = rows::key_hashes(&self.0.db, user, which)
             .await
             .map_err(other)?;
         if hashes.is_empty() {
@@ -199,11 +192,7 @@ impl Sessions {
             redis.call::<()>(del).await?;
         }
         let count = hashes.len();
-        self.0
-            .db
-            .query(move |conn| session::delete_by_key_hashes(conn, &hashes))
-            .await
-            .map_err(other)?;
+        rows::delete(&self.0.db, hashes).await.map_err(other)?;
         Ok(count)
     }
 
@@ -212,10 +201,7 @@ impl Sessions {
     fn touch(&self, hash: String, now: NaiveDateTime) {
         let db = self.0.db.clone();
         tokio::spawn(async move {
-            let result = db
-                .query(move |conn| StoredSession::touch(conn, &hash, now, TOUCH_EVERY))
-                .await;
-            if let Err(error) = result {
+            if let Err(error) = rows::touch(&db, hash, now, TOUCH_EVERY).await {
                 tracing::warn!(%error, "could not record a session's last use");
             }
         });
@@ -234,12 +220,7 @@ impl Sessions {
         {
             return;
         }
-        match self
-            .0
-            .db
-            .query(move |conn| StoredSession::delete_expired(conn, now))
-            .await
-        {
+        match rows::delete_expired(&self.0.db, now).await {
             Ok(0) => {}
             Ok(deleted) => tracing::debug!(deleted, "expired sessions deleted"),
             Err(error) => tracing::warn!(%error, "could not delete expired sessions"),

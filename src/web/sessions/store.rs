@@ -4,11 +4,11 @@
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 
 use super::{
-    Sessions, State, StoredSession, TOUCH_EVERY, Ttl, ensure_id, expiry, key_hash, keys, lifetime,
-    new_key, other, session, signed_out, value,
+    Sessions, State, TOUCH_EVERY, Ttl, ensure_id, expiry, key_hash, keys, lifetime, new_key, other,
+    signed_out, value,
 };
-use crate::db::models::session::{NewSession, SessionUpdate};
 use crate::domain::UserId;
+use crate::service::sessions::{self as rows, NewStoredSession};
 
 impl SessionStore for Sessions {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
@@ -16,14 +16,9 @@ impl SessionStore for Sessions {
         let now = crate::domain::now();
         let (state, signed_in, seen) = match &self.0.redis {
             None => {
-                let found = {
-                    let hash = hash.clone();
-                    self.0
-                        .db
-                        .read(move |conn| StoredSession::find_live(conn, &hash, now))
-                        .await
-                        .map_err(|e| LoadError::Other(other(e)))?
-                };
+                let found = rows::find_live(&self.0.db, hash.clone(), now)
+                    .await
+                    .map_err(|e| LoadError::Other(other(e)))?;
                 let Some(row) = found else { return Ok(None) };
                 (row.state, row.user_id.is_some(), Some(row.last_seen_at))
             }
@@ -60,31 +55,17 @@ impl SessionStore for Sessions {
         let user_id = value::<UserId>(&state, keys::USER_ID);
         let in_redis = self.0.redis.is_some();
         if !in_redis || user_id.is_some() {
-            let user_agent = value::<String>(&state, keys::USER_AGENT);
-            let ip = value::<String>(&state, keys::IP);
-            let (hash, body) = (
-                hash.clone(),
-                if in_redis { "{}".into() } else { body.clone() },
-            );
-            let expires_at = expiry(now, ttl);
-            self.0
-                .db
-                .query(move |conn| {
-                    StoredSession::insert(
-                        conn,
-                        &NewSession {
-                            id,
-                            key_hash: &hash,
-                            user_id,
-                            state: &body,
-                            user_agent: user_agent.as_deref(),
-                            ip: ip.as_deref(),
-                            created_at: now,
-                            last_seen_at: now,
-                            expires_at,
-                        },
-                    )
-                })
+            let new = NewStoredSession {
+                id,
+                key_hash: hash.clone(),
+                user_id,
+                state: if in_redis { "{}".into() } else { body.clone() },
+                user_agent: value::<String>(&state, keys::USER_AGENT),
+                ip: value::<String>(&state, keys::IP),
+                now,
+                expires_at: expiry(now, ttl),
+            };
+            rows::insert(&self.0.db, new)
                 .await
                 .map_err(|e| SaveError::Other(other(e)))?;
         }
@@ -119,17 +100,7 @@ impl SessionStore for Sessions {
         let still_there = match &self.0.redis {
             None => {
                 let user_id = value::<UserId>(&state, keys::USER_ID);
-                let body = body.clone();
-                self.0
-                    .db
-                    .query(move |conn| {
-                        let changes = SessionUpdate {
-                            user_id,
-                            state: &body,
-                            expires_at,
-                        };
-                        StoredSession::update(conn, &hash, &changes)
-                    })
+                rows::update(&self.0.db, hash, user_id, body.clone(), expires_at)
                     .await
                     .map_err(|e| UpdateError::Other(other(e)))?
             }
@@ -144,9 +115,7 @@ impl SessionStore for Sessions {
                 let reply: redis::Value = redis.call(set).await.map_err(UpdateError::Other)?;
                 let updated = !matches!(reply, redis::Value::Nil);
                 if updated && state.contains_key(keys::USER_ID) {
-                    self.0
-                        .db
-                        .query(move |conn| StoredSession::extend(conn, &hash, expires_at))
+                    rows::extend(&self.0.db, hash, expires_at)
                         .await
                         .map_err(|e| UpdateError::Other(other(e)))?;
                 }
@@ -176,9 +145,7 @@ impl SessionStore for Sessions {
                 .clone();
             redis.call::<()>(expire).await?;
         }
-        self.0
-            .db
-            .query(move |conn| StoredSession::extend(conn, &hash, expires_at))
+        rows::extend(&self.0.db, hash, expires_at)
             .await
             .map_err(other)
     }
@@ -190,9 +157,7 @@ impl SessionStore for Sessions {
                 .call::<()>(redis::cmd("DEL").arg(redis.key(&hash)).clone())
                 .await?;
         }
-        self.0
-            .db
-            .query(move |conn| session::delete_by_key_hashes(conn, &[hash]))
+        rows::delete(&self.0.db, vec![hash])
             .await
             .map(|_| ())
             .map_err(other)

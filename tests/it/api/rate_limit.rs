@@ -64,7 +64,7 @@ async fn a_key_beyond_its_burst_gets_429_with_retry_after_and_other_keys_are_una
 async fn with_redis_every_instance_counts_against_the_same_limit() {
     let Some(redis) = redis_url() else { return };
     let settings = |config: &mut postern::config::Config| {
-        config.redis_url = Some(redis.clone());
+        config.redis_url = Some(redis.clone().into());
         config.api_rate_limit = 2;
     };
     let app = spawn_app_with(settings).await;

@@ -95,7 +95,7 @@ async fn another_workspace_cannot_read_a_sandbox_message() {
 async fn production_mail_reaches_the_smarthost_before_250() {
     let sink = sink::start("250 2.0.0 queued").await;
     let url = sink.url.clone();
-    let app = spawn_app_with(move |c| c.smarthost = Some(url)).await;
+    let app = spawn_app_with(move |c| c.smarthost = Some(url.into())).await;
     let (_, workspace) = app.signed_in_owner().await;
     let password = credential(&app, &workspace, "prod_app", false, Scope::Global).await;
     let response = mailer(&app, "prod_app", &password)
@@ -121,7 +121,7 @@ async fn production_mail_reaches_the_smarthost_before_250() {
 async fn a_smarthost_refusal_is_passed_back_to_the_client() {
     let sink = sink::start("550 5.7.1 rejected by policy").await;
     let url = sink.url.clone();
-    let app = spawn_app_with(move |c| c.smarthost = Some(url)).await;
+    let app = spawn_app_with(move |c| c.smarthost = Some(url.into())).await;
     let (_, workspace) = app.signed_in_owner().await;
     let password = credential(&app, &workspace, "refused_app", false, Scope::Global).await;
     let error = mailer(&app, "refused_app", &password)
@@ -140,7 +140,7 @@ async fn a_smarthost_outage_gets_a_temporary_failure() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("smtp://127.0.0.1:{}", closed.local_addr().unwrap().port());
     drop(closed);
-    let app = spawn_app_with(move |c| c.smarthost = Some(url)).await;
+    let app = spawn_app_with(move |c| c.smarthost = Some(url.into())).await;
     let (_, workspace) = app.signed_in_owner().await;
     let password = credential(&app, &workspace, "outage_app", false, Scope::Global).await;
     let error = mailer(&app, "outage_app", &password)

@@ -11,7 +11,7 @@ use crate::helpers::{TestApp, spawn_app_with};
 
 async fn relaying_to(sink: &Sink) -> TestApp {
     let url = sink.url.clone();
-    spawn_app_with(move |c| c.smarthost = Some(url)).await
+    spawn_app_with(move |c| c.smarthost = Some(url.into())).await
 }
 
 const SMUGGLED: &str = "MAIL FROM:<ceo@victim.example>\r\n\
@@ -186,7 +186,7 @@ async fn the_smarthost_is_greeted_with_the_configured_smtp_hostname() {
     let sink = sink::start("250 2.0.0 queued").await;
     let url = sink.url.clone();
     let app = spawn_app_with(move |c| {
-        c.smarthost = Some(url);
+        c.smarthost = Some(url.into());
         c.smtp_hostname = Some("mx.postern.test".into());
     })
     .await;
@@ -208,7 +208,7 @@ async fn an_unreachable_smarthost_is_a_temporary_failure_at_rcpt() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("smtp://127.0.0.1:{}", closed.local_addr().unwrap().port());
     drop(closed);
-    let app = spawn_app_with(move |c| c.smarthost = Some(url)).await;
+    let app = spawn_app_with(move |c| c.smarthost = Some(url.into())).await;
     let (_, workspace) = app.signed_in_owner().await;
     let mut client = authenticated(&app, &workspace, "down_app", false, Scope::Global).await;
     assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);

@@ -8,7 +8,6 @@ use serde::Deserialize;
 use super::list::{connection, context, full_page};
 use super::params::ListState;
 use super::view::{Ctx, FormDialog, PasswordDialog, Row, RowFragment};
-use crate::auth::TypedSession;
 use crate::db::models::Domain;
 use crate::domain::username::USERNAME_RULE_TEXT;
 use crate::domain::{CredentialId, DomainId, Role, Username, now};
@@ -17,6 +16,7 @@ use crate::service::credentials::{
     self, CredentialError, CredentialFields, CredentialRules, Scope, WithPassword,
 };
 use crate::startup::AppState;
+use crate::web::TypedSession;
 use crate::web::dialog::ConfirmDialog;
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::workspace::WorkspaceAccess;

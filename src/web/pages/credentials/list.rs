@@ -3,11 +3,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::params::{ListParams, ListState};
 use super::view::{ConnectionSettings, CredentialsPage, Ctx, Table, TableFragment};
-use crate::auth::TypedSession;
 use crate::domain::{Role, now};
 use crate::error::AppResult;
 use crate::service::credentials;
 use crate::startup::AppState;
+use crate::web::TypedSession;
 use crate::web::frame::Frame;
 use crate::web::workspace::WorkspaceAccess;
 use crate::web::{htmx_target, render};

@@ -3,12 +3,12 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
-use diesel::OptionalExtension;
 
-use crate::auth::TypedSession;
+use crate::db::Db;
 use crate::db::models::User;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::service::accounts;
+use crate::web::TypedSession;
 
 /// The signed-in user, read from the database on every request, so that a
 /// disabled account or a bumped session version signs the session out at once.
@@ -16,15 +16,11 @@ pub struct CurrentUser(pub User);
 
 impl CurrentUser {
     /// Loads the session's user, `None` when nobody (valid) is signed in.
-    pub async fn load(state: &AppState, session: &TypedSession) -> Result<Option<User>, AppError> {
+    pub async fn load(db: &Db, session: &TypedSession) -> Result<Option<User>, AppError> {
         let Some((id, version)) = session.user() else {
             return Ok(None);
         };
-        let user = state
-            .db
-            .query(move |conn| User::find(conn, &id).optional())
-            .await?;
-        Ok(user.filter(|u| !u.disabled && u.session_version == version))
+        Ok(accounts::signed_in(db, id, version).await?)
     }
 }
 
@@ -33,12 +29,12 @@ impl FromRequest for CurrentUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let db = req.app_data::<web::Data<Db>>().cloned();
         let session = TypedSession::from_request(req, payload).into_inner();
         Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::unexpected("AppState missing"))?;
+            let db = db.ok_or_else(|| AppError::unexpected("Db missing from the app data"))?;
             let session = session.map_err(AppError::unexpected)?;
-            match CurrentUser::load(&state, &session).await? {
+            match CurrentUser::load(&db, &session).await? {
                 Some(user) => Ok(CurrentUser(user)),
                 None => {
                     session.log_out();

@@ -15,8 +15,8 @@ use actix_web::web::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use subtle::ConstantTimeEq;
 
-use crate::auth::TypedSession;
 use crate::error::AppError;
+use crate::web::TypedSession;
 
 /// The form field that carries the token.
 pub const FIELD: &str = "csrf_token";
@@ -31,7 +31,7 @@ pub async fn verify(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if safe || crate::web::api::is_api_path(req.path()) {
+    if safe || crate::auth::api_key::is_api_path(req.path()) {
         return next
             .call(req)
             .await

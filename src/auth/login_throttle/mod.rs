@@ -19,11 +19,14 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::domain::EmailAddress;
-use crate::web::session_store::{OutageLog, STORE_DEADLINE, within};
+use crate::redis::{DEADLINE, within};
+use shared::Shared;
+
+mod shared;
 
 /// Failures allowed per (email, address) within [`WINDOW`].
 pub const PAIR_LIMIT: usize = 5;
@@ -32,32 +35,6 @@ pub const EMAIL_LIMIT: usize = 50;
 /// Failures allowed per address, for all emails together, within [`WINDOW`].
 pub const ADDRESS_LIMIT: usize = 20;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-
-/// KEYS: the counters; ARGV: window (ms), a unique member, then each key's
-/// limit. Drops entries older than the window; when every counter is below
-/// its limit, adds the member to each and returns 0, else adds nothing and
-/// returns the milliseconds until every full counter has room again.
-const RESERVE: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local window = tonumber(ARGV[1])
-local wait = 0
-for i, key in ipairs(KEYS) do
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-  local limit = tonumber(ARGV[i + 2])
-  local count = redis.call('ZCARD', key)
-  if count >= limit then
-    local entry = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
-    wait = math.max(wait, tonumber(entry[2]) + window - now, 1)
-  end
-end
-if wait > 0 then return wait end
-for _, key in ipairs(KEYS) do
-  redis.call('ZADD', key, now, ARGV[2])
-  redis.call('PEXPIRE', key, window)
-end
-return 0
-";
 
 /// The counters one attempt counts against, each with its limit.
 #[derive(Debug, Clone)]
@@ -123,22 +100,9 @@ pub fn minutes(wait: Duration) -> u64 {
     wait.as_secs().div_ceil(60).max(1)
 }
 
-/// Every Redis key of the throttle is made here; `prefix` is
-/// `POSTERN_REDIS_PREFIX`.
-fn redis_key(prefix: &str, key: &str) -> String {
-    format!("{prefix}login-failures:{key}")
-}
-
 pub struct LoginThrottle {
     local: Local,
     shared: Option<Shared>,
-}
-
-struct Shared {
-    redis: deadpool_redis::Pool,
-    reserve: redis::Script,
-    outage: OutageLog,
-    prefix: String,
 }
 
 impl LoginThrottle {
@@ -153,12 +117,7 @@ impl LoginThrottle {
     /// shared by every instance.
     pub fn shared(pool: deadpool_redis::Pool, prefix: &str) -> Self {
         Self {
-            shared: Some(Shared {
-                redis: pool,
-                reserve: redis::Script::new(RESERVE),
-                outage: OutageLog::new("sign-in throttle"),
-                prefix: prefix.to_owned(),
-            }),
+            shared: Some(Shared::new(pool, prefix)),
             ..Self::new()
         }
     }
@@ -168,7 +127,7 @@ impl LoginThrottle {
     pub async fn reserve(&self, keys: &SignInKeys) -> Result<Reservation, Duration> {
         let member = crate::secrets::random_token(9);
         if let Some(shared) = &self.shared {
-            match within(STORE_DEADLINE, shared.reserve(keys, &member)).await {
+            match within(DEADLINE, shared.reserve(keys, &member)).await {
                 Ok(None) => {
                     return Ok(Reservation {
                         keys: keys.clone(),
@@ -194,7 +153,7 @@ impl LoginThrottle {
         match &self.shared {
             Some(shared) if reservation.in_redis => {
                 let release = shared.release(&reservation.keys, &reservation.member);
-                if let Err(error) = within(STORE_DEADLINE, release).await {
+                if let Err(error) = within(DEADLINE, release).await {
                     shared.outage.warn(&error);
                 }
             }
@@ -206,7 +165,7 @@ impl LoginThrottle {
     /// (the per-email and per-address counts stay, strangers' included).
     pub async fn forgive(&self, keys: &SignInKeys) {
         if let Some(shared) = &self.shared
-            && let Err(error) = within(STORE_DEADLINE, shared.clear(keys.pair())).await
+            && let Err(error) = within(DEADLINE, shared.clear(keys.pair())).await
         {
             shared.outage.warn(&error);
         }
@@ -231,7 +190,7 @@ const SWEEP_ABOVE: usize = 10_000;
 
 impl Local {
     fn reserve(&self, keys: &SignInKeys, member: &str, now: Instant) -> Result<(), Duration> {
-        let mut counters = self.counters.lock().expect("throttle lock poisoned");
+        let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
         if counters.len() > SWEEP_ABOVE {
             counters.retain(|_, times| times.back().is_some_and(|(t, _)| now - *t < WINDOW));
         }
@@ -259,7 +218,7 @@ impl Local {
     }
 
     fn release(&self, keys: &SignInKeys, member: &str) {
-        let mut counters = self.counters.lock().expect("throttle lock poisoned");
+        let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
         for key in keys.keys() {
             if let Some(times) = counters.get_mut(key) {
                 times.retain(|(_, m)| m != member);
@@ -270,52 +229,8 @@ impl Local {
     fn clear(&self, key: &str) {
         self.counters
             .lock()
-            .expect("throttle lock poisoned")
+            .unwrap_or_else(PoisonError::into_inner)
             .remove(key);
-    }
-}
-
-impl Shared {
-    async fn connection(&self) -> Result<deadpool_redis::Connection, String> {
-        self.redis.get().await.map_err(|e| e.to_string())
-    }
-
-    /// `Some(wait)` when a counter is full, `None` once the member is counted.
-    async fn reserve(&self, keys: &SignInKeys, member: &str) -> Result<Option<Duration>, String> {
-        let mut invocation = self.reserve.prepare_invoke();
-        for key in keys.keys() {
-            invocation.key(redis_key(&self.prefix, key));
-        }
-        invocation.arg(WINDOW.as_millis() as u64).arg(member);
-        for (_, limit) in &keys.counters {
-            invocation.arg(*limit);
-        }
-        let wait_ms: u64 = invocation
-            .invoke_async(&mut self.connection().await?)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok((wait_ms > 0).then(|| Duration::from_millis(wait_ms)))
-    }
-
-    async fn release(&self, keys: &SignInKeys, member: &str) -> Result<(), String> {
-        let mut pipe = redis::pipe();
-        for key in keys.keys() {
-            pipe.cmd("ZREM")
-                .arg(redis_key(&self.prefix, key))
-                .arg(member)
-                .ignore();
-        }
-        pipe.query_async::<()>(&mut self.connection().await?)
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    async fn clear(&self, key: &str) -> Result<(), String> {
-        redis::cmd("DEL")
-            .arg(redis_key(&self.prefix, key))
-            .query_async::<()>(&mut self.connection().await?)
-            .await
-            .map_err(|e| e.to_string())
     }
 }
 
@@ -405,7 +320,7 @@ mod tests {
     /// Straight to Redis: falling back to memory must not pass this test.
     #[tokio::test]
     async fn redis_reserves_up_to_the_limit_and_releases() {
-        let Some(pool) = crate::web::session_store::test_pool() else {
+        let Some(pool) = crate::redis::test_pool() else {
             return;
         };
         let throttle = LoginThrottle::shared(pool, "postern-test:");
