@@ -75,18 +75,11 @@ impl FromRequest for WorkspacePage {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let session = TypedSession::from_request(&req, payload).into_inner();
-        let access = WorkspaceAccess::from_request(&req, payload);
-        Box::pin(async move {
-            let access = access.await?;
-            Ok(Self {
-                state: state.ok_or_else(|| AppError::unexpected("AppState missing"))?,
-                session: session.map_err(AppError::unexpected)?,
-                access,
-                req,
-            })
+        extract(req, payload, |req, state, session, access| Self {
+            req,
+            state,
+            session,
+            access,
         })
     }
 }
@@ -122,20 +115,40 @@ impl FromRequest for UserPage {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let session = TypedSession::from_request(&req, payload).into_inner();
-        let user = CurrentUser::from_request(&req, payload);
-        Box::pin(async move {
-            let CurrentUser(user) = user.await?;
-            Ok(Self {
-                state: state.ok_or_else(|| AppError::unexpected("AppState missing"))?,
-                session: session.map_err(AppError::unexpected)?,
-                user,
+        extract(req, payload, |req, state, session, CurrentUser(user)| {
+            Self {
                 req,
-            })
+                state,
+                session,
+                user,
+            }
         })
     }
+}
+
+/// Extracts a page context: the request, the state and the session, and
+/// the `Subject` whose extraction decides whether the page may be seen at
+/// all (the signed-in user, or their access to a workspace).
+fn extract<Subject, Context>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    build: fn(HttpRequest, web::Data<AppState>, TypedSession, Subject) -> Context,
+) -> Pin<Box<dyn Future<Output = AppResult<Context>>>>
+where
+    Subject: FromRequest<Error = AppError> + 'static,
+    Subject::Future: 'static,
+    Context: 'static,
+{
+    let req = req.clone();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let session = TypedSession::from_request(&req, payload).into_inner();
+    let subject = Subject::from_request(&req, payload);
+    Box::pin(async move {
+        let subject = subject.await?;
+        let state = state.ok_or_else(|| AppError::unexpected("AppState missing"))?;
+        let session = session.map_err(AppError::unexpected)?;
+        Ok(build(req, state, session, subject))
+    })
 }
 
 /// The `{id}` of an item's path, parsed into its typed id; 404 for

@@ -119,18 +119,14 @@ pub async fn confirm_sign_out(cx: UserPage, path: web::Path<String>) -> AppResul
 }
 
 pub async fn sign_out(cx: UserPage, Item(id): Item<SessionId>) -> AppResult<HttpResponse> {
-    let UserPage {
-        req,
-        state,
-        session,
-        user,
-    } = &cx;
+    let (req, session, user) = (&cx.req, &cx.session, &cx.user);
     if session.id().as_ref() == Some(&id) {
         // This browser: an ordinary sign-out.
         session.log_out();
         return Ok(Done::silently("/login").redirect(req, session));
     }
-    let ended = state
+    let ended = cx
+        .state
         .sessions
         .sign_out(&user.id, Revoke::One(id))
         .await
@@ -161,17 +157,13 @@ pub async fn confirm_sign_out_others(cx: UserPage) -> AppResult<HttpResponse> {
 }
 
 pub async fn sign_out_others(cx: UserPage) -> AppResult<HttpResponse> {
-    let UserPage {
-        req,
-        state,
-        session,
-        user,
-    } = &cx;
+    let (req, session, user) = (&cx.req, &cx.session, &cx.user);
     let which = match session.id() {
         Some(id) => Revoke::AllBut(id),
         None => Revoke::All,
     };
-    let ended = state
+    let ended = cx
+        .state
         .sessions
         .sign_out(&user.id, which)
         .await
