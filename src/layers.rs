@@ -1,6 +1,7 @@
 //! The layers point down: `domain` is pure; `db`, `service`, `auth` and
 //! `smtp` know nothing of the web dashboard, the REST API or how the
-//! application is assembled. This test keeps it so.
+//! application is assembled; the web, SMTP and the CLI reach the database
+//! only through `service`. These tests keep it so.
 
 use std::path::Path;
 
@@ -24,11 +25,11 @@ fn sources(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-#[test]
-fn no_lower_layer_imports_from_the_web_or_startup() {
+/// Every line of the layers' sources that names one of `names`.
+fn lines_naming(layers: &[&str], names: &[&str]) -> Vec<String> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
-    for layer in LOWER {
+    for layer in layers {
         let dir = src.join(layer);
         if dir.is_dir() {
             sources(&dir, &mut files);
@@ -36,13 +37,17 @@ fn no_lower_layer_imports_from_the_web_or_startup() {
             files.push(src.join(format!("{layer}.rs")));
         }
     }
-    let mut upward = Vec::new();
+    assert!(
+        files.len() >= layers.len(),
+        "the layers' files were not found"
+    );
+    let mut found = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
         for (number, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or_default();
-            if UPPER.iter().any(|name| code.contains(name)) {
-                upward.push(format!(
+            if names.iter().any(|name| code.contains(name)) {
+                found.push(format!(
                     "{}:{}: {}",
                     file.display(),
                     number + 1,
@@ -51,6 +56,22 @@ fn no_lower_layer_imports_from_the_web_or_startup() {
             }
         }
     }
+    found
+}
+
+#[test]
+fn no_lower_layer_imports_from_the_web_or_startup() {
+    let upward = lines_naming(LOWER, UPPER);
     assert!(upward.is_empty(), "imports upward:\n{}", upward.join("\n"));
-    assert!(files.len() > 20, "the layers' files were not found");
+}
+
+#[test]
+fn the_web_smtp_and_cli_reach_rows_only_through_services() {
+    let names = ["db::models", "db::schema", "diesel::"];
+    let direct = lines_naming(&["web", "smtp", "cli"], &names);
+    assert!(
+        direct.is_empty(),
+        "bypasses the services:\n{}",
+        direct.join("\n")
+    );
 }

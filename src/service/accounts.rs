@@ -4,7 +4,8 @@ use chrono::Utc;
 use diesel::OptionalExtension;
 
 use crate::auth::password::{self, Argon2Slots};
-use crate::db::models::{Membership, NewUser, User, Workspace};
+use crate::db::models::{Membership, NewUser};
+pub use crate::db::models::{User, Workspace};
 use crate::db::{Db, DbConn, DbError, GlobalLock, lock_global, write_transaction};
 use crate::domain::{EmailAddress, Role, UserId, WorkspaceId};
 use crate::service::{is_unique_violation, workspaces};

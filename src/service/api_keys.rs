@@ -2,7 +2,8 @@
 //! listed, revoked, and looked up on every API request.
 
 use crate::auth::api_key;
-use crate::db::models::{ApiKey, Domain};
+pub use crate::db::models::ApiKey;
+use crate::db::models::Domain;
 use crate::db::{Db, DbError, lock_workspace, write_transaction};
 use crate::domain::{ApiKeyId, ApiScopes, ScopeTarget, WorkspaceId, now};
 use crate::service::audit::{self, Actor};

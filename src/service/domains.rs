@@ -1,6 +1,6 @@
 //! A workspace's sending domains.
 
-use crate::db::models::DomainUsage;
+pub use crate::db::models::DomainUsage;
 use crate::db::{Db, DbError, lock_workspace, write_transaction};
 use crate::domain::{DomainId, DomainName, WorkspaceId, now};
 use crate::service::audit::{self, Actor};

@@ -7,7 +7,8 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::models::{Invitation, Membership, User, Workspace};
+pub use crate::db::models::Invitation;
+use crate::db::models::{Membership, User, Workspace};
 use crate::db::{Db, DbError, lock_workspace, write_transaction};
 use crate::domain::{EmailAddress, InvitationId, Role, WorkspaceId, now};
 use crate::service::accounts::{self, AccountError, NewAccount};

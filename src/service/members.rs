@@ -6,7 +6,8 @@
 //! the workspace first ([`lock_workspace`]), so two owners demoting each
 //! other, or the last owners leaving, at the same moment still leave one.
 
-use crate::db::models::{Member, Membership, User};
+pub use crate::db::models::Member;
+use crate::db::models::{Membership, User};
 use crate::db::{Db, DbConn, DbError, lock_workspace, write_transaction};
 use crate::domain::{Role, UserId, WorkspaceId};
 use crate::service::audit::{self, Actor};

@@ -1,7 +1,7 @@
 //! Sandbox mail: captured for inspection in the dashboard, never relayed.
 
 use crate::auth::smtp_login::AuthenticatedCredential;
-use crate::db::models::{SandboxMessage, SandboxSummary};
+pub use crate::db::models::{SandboxMessage, SandboxSummary};
 use crate::db::{Db, DbError};
 use crate::domain::{MessageId, WorkspaceId, now};
 

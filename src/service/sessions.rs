@@ -4,9 +4,10 @@
 
 use chrono::NaiveDateTime;
 
+pub use crate::db::models::SessionSummary;
+use crate::db::models::StoredSession;
 pub use crate::db::models::session::Revoke;
 use crate::db::models::session::{self, NewSession, SessionUpdate};
-use crate::db::models::{SessionSummary, StoredSession};
 use crate::db::{Db, DbError};
 use crate::domain::{SessionId, UserId};
 

@@ -2,7 +2,8 @@
 
 use chrono::Utc;
 
-use crate::db::models::{Membership, Workspace, WorkspaceWithRole};
+pub use crate::db::models::WorkspaceWithRole;
+use crate::db::models::{Membership, Workspace};
 use crate::db::{Db, DbConn, DbError, GlobalLock, lock_global, lock_workspace, write_transaction};
 use crate::domain::{Role, Slug, UserId, WorkspaceId};
 use crate::service::audit::{self, Actor};

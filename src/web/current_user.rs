@@ -5,9 +5,9 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::db::Db;
-use crate::db::models::User;
 use crate::error::AppError;
 use crate::service::accounts;
+use crate::service::accounts::User;
 use crate::web::TypedSession;
 
 /// The signed-in user, read from the database on every request, so that a

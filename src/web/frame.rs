@@ -1,10 +1,11 @@
 //! What every signed-in page shows around its content: the top bar (workspace
 //! switcher, user menu) and, inside a workspace, the Settings navigation.
 
-use crate::db::models::{User, WorkspaceWithRole};
 use crate::domain::Role;
 use crate::error::AppResult;
+use crate::service::accounts::User;
 use crate::service::workspaces;
+use crate::service::workspaces::WorkspaceWithRole;
 use crate::startup::AppState;
 use crate::web::kit::nav::{self, NavGroup, Section};
 use crate::web::kit::urls::WorkspaceUrls;

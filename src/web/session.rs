@@ -8,9 +8,9 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
 
-use crate::db::models::User;
 use crate::domain::{SessionId, UserId};
 use crate::error::AppError;
+use crate::service::accounts::User;
 
 pub struct TypedSession {
     session: Session,

@@ -7,9 +7,9 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use crate::db::models::{User, Workspace};
 use crate::domain::{Role, Slug};
 use crate::error::{AppError, AppResult};
+use crate::service::accounts::{User, Workspace};
 use crate::service::audit::Actor;
 use crate::service::workspaces;
 use crate::startup::AppState;

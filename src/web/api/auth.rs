@@ -14,9 +14,9 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use super::error::ApiError;
 use super::rate_limit::{Caller, Decision};
 use crate::auth::api_key;
-use crate::db::models::ApiKey;
 use crate::domain::{ApiScopes, WorkspaceId};
 use crate::service::api_keys;
+use crate::service::api_keys::ApiKey;
 use crate::service::audit::Actor;
 use crate::startup::AppState;
 

@@ -10,9 +10,9 @@ use std::str::FromStr;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use crate::db::models::User;
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
+use crate::service::accounts::User;
 use crate::service::audit::Actor;
 use crate::startup::AppState;
 use crate::web::frame::Frame;

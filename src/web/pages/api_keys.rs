@@ -6,11 +6,12 @@ use actix_web::http::StatusCode;
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db::models::{ApiKey, Domain};
 use crate::domain::{ApiAction, ApiKeyId, ApiScopes, Line, now, relative_time};
 use crate::error::AppResult;
+use crate::service::api_keys::ApiKey;
 use crate::service::api_keys::{self, ApiKeyError, NewApiKey};
 use crate::service::domains;
+use crate::service::domains::Domain;
 use crate::web::client::ClientInfo;
 use crate::web::dialog::{self, ConfirmDialog};
 use crate::web::forms::{FieldErrors, HtmlForm};

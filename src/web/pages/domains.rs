@@ -7,9 +7,9 @@ use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db::models::DomainUsage;
 use crate::domain::{DomainId, DomainName, Role};
 use crate::error::AppResult;
+use crate::service::domains::DomainUsage;
 use crate::service::domains::{self, DomainError};
 use crate::web::dialog::{self, ConfirmDialog};
 use crate::web::forms::FieldErrors;

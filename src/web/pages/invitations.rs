@@ -9,9 +9,9 @@ use askama::Template;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::db::models::User;
 use crate::domain::PersonName;
 use crate::error::{AppError, AppResult, BUSY_MESSAGE, busy_retry_after};
+use crate::service::accounts::User;
 use crate::service::invitations::{self, Details, InvitationError, Joiner, Unusable};
 use crate::startup::AppState;
 use crate::web::forms::{FieldErrors, check_new_password};

@@ -52,7 +52,7 @@ pub enum SignIn {
     /// Every password hashing slot is busy: try again in a few seconds.
     Busy,
     Failed,
-    Succeeded(crate::db::models::User),
+    Succeeded(crate::service::accounts::User),
 }
 
 /// Checks a password sign-in, throttled per email and address, per email and

@@ -8,10 +8,11 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db::models::{Invitation, Member};
 use crate::domain::{EmailAddress, InvitationId, Role, UserId};
 use crate::error::{AppError, AppResult};
+use crate::service::invitations::Invitation;
 use crate::service::invitations::{self, InvitationError, NewInvitation};
+use crate::service::members::Member;
 use crate::service::members::{self, MemberError, may_manage};
 use crate::web::client::ClientInfo;
 use crate::web::dialog::{self, ConfirmDialog};

@@ -8,10 +8,10 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::db::keyset::Cursor;
-use crate::db::models::SandboxSummary;
 use crate::domain::{MessageId, now, relative_time};
 use crate::error::{AppError, AppResult};
 use crate::service::sandbox;
+use crate::service::sandbox::SandboxSummary;
 use crate::web::frame::Frame;
 use crate::web::kit::{Item, Section, WorkspacePage, render};
 

@@ -5,10 +5,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
-use crate::db::models::SessionSummary;
 use crate::domain::{SessionId, now, relative_time};
 use crate::error::{AppError, AppResult};
 use crate::service::sessions::Revoke;
+use crate::service::sessions::SessionSummary;
 use crate::web::dialog::{self, ConfirmDialog};
 use crate::web::kit::{Done, Item, UserPage};
 use crate::web::pages::account;

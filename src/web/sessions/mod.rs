@@ -33,10 +33,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use actix_session::storage::SessionKey;
 use chrono::NaiveDateTime;
 
-use crate::db::models::SessionSummary;
 use crate::db::{Db, DbError};
 use crate::domain::{SessionId, UserId};
 use crate::redis::within;
+use crate::service::sessions::SessionSummary;
 use crate::service::sessions::{self as rows, Revoke};
 use crate::web::session::keys;
 use crate::web::session_store::STORE_DEADLINE;
