@@ -8,6 +8,7 @@ mod email_address;
 mod ids;
 mod role;
 mod slug;
+mod theme;
 pub mod text;
 mod time;
 pub mod username;
@@ -23,5 +24,6 @@ pub use ids::{
 pub use role::Role;
 pub use slug::Slug;
 pub use text::{Line, LineError};
+pub use theme::Theme;
 pub use time::{now, relative_time};
 pub use username::Username;

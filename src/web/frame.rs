@@ -2,7 +2,7 @@
 //! switcher, user menu) and, inside a workspace, the Settings navigation.
 
 use crate::db::models::{User, WorkspaceWithRole};
-use crate::domain::Role;
+use crate::domain::{Role, Theme};
 use crate::error::AppResult;
 use crate::service::workspaces;
 use crate::startup::AppState;
@@ -25,6 +25,8 @@ pub struct CurrentWorkspace {
 pub struct Frame {
     pub user_name: String,
     pub user_email: String,
+    /// The user's colour choice, `data-theme` on `<html>` unless `System`.
+    pub theme: Theme,
     pub workspaces: Vec<WorkspaceLink>,
     pub current: Option<CurrentWorkspace>,
     /// The Settings navigation entry to highlight, by its URL segment.
@@ -38,6 +40,7 @@ impl Frame {
         Ok(Self {
             user_name: user.name.clone(),
             user_email: user.email.clone(),
+            theme: Theme::parse(&user.theme).unwrap_or_default(),
             workspaces: workspaces.into_iter().map(link).collect(),
             current: None,
             nav: "",
@@ -63,6 +66,11 @@ impl Frame {
     /// Whether the page belongs to the workspace with this slug.
     pub fn is_current(&self, slug: &str) -> bool {
         self.current.as_ref().is_some_and(|c| c.slug == slug)
+    }
+
+    /// The `data-theme` value for `<html>`, `None` to follow the system.
+    pub fn theme_attr(&self) -> Option<&'static str> {
+        (self.theme != Theme::System).then(|| self.theme.as_str())
     }
 
     pub fn user_initial(&self) -> String {

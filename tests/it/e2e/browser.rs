@@ -39,6 +39,8 @@ impl Browser {
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--no-first-run", "--disable-quic", "--window-size=1280,900",
+                    // No transitions, so axe reads settled colours right after a theme change.
+                    "--force-prefers-reduced-motion",
                     format!("--user-data-dir={}", profile.path().display()),
                 ]
             }
@@ -198,12 +200,24 @@ impl Browser {
         self.client.source().await.unwrap()
     }
 
-    /// Saves a PNG of the viewport as target/e2e-screenshots/{name}.png.
+    /// Checks the page with axe-core (see `assert_accessible`), then saves
+    /// PNGs of the viewport in the page's own theme and in the dark one, as
+    /// target/e2e-screenshots/{name}.png and {name}-dark.png.
     pub async fn screenshot(&self, name: &str) {
-        let png = self.client.screenshot().await.unwrap();
+        self.assert_accessible(name).await;
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap();
+        let png = self.client.screenshot().await.unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        let theme = self
+            .client
+            .execute("return document.documentElement.getAttribute('data-theme')", vec![])
+            .await
+            .unwrap();
+        self.set_theme(&"dark".into()).await;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}-dark.png")), png).unwrap();
+        self.set_theme(&theme).await;
     }
 
     pub async fn set_window_width(&self, width: u32) {
