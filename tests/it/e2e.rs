@@ -13,5 +13,6 @@ mod credentials;
 mod first_run;
 mod members;
 mod smtp;
+mod theme;
 
 pub use browser::Browser;

@@ -103,6 +103,7 @@ async fn create_read_the_password_once_regenerate_deactivate_sort_and_delete() {
         browser.text("dialog#modal[open] #modal-title").await,
         "Regenerate password?"
     );
+    browser.screenshot("12-confirm-regenerate").await;
     browser.click("dialog#modal [data-testid=confirm]").await;
     let regenerated = browser.text("#shown-password").await;
     assert_ne!(regenerated, password);
@@ -119,6 +120,17 @@ async fn create_read_the_password_once_regenerate_deactivate_sort_and_delete() {
         .wait_text("tr[data-username=billing_app] .status", "Inactive")
         .await;
     browser.screenshot("13-deactivated").await;
+
+    // The edit dialog, filled in with what the credential has.
+    browser
+        .click("tr[data-username=billing_app] .row-menu summary")
+        .await;
+    browser
+        .click("tr[data-username=billing_app] [data-action=edit]")
+        .await;
+    browser.text("dialog#modal[open] #modal-title").await;
+    browser.screenshot("13-edit-dialog").await;
+    close_dialog(&browser).await;
 
     // Delete through the confirm dialog that names the credential.
     browser
@@ -139,6 +151,16 @@ async fn create_read_the_password_once_regenerate_deactivate_sort_and_delete() {
     browser.wait_gone("dialog#modal[open]").await;
     assert_eq!(app.count_rows("smtp_credentials").await, 2);
     browser.screenshot("15-credentials").await;
+
+    // Filtering narrows the table; a filter that matches nothing says so.
+    browser.fill("#credential-filter", "alert").await;
+    browser.wait_gone("tr[data-username=billing_app]").await;
+    browser.wait_htmx_idle().await;
+    browser.screenshot("15-filtered").await;
+    browser.fill("#credential-filter", "nothing like it").await;
+    browser.wait_gone("tr[data-username]").await;
+    browser.wait_htmx_idle().await;
+    browser.screenshot("15-filtered-empty").await;
     browser.set_window_width(390).await;
     browser.goto(LIST).await;
     browser.screenshot("15-credentials-mobile").await;
@@ -156,6 +178,7 @@ async fn invalid_input_is_shown_in_the_dialog_keeping_what_was_typed() {
     browser.goto(LIST).await;
     browser.click("[data-testid=create-credential]").await;
     browser.text("dialog#modal[open] #modal-title").await;
+    browser.screenshot("16-create-dialog").await;
     browser.fill("#credential-name", "Typed name").await;
     browser.fill("#credential-username", "bad-name").await;
     browser.click("dialog#modal button[type=submit]").await;
