@@ -8,8 +8,8 @@ mod email_address;
 mod ids;
 mod role;
 mod slug;
-mod theme;
 pub mod text;
+mod theme;
 mod time;
 pub mod username;
 

@@ -11,6 +11,7 @@ mod axe;
 mod browser;
 mod credentials;
 mod first_run;
+mod keyboard;
 mod members;
 mod smtp;
 mod theme;

@@ -33,11 +33,19 @@ impl Browser {
     /// Fails with every axe-core violation in the page as it is now, checked
     /// in both themes and at both widths; leaves theme and width as found.
     pub async fn assert_accessible(&self, state: &str) {
-        let before_theme = self.script("return document.documentElement.getAttribute('data-theme')", vec![]).await;
+        let before_theme = self
+            .script(
+                "return document.documentElement.getAttribute('data-theme')",
+                vec![],
+            )
+            .await;
         let before_size = self.client.get_window_size().await.unwrap();
         let mut found = Vec::new();
         for width in WIDTHS {
-            self.client.set_window_size(width, before_size.1 as u32).await.unwrap();
+            self.client
+                .set_window_size(width, before_size.1 as u32)
+                .await
+                .unwrap();
             for theme in THEMES {
                 self.set_theme(&Value::from(theme)).await;
                 for line in self.run_axe().await {
@@ -69,7 +77,9 @@ impl Browser {
     }
 
     async fn run_axe(&self) -> Vec<String> {
-        let loaded = self.script("return typeof window.axe === 'object'", vec![]).await;
+        let loaded = self
+            .script("return typeof window.axe === 'object'", vec![])
+            .await;
         if loaded != json!(true) {
             self.script(&format!("{AXE}\nreturn true;"), vec![]).await;
         }

@@ -211,7 +211,10 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
         let theme = self
             .client
-            .execute("return document.documentElement.getAttribute('data-theme')", vec![])
+            .execute(
+                "return document.documentElement.getAttribute('data-theme')",
+                vec![],
+            )
             .await
             .unwrap();
         self.set_theme(&"dark".into()).await;
