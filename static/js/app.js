@@ -213,7 +213,6 @@
     if (!area || !message) { return; }
     var toast = document.createElement("div");
     toast.className = "toast";
-    toast.setAttribute("role", "status");
     toast.textContent = message;
     area.appendChild(toast);
     setTimeout(function () { toast.classList.add("is-leaving"); }, 3500);
@@ -223,11 +222,16 @@
   // A page rendered with a dialog already open (the no-JavaScript flow, or a
   // bookmarked /new) shows it as a proper modal once script runs.
   document.addEventListener("DOMContentLoaded", function () {
+    var invalid = document.querySelector("main [aria-invalid=true]");
+    if (invalid) { invalid.focus(); }
     document.querySelectorAll("dialog.modal[open]").forEach(function (d) {
       d.close();
       d.showModal();
     });
+    // A live region is silent about what a page loads with: announce the
+    // page's own message (after a form post) once it is up.
     document.querySelectorAll(".toasts .toast").forEach(function (t) {
+      announce(t.textContent.trim());
       setTimeout(function () { t.classList.add("is-leaving"); }, 3500);
       setTimeout(function () { t.remove(); }, 4000);
     });

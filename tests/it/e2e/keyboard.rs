@@ -130,3 +130,30 @@ async fn a_credential_is_created_regenerated_and_deleted_with_the_keyboard_alone
     assert_eq!(app.count_rows("smtp_credentials").await, 0);
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_refused_form_focuses_its_first_invalid_field_with_the_error_tied_to_it() {
+    let app = spawn_app().await;
+    let Some(browser) = Browser::open(&app.address).await else {
+        return;
+    };
+    browser.goto("/setup").await;
+    browser.fill("#name", "Ada Admin").await;
+    browser.fill("#email", "ada@example.com").await;
+    browser.fill("#password", "a-long-enough-password").await;
+    browser
+        .fill("#password_confirm", "another-long-password")
+        .await;
+    browser.fill("#workspace", "Acme Mail").await;
+    browser.click("form button[type=submit]").await;
+    browser.text("#password_confirm-error").await;
+    browser.wait_focus("#password_confirm").await;
+    assert_eq!(
+        browser
+            .attr_all("#password_confirm", "aria-describedby")
+            .await,
+        ["password_confirm-error"]
+    );
+    browser.screenshot("01-setup-errors").await;
+    browser.close().await;
+}
