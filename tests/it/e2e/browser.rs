@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::helpers::skip_or_fail;
+use crate::helpers::{PASSWORD, TestApp, skip_or_fail, spawn_app};
 
 /// A headless Chromium session; `close()` it so Chromium quits.
 pub struct Browser {
@@ -234,6 +234,17 @@ impl Browser {
             let _ = driver.wait();
         }
     }
+}
+
+/// A new app whose owner (owner@example.com) is signed in in a browser on
+/// `path`; `None` (skip) when no WebDriver is available outside CI.
+pub async fn owner_on(path: &str) -> Option<(TestApp, Browser)> {
+    let app = spawn_app().await;
+    app.signed_in_owner().await;
+    let browser = Browser::open(&app.address).await?;
+    browser.sign_in("owner@example.com", PASSWORD).await;
+    browser.goto(path).await;
+    Some((app, browser))
 }
 
 pub fn screenshot_dir() -> PathBuf {

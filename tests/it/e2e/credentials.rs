@@ -1,6 +1,7 @@
 use postern::domain::Role;
 
 use crate::e2e::Browser;
+use crate::e2e::browser::owner_on;
 use crate::helpers::{PASSWORD, spawn_app};
 
 const LIST: &str = "/w/acme-mail/settings/smtp-credentials";
@@ -27,13 +28,9 @@ async fn close_dialog(browser: &Browser) {
 
 #[tokio::test]
 async fn create_read_the_password_once_regenerate_deactivate_sort_and_delete() {
-    let app = spawn_app().await;
-    app.signed_in_owner().await;
-    let Some(browser) = Browser::open(&app.address).await else {
+    let Some((app, browser)) = owner_on(LIST).await else {
         return;
     };
-    browser.sign_in("owner@example.com", PASSWORD).await;
-    browser.goto(LIST).await;
     browser.screenshot("10-credentials-empty").await;
 
     // Create through the dialog: the password is shown once.
@@ -169,13 +166,9 @@ async fn create_read_the_password_once_regenerate_deactivate_sort_and_delete() {
 
 #[tokio::test]
 async fn invalid_input_is_shown_in_the_dialog_keeping_what_was_typed() {
-    let app = spawn_app().await;
-    app.signed_in_owner().await;
-    let Some(browser) = Browser::open(&app.address).await else {
+    let Some((app, browser)) = owner_on(LIST).await else {
         return;
     };
-    browser.sign_in("owner@example.com", PASSWORD).await;
-    browser.goto(LIST).await;
     browser.click("[data-testid=create-credential]").await;
     browser.text("dialog#modal[open] #modal-title").await;
     browser.screenshot("16-create-dialog").await;

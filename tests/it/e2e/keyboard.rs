@@ -7,7 +7,8 @@ use fantoccini::key::Key;
 use serde_json::json;
 
 use crate::e2e::Browser;
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::e2e::browser::owner_on;
+use crate::helpers::spawn_app;
 
 const LIST: &str = "/w/acme-mail/settings/smtp-credentials";
 
@@ -53,13 +54,9 @@ impl Browser {
 
 #[tokio::test]
 async fn a_credential_is_created_regenerated_and_deleted_with_the_keyboard_alone() {
-    let app = spawn_app().await;
-    app.signed_in_owner().await;
-    let Some(browser) = Browser::open(&app.address).await else {
+    let Some((app, browser)) = owner_on(LIST).await else {
         return;
     };
-    browser.sign_in("owner@example.com", PASSWORD).await;
-    browser.goto(LIST).await;
 
     // The first Tab reaches the skip link.
     browser.press(&Key::Tab).await;

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use crate::e2e::Browser;
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::e2e::browser::owner_on;
 
 const LIST: &str = "/w/acme-mail/settings/smtp-credentials";
 
@@ -43,13 +43,9 @@ async fn choose_theme(browser: &Browser, theme: &str) {
 
 #[tokio::test]
 async fn a_person_chooses_the_dark_theme_and_it_stays_after_a_reload() {
-    let app = spawn_app().await;
-    app.signed_in_owner().await;
-    let Some(browser) = Browser::open(&app.address).await else {
+    let Some((_app, browser)) = owner_on(LIST).await else {
         return;
     };
-    browser.sign_in("owner@example.com", PASSWORD).await;
-    browser.goto(LIST).await;
     browser.set_theme(&"light".into()).await;
     let light = background(&browser).await;
     assert_eq!(light, "rgb(246, 247, 249)");
