@@ -1,10 +1,15 @@
 //! The SMTP submission listener: STARTTLS, AUTH PLAIN/LOGIN against the
 //! credentials the dashboard shows, then sandbox capture or smarthost relay.
 //!
+//! `session` is the protocol as a pure state machine (bytes in, replies and
+//! effects out); `connection` drives it over a socket and performs its
+//! effects.
+//!
 //! Rules: the credential row is read on every AUTH and again at every MAIL
 //! FROM, so revocation takes effect at once; the database being down is a
 //! 4xx reply, never a dropped connection; passwords are never logged.
 
+mod connection;
 mod connections;
 mod last_used;
 mod message;
@@ -19,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -28,7 +33,6 @@ pub use self::connections::ConnectionLimits;
 use self::connections::Refused;
 pub use self::last_used::LastUsed;
 pub use self::relay::Relay;
-use self::session::{Next, Session};
 use crate::auth::FailureThrottle;
 use crate::auth::smtp_login::SmtpLoginVerifier;
 use crate::db::Db;
@@ -112,7 +116,7 @@ impl SmtpServer {
                             }
                         };
                         tokio::select! {
-                            _ = serve(stream, peer, &ctx) => {}
+                            _ = connection::serve(stream, peer, &ctx) => {}
                             _ = async { shutdown.cancelled().await; tokio::time::sleep(Duration::from_secs(10)).await } => {}
                         }
                     });
@@ -140,43 +144,4 @@ pub fn bind(
             Ok(listener)
         })
         .collect()
-}
-
-async fn serve(stream: TcpStream, peer: SocketAddr, ctx: &SmtpContext) {
-    let _ = stream.set_nodelay(true);
-    tracing::debug!(%peer, "SMTP connection");
-    let mut session = Session::new(ctx, peer);
-    let mut stream = stream;
-    if stream
-        .write_all(session.greeting().as_bytes())
-        .await
-        .is_err()
-    {
-        return;
-    }
-    match session.drive(&mut stream).await {
-        Ok(Next::StartTls) => {}
-        Ok(_) => return,
-        Err(error) => {
-            tracing::debug!(%peer, %error, "SMTP connection ended");
-            return;
-        }
-    }
-    let handshake = tokio::time::timeout(ctx.tls_handshake_timeout, ctx.tls.accept(stream)).await;
-    let mut tls = match handshake {
-        Ok(Ok(tls)) => tls,
-        Ok(Err(error)) => {
-            tracing::debug!(%peer, %error, "TLS handshake failed");
-            return;
-        }
-        Err(_) => {
-            tracing::debug!(%peer, "TLS handshake timed out");
-            return;
-        }
-    };
-    session.tls_started();
-    if let Err(error) = session.drive(&mut tls).await {
-        tracing::debug!(%peer, %error, "SMTP connection ended");
-    }
-    let _ = tls.shutdown().await;
 }

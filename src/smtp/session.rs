@@ -1,5 +1,9 @@
-//! One SMTP connection: commands in, replies out. Replies to pipelined
-//! commands are buffered and written once the client's input is consumed.
+//! One SMTP connection's protocol as a pure state machine: bytes in,
+//! replies and [`Effect`]s out. It performs no I/O and never waits; the
+//! driver (`connection`) reads the socket, performs each effect (throttle,
+//! argon2, database, smarthost) and hands the outcome back through the
+//! matching `on_*` method before it feeds more input. Replies to pipelined
+//! commands are collected until the input is consumed, then written at once.
 //!
 //! Rules: a command or AUTH line longer than [`MAX_LINE`] gets one
 //! `500 5.5.2` and is discarded up to its LF, however many reads it spans;
@@ -8,21 +12,24 @@
 //! username, say) reaches the log only escaped (`?` Debug formatting), so
 //! it cannot write lines of its own.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::slice::Iter;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, Error as ParseError, Request};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use smtp_proto::{Error as ParseError, Request};
 
 mod arguments;
+mod auth;
+mod command;
+mod effect;
+#[cfg(test)]
+mod tests;
 mod transaction;
 
+pub use self::effect::{AuthOutcome, Delivered, Delivery, Effect, Fresh};
 use self::transaction::DataReceiver;
-use super::SmtpContext;
-use super::relay::Upstream;
 use super::reply::{self, Reply};
-use super::sasl::{self, SaslError};
 use crate::auth::smtp_login::AuthenticatedCredential;
 
 /// Most recipients one message may have.
@@ -34,8 +41,38 @@ const MAX_LINE: usize = 2048;
 /// Bad commands tolerated before the connection is closed.
 const MAX_ERRORS: u32 = 20;
 
-/// What the connection does after a batch of input.
-pub enum Next {
+/// What a session is configured with.
+#[derive(Debug, Clone)]
+pub struct Settings<'a> {
+    /// Said in the greeting, EHLO and `Received:` (`POSTERN_SMTP_HOSTNAME`).
+    pub hostname: &'a str,
+    /// The largest message taken, as EHLO's `SIZE` says.
+    pub max_message_bytes: usize,
+    /// A session is ended at the next command boundary after this long.
+    pub max_session: Duration,
+    /// AUTH is offered before STARTTLS (a loopback client, and the setting).
+    pub plaintext_auth: bool,
+    /// A smarthost is configured, so production mail can be sent.
+    pub relay: bool,
+}
+
+/// What the driver does next.
+#[derive(Debug)]
+pub enum Step {
+    /// Every byte was consumed: write the replies and read more.
+    Read,
+    /// Perform this, answer with the matching `on_*` method (if it asks for
+    /// one), then feed the rest of the input.
+    Effect(Effect),
+    /// Write the replies, then run the TLS handshake and call
+    /// [`Session::tls_started`]; the rest of the input is dropped.
+    StartTls,
+    /// Write the replies and close the connection.
+    Close,
+}
+
+/// How one command, AUTH line or slice of DATA leaves the connection.
+enum Next {
     Continue,
     StartTls,
     Close,
@@ -61,19 +98,34 @@ enum State {
         message: Vec<u8>,
         too_big: bool,
     },
+    /// An effect was asked for; input waits for its outcome.
+    Waiting(Waiting),
+    Closed,
 }
 
+/// The effect a session waits for, and what it needs to go on.
+enum Waiting {
+    Throttle { mechanism: u64, initial: String },
+    Verification,
+    Sender { from: String },
+    Recipient { to: String },
+    Message { message: Vec<u8> },
+    Delivery,
+}
+
+/// One SMTP session's protocol state.
 pub struct Session<'a> {
-    ctx: &'a SmtpContext,
+    settings: Settings<'a>,
     peer: SocketAddr,
     tls: bool,
     helo: Option<String>,
     login: Option<AuthenticatedCredential>,
     mail_from: Option<String>,
     rcpt_to: Vec<String>,
-    /// Production mail: the smarthost's side of this transaction, opened at
-    /// the first RCPT.
-    upstream: Option<Upstream>,
+    /// Production mail: a smarthost transaction was asked for.
+    relaying: bool,
+    /// Production mail: the smarthost can still take the message.
+    relay_open: bool,
     /// The command or AUTH line read so far, across reads.
     line: Vec<u8>,
     /// Inside a line already refused as too long: dropped up to its LF.
@@ -82,34 +134,36 @@ pub struct Session<'a> {
     errors: u32,
     /// When the session must end, at the next command boundary.
     ends_at: Instant,
+    effects: VecDeque<Effect>,
     out: Vec<u8>,
-    /// Read buffer, kept for the whole connection (plain and TLS parts).
-    input: Vec<u8>,
 }
 
 impl<'a> Session<'a> {
-    pub fn new(ctx: &'a SmtpContext, peer: SocketAddr) -> Self {
+    /// A session with `peer` that started at `now`.
+    pub fn new(settings: Settings<'a>, peer: SocketAddr, now: Instant) -> Self {
         Self {
-            ctx,
+            ends_at: now + settings.max_session,
+            settings,
             peer,
             tls: false,
             helo: None,
             login: None,
             mail_from: None,
             rcpt_to: Vec::new(),
-            upstream: None,
+            relaying: false,
+            relay_open: false,
             line: Vec::new(),
             discarding: false,
             state: State::Command,
             errors: 0,
-            ends_at: Instant::now() + ctx.max_session,
+            effects: VecDeque::new(),
             out: Vec::with_capacity(512),
-            input: vec![0; 8 * 1024],
         }
     }
 
+    /// The `220` the client reads first.
     pub fn greeting(&self) -> String {
-        format!("220 {} ESMTP Postern\r\n", self.ctx.hostname)
+        format!("220 {} ESMTP Postern\r\n", self.settings.hostname)
     }
 
     /// After the TLS handshake: everything said before is forgotten (RFC 3207).
@@ -122,81 +176,106 @@ impl<'a> Session<'a> {
         self.discarding = false;
     }
 
+    /// The replies not yet written.
+    pub fn output(&self) -> &[u8] {
+        &self.out
+    }
+
+    /// The replies were written.
+    pub fn output_written(&mut self) {
+        self.out.clear();
+    }
+
+    /// How long the session may still wait for a command; `None` while a
+    /// command, AUTH exchange or message is in progress.
+    pub fn lifetime_left(&self, now: Instant) -> Option<Duration> {
+        self.at_command_boundary()
+            .then(|| self.ends_at.saturating_duration_since(now))
+    }
+
+    /// Consumes `input` up to the end or up to the first effect, whose
+    /// outcome the rest may depend on (pipelined commands after AUTH, say).
+    pub fn feed(&mut self, input: &mut &[u8], now: Instant) -> Step {
+        if let Some(effect) = self.effects.pop_front() {
+            return Step::Effect(effect);
+        }
+        let mut bytes = input.iter();
+        let step = self.consume(&mut bytes, now);
+        *input = bytes.as_slice();
+        step
+    }
+
+    fn consume(&mut self, bytes: &mut Iter<'_, u8>, now: Instant) -> Step {
+        loop {
+            match self.state {
+                State::Closed => return Step::Close,
+                State::Waiting(_) => {
+                    tracing::error!("SMTP session fed while waiting for an effect");
+                    self.state = State::Closed;
+                    return Step::Close;
+                }
+                _ => {}
+            }
+            if bytes.as_slice().is_empty() {
+                return Step::Read;
+            }
+            if self.at_command_boundary() && now >= self.ends_at {
+                self.reply(reply::SESSION_EXPIRED);
+                self.state = State::Closed;
+                return Step::Close;
+            }
+            match self.step(bytes) {
+                Next::Continue => {}
+                Next::StartTls => return Step::StartTls,
+                Next::Close => {
+                    self.state = State::Closed;
+                    return Step::Close;
+                }
+            }
+            if let Some(effect) = self.effects.pop_front() {
+                return Step::Effect(effect);
+            }
+        }
+    }
+
     fn reply(&mut self, reply: Reply) {
         self.out.extend_from_slice(reply.to_line().as_bytes());
+    }
+
+    /// Asks the driver for `effect`; input waits until it is answered.
+    fn wait_for(&mut self, effect: Effect, waiting: Waiting) -> Next {
+        self.effects.push_back(effect);
+        self.state = State::Waiting(waiting);
+        Next::Continue
+    }
+
+    /// What the session waited for, now answered; the session takes input again.
+    fn answered(&mut self) -> Option<Waiting> {
+        match std::mem::replace(&mut self.state, State::Command) {
+            State::Waiting(waiting) => Some(waiting),
+            other => {
+                tracing::error!("SMTP session answered without waiting for an effect");
+                self.state = other;
+                None
+            }
+        }
+    }
+
+    /// Applies what an answer decided: a closing one ends the session.
+    fn settle(&mut self, next: Next) {
+        if matches!(next, Next::Close) {
+            self.state = State::Closed;
+        }
     }
 
     fn reset_transaction(&mut self) {
         self.mail_from = None;
         self.rcpt_to.clear();
-        self.upstream = None;
-        self.state = State::Command;
-    }
-
-    /// Reads and answers until the client quits, asks for TLS, or goes idle.
-    pub async fn drive<S: AsyncRead + AsyncWrite + Unpin>(
-        &mut self,
-        stream: &mut S,
-    ) -> std::io::Result<Next> {
-        let mut buf = std::mem::take(&mut self.input);
-        let next = self.serve_input(stream, &mut buf).await;
-        self.input = buf;
-        next
-    }
-
-    async fn serve_input<S: AsyncRead + AsyncWrite + Unpin>(
-        &mut self,
-        stream: &mut S,
-        buf: &mut [u8],
-    ) -> std::io::Result<Next> {
-        loop {
-            // Waiting for a command past the lifetime: that is the boundary.
-            let lifetime_left = self
-                .at_command_boundary()
-                .then(|| self.ends_at.saturating_duration_since(Instant::now()));
-            let wait = lifetime_left.map_or(self.ctx.idle_timeout, |left| {
-                left.min(self.ctx.idle_timeout)
-            });
-            let read = tokio::time::timeout(wait, stream.read(buf)).await;
-            let n = match read {
-                Err(_) => {
-                    let expired = lifetime_left.is_some_and(|left| left < self.ctx.idle_timeout);
-                    let reply = if expired {
-                        reply::SESSION_EXPIRED
-                    } else {
-                        reply::TIMEOUT
-                    };
-                    stream.write_all(reply.to_line().as_bytes()).await?;
-                    return Ok(Next::Close);
-                }
-                Ok(result) => result?,
-            };
-            if n == 0 {
-                return Ok(Next::Close);
-            }
-            let mut bytes = buf[..n].iter();
-            let mut next = Next::Continue;
-            while !bytes.as_slice().is_empty() {
-                if self.at_command_boundary() && Instant::now() >= self.ends_at {
-                    self.reply(reply::SESSION_EXPIRED);
-                    next = Next::Close;
-                    break;
-                }
-                next = self.step(&mut bytes).await;
-                if !matches!(next, Next::Continue) {
-                    // Bytes pipelined after STARTTLS or QUIT are dropped.
-                    break;
-                }
-            }
-            if !self.out.is_empty() {
-                stream.write_all(&self.out).await?;
-                stream.flush().await?;
-                self.out.clear();
-            }
-            if !matches!(next, Next::Continue) {
-                return Ok(next);
-            }
+        if std::mem::take(&mut self.relaying) {
+            self.effects.push_back(Effect::AbandonRelay);
         }
+        self.relay_open = false;
+        self.state = State::Command;
     }
 
     /// Between commands: no message, AUTH exchange or line in progress.
@@ -205,7 +284,7 @@ impl<'a> Session<'a> {
     }
 
     /// Consumes one command, AUTH line or slice of DATA from `bytes`.
-    async fn step(&mut self, bytes: &mut Iter<'_, u8>) -> Next {
+    fn step(&mut self, bytes: &mut Iter<'_, u8>) -> Next {
         match &mut self.state {
             State::Data {
                 receiver,
@@ -213,7 +292,7 @@ impl<'a> Session<'a> {
                 too_big,
             } => {
                 let done = receiver.ingest(bytes, message);
-                if message.len() > self.ctx.max_message_bytes {
+                if message.len() > self.settings.max_message_bytes {
                     *too_big = true;
                     message.clear();
                 }
@@ -224,13 +303,7 @@ impl<'a> Session<'a> {
                     else {
                         unreachable!("matched above");
                     };
-                    let reply = if too_big {
-                        reply::TOO_BIG
-                    } else {
-                        self.deliver(message).await
-                    };
-                    self.reset_transaction();
-                    self.reply(reply);
+                    return self.end_of_data(message, too_big);
                 }
                 Next::Continue
             }
@@ -244,7 +317,6 @@ impl<'a> Session<'a> {
                     Line::Complete(line) => {
                         let line = String::from_utf8_lossy(&line);
                         self.auth_response(line.trim_end_matches(['\r', '\n']))
-                            .await
                     }
                 }
             }
@@ -254,12 +326,13 @@ impl<'a> Session<'a> {
                 Line::Complete(mut line) => {
                     arguments::clamp_mail_size(&mut line);
                     match Request::parse(&mut line.iter()) {
-                        Ok(request) => self.command(request.into_owned(), &line).await,
+                        Ok(request) => self.command(request.into_owned(), &line),
                         Err(ParseError::NeedsMoreData { .. }) => self.error(reply::UNKNOWN_COMMAND),
                         Err(error) => self.parse_error(error),
                     }
                 }
             },
+            State::Waiting(_) | State::Closed => Next::Close,
         }
     }
 
@@ -290,33 +363,6 @@ impl<'a> Session<'a> {
         }
     }
 
-    fn parse_error(&mut self, error: ParseError) -> Next {
-        let reply = match error {
-            ParseError::UnknownCommand => reply::UNKNOWN_COMMAND,
-            ParseError::ResponseTooLong => reply::LINE_TOO_LONG,
-            ParseError::InvalidSenderAddress => Reply::new(501, "5.1.7", "Invalid sender address"),
-            ParseError::InvalidRecipientAddress => {
-                Reply::new(501, "5.1.3", "Invalid recipient address")
-            }
-            ParseError::SyntaxError { syntax } => {
-                Reply::new(501, "5.5.4", format!("Syntax: {syntax}"))
-            }
-            ParseError::InvalidParameter { param } => {
-                Reply::new(501, "5.5.4", format!("Invalid parameter {param}"))
-            }
-            ParseError::UnsupportedParameter { param } => Reply::new(
-                555,
-                "5.5.4",
-                format!(
-                    "Unsupported parameter {}",
-                    param.chars().take(40).collect::<String>()
-                ),
-            ),
-            _ => reply::UNKNOWN_COMMAND,
-        };
-        self.error(reply)
-    }
-
     fn error(&mut self, reply: Reply) -> Next {
         self.errors += 1;
         if self.errors >= MAX_ERRORS {
@@ -325,198 +371,5 @@ impl<'a> Session<'a> {
         }
         self.reply(reply);
         Next::Continue
-    }
-
-    fn auth_allowed(&self) -> bool {
-        self.tls || (self.ctx.allow_plaintext_auth && self.peer.ip().is_loopback())
-    }
-
-    /// Answers one parsed command; `line` is the command as sent, for the
-    /// checks smtp-proto does not make (see `arguments`).
-    async fn command(&mut self, request: Request<String>, line: &[u8]) -> Next {
-        match request {
-            Request::Ehlo { .. } | Request::Helo { .. } | Request::Lhlo { .. } => {
-                // smtp-proto takes the first word only, whatever it holds.
-                let Some(name) = arguments::helo_name(line) else {
-                    return self.error(reply::INVALID_DOMAIN);
-                };
-                self.helo = Some(name.to_owned());
-                self.reset_transaction();
-                if matches!(request, Request::Ehlo { .. }) {
-                    self.ehlo();
-                } else {
-                    self.reply(Reply::new(250, "", self.ctx.hostname.clone()));
-                }
-            }
-            Request::StartTls if self.tls => return self.error(reply::ALREADY_TLS),
-            Request::StartTls => {
-                self.reply(reply::READY_FOR_TLS);
-                return Next::StartTls;
-            }
-            Request::Auth {
-                mechanism,
-                initial_response,
-            } => return self.auth(mechanism, initial_response).await,
-            Request::Mail { from } if arguments::has_unadvertised_mail_parameter(&from) => {
-                return self.error(reply::PARAMETER_NOT_SUPPORTED);
-            }
-            Request::Mail { from } => return self.mail(from.address, from.size).await,
-            Request::Rcpt { to } if arguments::has_rcpt_parameter(&to) => {
-                return self.error(reply::PARAMETER_NOT_SUPPORTED);
-            }
-            Request::Rcpt { to } => return self.rcpt(to.address).await,
-            Request::Data => return self.data(),
-            Request::Rset => {
-                self.reset_transaction();
-                self.reply(reply::RESET);
-            }
-            Request::Noop { .. } => self.reply(reply::OK),
-            Request::Quit => {
-                self.reply(reply::BYE);
-                return Next::Close;
-            }
-            Request::Vrfy { .. } => self.reply(reply::VRFY),
-            Request::Help { .. } => self.reply(reply::HELP),
-            Request::Expn { .. }
-            | Request::Etrn { .. }
-            | Request::Atrn { .. }
-            | Request::Burl { .. }
-            | Request::Bdat { .. } => {
-                return self.error(reply::NOT_IMPLEMENTED);
-            }
-        }
-        Next::Continue
-    }
-
-    /// `250-hostname` and the extensions, STARTTLS only before TLS and AUTH
-    /// only where it is allowed.
-    fn ehlo(&mut self) {
-        let mut lines = vec![format!("{} Hello", self.ctx.hostname)];
-        if !self.tls {
-            lines.push("STARTTLS".into());
-        }
-        if self.auth_allowed() {
-            lines.push("AUTH PLAIN LOGIN".into());
-        }
-        lines.push(format!("SIZE {}", self.ctx.max_message_bytes));
-        lines.extend(["PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES"].map(String::from));
-        let last = lines.len() - 1;
-        for (i, line) in lines.iter().enumerate() {
-            let separator = if i == last { ' ' } else { '-' };
-            self.out
-                .extend_from_slice(format!("250{separator}{line}\r\n").as_bytes());
-        }
-    }
-
-    async fn auth(&mut self, mechanism: u64, initial: String) -> Next {
-        if self.login.is_some() {
-            return self.error(reply::ALREADY_AUTHENTICATED);
-        }
-        if !self.auth_allowed() {
-            return self.error(reply::ENCRYPTION_REQUIRED);
-        }
-        if self
-            .ctx
-            .auth_throttle
-            .blocked_for(&self.peer.ip().to_string())
-            .is_some()
-        {
-            return self.throttled();
-        }
-        match (mechanism, initial.is_empty()) {
-            (AUTH_PLAIN, false) => return self.auth_plain(&initial).await,
-            (AUTH_PLAIN, true) => {
-                self.state = State::AuthPlain;
-                self.reply(Reply::new(334, "", ""));
-            }
-            (AUTH_LOGIN, true) => {
-                self.state = State::AuthLoginUser;
-                self.reply(Reply::new(334, "", sasl::USERNAME_CHALLENGE));
-            }
-            (AUTH_LOGIN, false) => match sasl::login_field(&initial) {
-                Ok(user) => {
-                    self.state = State::AuthLoginPassword(user);
-                    self.reply(Reply::new(334, "", sasl::PASSWORD_CHALLENGE));
-                }
-                Err(e) => return self.sasl_error(e),
-            },
-            _ => return self.error(reply::BAD_MECHANISM),
-        }
-        Next::Continue
-    }
-
-    async fn auth_response(&mut self, line: &str) -> Next {
-        match std::mem::replace(&mut self.state, State::Command) {
-            State::AuthPlain => self.auth_plain(line).await,
-            State::AuthLoginUser => match sasl::login_field(line) {
-                Ok(user) => {
-                    self.state = State::AuthLoginPassword(user);
-                    self.reply(Reply::new(334, "", sasl::PASSWORD_CHALLENGE));
-                    Next::Continue
-                }
-                Err(e) => self.sasl_error(e),
-            },
-            State::AuthLoginPassword(user) => match sasl::login_field(line) {
-                Ok(password) => self.authenticate(&user, &password).await,
-                Err(e) => self.sasl_error(e),
-            },
-            other => {
-                self.state = other;
-                Next::Continue
-            }
-        }
-    }
-
-    async fn auth_plain(&mut self, response: &str) -> Next {
-        match sasl::plain(response) {
-            Ok((user, password)) => self.authenticate(&user, &password).await,
-            Err(e) => self.sasl_error(e),
-        }
-    }
-
-    fn sasl_error(&mut self, error: SaslError) -> Next {
-        self.error(match error {
-            SaslError::Cancelled => reply::AUTH_CANCELLED,
-            SaslError::Malformed => reply::BAD_BASE64,
-        })
-    }
-
-    /// Verifies a username and password. The attempt is counted against
-    /// the client's address before the (slow) verification, so parallel
-    /// attempts cannot all slip under the limit; a success gives it back,
-    /// and attempts beyond the limit wait for that rather than fail.
-    async fn authenticate(&mut self, username: &str, password: &str) -> Next {
-        let ip = self.peer.ip().to_string();
-        let Ok(attempt) = self.ctx.auth_throttle.reserve(&ip).await else {
-            return self.throttled();
-        };
-        match self.ctx.verifier.verify(username, password).await {
-            Ok(Some(login)) => {
-                attempt.release();
-                tracing::info!(peer = %self.peer, username = %login.username, "SMTP AUTH succeeded");
-                self.ctx.last_used.record(&self.ctx.db, &login.id, &ip);
-                self.login = Some(login);
-                self.reply(reply::AUTH_OK);
-                Next::Continue
-            }
-            Ok(None) => {
-                attempt.failed();
-                // Escaped (Debug): the client's bytes must not make log lines.
-                tracing::info!(peer = %self.peer, username = ?username.chars().take(64).collect::<String>(), "SMTP AUTH failed");
-                self.error(reply::AUTH_FAILED)
-            }
-            Err(error) => {
-                attempt.release();
-                tracing::error!(%error, "SMTP AUTH: database unavailable");
-                self.reply(reply::AUTH_TEMPORARY);
-                Next::Continue
-            }
-        }
-    }
-
-    fn throttled(&mut self) -> Next {
-        tracing::warn!(peer = %self.peer, "SMTP AUTH throttled after repeated failures");
-        self.reply(reply::TOO_MANY_FAILURES);
-        Next::Close
     }
 }

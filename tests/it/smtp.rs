@@ -1,4 +1,8 @@
-//! The SMTP submission listener, over raw TCP and with lettre.
+//! The SMTP submission listener end to end, over raw TCP and with lettre.
+//! The protocol itself is tested without a socket, against the session
+//! state machine (`src/smtp/session/tests`); these prove the driver passes
+//! it through, and cover what needs the real thing (TLS, the database,
+//! the smarthost, timing).
 
 mod certificate;
 pub mod client;
@@ -15,9 +19,10 @@ mod sink;
 use std::time::Duration;
 
 use postern::auth::password::Argon2Slots;
-use postern::db::models::Workspace;
+use postern::db::models::{SandboxMessage, Workspace};
 use postern::service::audit::Actor;
 use postern::service::credentials::{self, CredentialFields, Scope};
+use postern::service::sandbox;
 
 use self::client::Client;
 use crate::helpers::TestApp;
@@ -93,9 +98,7 @@ pub async fn authenticated(
 ) -> Client {
     let password = credential(app, workspace, username, sandbox, scope).await;
     let mut client = Client::connect_tls(app).await;
-    let auth = client
-        .cmd(&format!("AUTH PLAIN {}", plain(username, &password)))
-        .await;
+    let auth = client.auth_plain(username, &password).await;
     assert_eq!(auth.code, 235, "{}", auth.text);
     client
 }
@@ -108,14 +111,24 @@ pub async fn send_message(
     to: &str,
     message: &str,
 ) -> client::Reply {
-    let mail = client.cmd(&format!("MAIL FROM:<{from}>")).await;
-    assert_eq!(mail.code, 250, "{}", mail.text);
-    let rcpt = client.cmd(&format!("RCPT TO:<{to}>")).await;
-    assert_eq!(rcpt.code, 250, "{}", rcpt.text);
-    let data = client.cmd("DATA").await;
-    assert_eq!(data.code, 354, "{}", data.text);
+    client.start_data(from, to).await;
     client.send(&format!("{message}.\r\n")).await;
     client.read().await
+}
+
+/// The messages the workspace's sandbox holds, newest first.
+pub async fn stored(app: &TestApp, workspace: &Workspace) -> Vec<SandboxMessage> {
+    let mut messages = Vec::new();
+    for summary in sandbox::list(&app.db, &workspace.id, None, 100)
+        .await
+        .unwrap()
+    {
+        let message = sandbox::get(&app.db, &workspace.id, summary.id)
+            .await
+            .unwrap();
+        messages.push(message.unwrap());
+    }
+    messages
 }
 
 /// Whether `data` holds a CR not followed by LF or an LF not after a CR.

@@ -144,6 +144,24 @@ impl Client {
         self.send(&format!("{line}\r\n")).await;
         self.read().await
     }
+
+    /// `AUTH PLAIN` with an initial response; returns the reply.
+    pub async fn auth_plain(&mut self, username: &str, password: &str) -> Reply {
+        self.cmd(&format!("AUTH PLAIN {}", super::plain(username, password)))
+            .await
+    }
+
+    /// MAIL, RCPT and DATA, each asserted accepted: the message text is next.
+    pub async fn start_data(&mut self, from: &str, to: &str) {
+        for (line, code) in [
+            (format!("MAIL FROM:<{from}>"), 250),
+            (format!("RCPT TO:<{to}>"), 250),
+            ("DATA".to_owned(), 354),
+        ] {
+            let reply = self.cmd(&line).await;
+            assert_eq!(reply.code, code, "{line}: {}", reply.text);
+        }
+    }
 }
 
 /// A TLS client configuration whose only root is the app's own certificate.

@@ -8,7 +8,7 @@ use postern::service::credentials::Scope;
 use tokio::sync::Barrier;
 
 use super::client::Client;
-use super::{credential, plain};
+use super::credential;
 use crate::helpers::spawn_app_with;
 
 /// Far beyond any deadline under test, far below the 300 s idle timeout.
@@ -30,10 +30,7 @@ async fn thirty_parallel_wrong_auths_from_one_address_verify_at_most_ten() {
             let start = start.clone();
             tokio::spawn(async move {
                 start.wait().await;
-                client
-                    .cmd(&format!("AUTH PLAIN {}", plain("target_user", "wrong")))
-                    .await
-                    .text
+                client.auth_plain("target_user", "wrong").await.text
             })
         })
         .collect();
@@ -76,10 +73,7 @@ async fn sixteen_parallel_first_logins_from_one_address_all_succeed() {
             let start = start.clone();
             tokio::spawn(async move {
                 start.wait().await;
-                client
-                    .cmd(&format!("AUTH PLAIN {}", plain(&username, &password)))
-                    .await
-                    .text
+                client.auth_plain(&username, &password).await.text
             })
         })
         .collect();

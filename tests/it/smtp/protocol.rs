@@ -27,7 +27,7 @@ async fn ehlo_offers_starttls_and_no_auth_before_tls() {
         "{}",
         ehlo.text
     );
-    let auth = client.cmd(&format!("AUTH PLAIN {}", plain("x", "y"))).await;
+    let auth = client.auth_plain("x", "y").await;
     assert_eq!(auth.code, 538);
     assert!(auth.text.starts_with("538 5.7.11"), "{}", auth.text);
 }
@@ -51,17 +51,9 @@ async fn after_starttls_auth_plain_works_and_starttls_is_gone() {
         ehlo.text
     );
     assert!(!ehlo.text.contains("STARTTLS"));
-    let auth = client
-        .cmd(&format!("AUTH PLAIN {}", plain("plain_user", &password)))
-        .await;
+    let auth = client.auth_plain("plain_user", &password).await;
     assert_eq!(auth.text, "235 2.7.0 Authentication successful\r\n");
-    assert_eq!(
-        client
-            .cmd(&format!("AUTH PLAIN {}", plain("plain_user", &password)))
-            .await
-            .code,
-        503
-    );
+    assert_eq!(client.auth_plain("plain_user", &password).await.code, 503);
 }
 
 #[tokio::test]
@@ -92,29 +84,6 @@ async fn auth_login_and_plain_without_initial_response_use_challenges() {
 }
 
 #[tokio::test]
-async fn bad_base64_cancel_and_unknown_mechanisms_get_their_replies() {
-    let app = spawn_app().await;
-    let mut client = Client::connect_tls(&app).await;
-    assert!(
-        client
-            .cmd("AUTH PLAIN !!!notbase64")
-            .await
-            .text
-            .starts_with("501 5.5.2")
-    );
-    client.cmd("AUTH LOGIN").await;
-    assert!(client.cmd("*").await.text.starts_with("501 5.0.0"));
-    assert!(
-        client
-            .cmd("AUTH CRAM-MD5")
-            .await
-            .text
-            .starts_with("504 5.5.4")
-    );
-    assert_eq!(client.cmd("NOOP").await.code, 250, "the session goes on");
-}
-
-#[tokio::test]
 async fn unknown_user_wrong_password_and_inactive_credential_get_the_same_535() {
     let app = spawn_app().await;
     let (_, workspace) = app.signed_in_owner().await;
@@ -134,12 +103,7 @@ async fn unknown_user_wrong_password_and_inactive_credential_get_the_same_535() 
         ("sleepy_user", inactive.as_str()),
     ] {
         let mut client = Client::connect_tls(&app).await;
-        replies.push(
-            client
-                .cmd(&format!("AUTH PLAIN {}", plain(user, pass)))
-                .await
-                .text,
-        );
+        replies.push(client.auth_plain(user, pass).await.text);
     }
     assert!(
         replies
@@ -150,30 +114,12 @@ async fn unknown_user_wrong_password_and_inactive_credential_get_the_same_535() 
 }
 
 #[tokio::test]
-async fn mail_before_auth_is_refused_with_530() {
-    let app = spawn_app().await;
-    let mut client = Client::connect_tls(&app).await;
-    let reply = client.cmd("MAIL FROM:<a@example.com>").await;
-    assert!(reply.text.starts_with("530 5.7.0"), "{}", reply.text);
-    assert!(
-        client
-            .cmd("RCPT TO:<b@example.com>")
-            .await
-            .text
-            .starts_with("503 5.5.1")
-    );
-    assert!(client.cmd("DATA").await.text.starts_with("503"));
-}
-
-#[tokio::test]
 async fn pipelined_commands_get_their_replies_in_order() {
     let app = spawn_app().await;
     let (_, workspace) = app.signed_in_owner().await;
     let password = credential(&app, &workspace, "pipe_user", true, Scope::Global).await;
     let mut client = Client::connect_tls(&app).await;
-    client
-        .cmd(&format!("AUTH PLAIN {}", plain("pipe_user", &password)))
-        .await;
+    client.auth_plain("pipe_user", &password).await;
     client
         .send("MAIL FROM:<app@example.com>\r\nRCPT TO:<a@example.net>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n")
         .await;
@@ -201,28 +147,12 @@ async fn pipelined_commands_get_their_replies_in_order() {
 }
 
 #[tokio::test]
-async fn unknown_commands_and_long_lines_are_refused() {
-    let app = spawn_app().await;
-    let (mut client, _) = Client::connect(&app).await;
-    assert!(client.cmd("FROBNICATE").await.text.starts_with("500 5.5.1"));
-    let long = format!("NOOP {}", "x".repeat(5000));
-    assert!(
-        client.cmd(&long).await.text.starts_with("500 5.5.2"),
-        "line too long"
-    );
-    assert_eq!(client.cmd("NOOP").await.code, 250);
-    assert_eq!(client.cmd("QUIT").await.code, 221);
-}
-
-#[tokio::test]
 async fn an_oversized_message_gets_552_and_the_session_goes_on() {
     let app = crate::helpers::spawn_app_with(|c| c.smtp_max_message_bytes = 2048).await;
     let (_, workspace) = app.signed_in_owner().await;
     let password = credential(&app, &workspace, "big_user", true, Scope::Global).await;
     let mut client = Client::connect_tls(&app).await;
-    client
-        .cmd(&format!("AUTH PLAIN {}", plain("big_user", &password)))
-        .await;
+    client.auth_plain("big_user", &password).await;
     assert!(
         client
             .cmd("MAIL FROM:<a@example.com> SIZE=999999")
@@ -270,9 +200,7 @@ async fn a_scoped_credential_may_only_send_from_its_domains() {
     )
     .await;
     let mut client = Client::connect_tls(&app).await;
-    client
-        .cmd(&format!("AUTH PLAIN {}", plain("scoped_user", &password)))
-        .await;
+    client.auth_plain("scoped_user", &password).await;
     let refused = client.cmd("MAIL FROM:<ceo@other.example>").await;
     assert!(refused.text.starts_with("550 5.7.1"), "{}", refused.text);
     assert_eq!(
@@ -287,9 +215,7 @@ async fn production_mail_without_a_smarthost_gets_451() {
     let (_, workspace) = app.signed_in_owner().await;
     let password = credential(&app, &workspace, "prod_user", false, Scope::Global).await;
     let mut client = Client::connect_tls(&app).await;
-    client
-        .cmd(&format!("AUTH PLAIN {}", plain("prod_user", &password)))
-        .await;
+    client.auth_plain("prod_user", &password).await;
     let reply = client.cmd("MAIL FROM:<a@example.com>").await;
     assert!(reply.text.starts_with("451 4.3.5"), "{}", reply.text);
     app.get("/w/acme-mail/settings/smtp-credentials")
@@ -302,17 +228,9 @@ async fn repeated_failed_auths_from_one_address_are_cut_off() {
     let app = spawn_app().await;
     let mut client = Client::connect_tls(&app).await;
     for _ in 0..10 {
-        assert_eq!(
-            client
-                .cmd(&format!("AUTH PLAIN {}", plain("guess", "guess")))
-                .await
-                .code,
-            535
-        );
+        assert_eq!(client.auth_plain("guess", "guess").await.code, 535);
     }
-    let reply = client
-        .cmd(&format!("AUTH PLAIN {}", plain("guess", "guess")))
-        .await;
+    let reply = client.auth_plain("guess", "guess").await;
     assert!(reply.text.starts_with("421 4.7.0"), "{}", reply.text);
     assert_eq!(client.read().await.code, 0, "the connection is closed");
 }
@@ -324,13 +242,7 @@ async fn plaintext_auth_from_loopback_needs_the_setting() {
     let password = credential(&app, &workspace, "local_user", true, Scope::Global).await;
     let (mut client, _) = Client::connect(&app).await;
     assert!(client.cmd("EHLO local").await.text.contains("AUTH"));
-    assert_eq!(
-        client
-            .cmd(&format!("AUTH PLAIN {}", plain("local_user", &password)))
-            .await
-            .code,
-        235
-    );
+    assert_eq!(client.auth_plain("local_user", &password).await.code, 235);
 }
 
 #[tokio::test]
@@ -356,21 +268,13 @@ async fn a_database_outage_gets_temporary_failures_and_recovers() {
     let (_, workspace) = app.signed_in_owner().await;
     let password = credential(&app, &workspace, "outage_user", true, Scope::Global).await;
     let mut before = Client::connect_tls(&app).await;
-    assert_eq!(
-        before
-            .cmd(&format!("AUTH PLAIN {}", plain("outage_user", &password)))
-            .await
-            .code,
-        235
-    );
+    assert_eq!(before.auth_plain("outage_user", &password).await.code, 235);
     if app.set_postgres_available(false).is_none() {
         return eprintln!("skipped: a database outage is simulated on PostgreSQL only");
     }
 
     let mut client = Client::connect_tls(&app).await;
-    let reply = client
-        .cmd(&format!("AUTH PLAIN {}", plain("outage_user", &password)))
-        .await;
+    let reply = client.auth_plain("outage_user", &password).await;
     assert!(reply.text.starts_with("454 4.7.0"), "{}", reply.text);
     let reply = before.cmd("MAIL FROM:<a@example.com>").await;
     assert!(reply.text.starts_with("451 4.3.0"), "{}", reply.text);
@@ -381,13 +285,7 @@ async fn a_database_outage_gets_temporary_failures_and_recovers() {
 
     app.set_postgres_available(true);
     assert_eq!(app.get("/readyz").await.status, 200);
-    assert_eq!(
-        client
-            .cmd(&format!("AUTH PLAIN {}", plain("outage_user", &password)))
-            .await
-            .code,
-        235
-    );
+    assert_eq!(client.auth_plain("outage_user", &password).await.code, 235);
 }
 
 #[tokio::test]
@@ -441,27 +339,4 @@ async fn an_over_long_line_gets_one_500_and_is_discarded_up_to_its_end() {
     assert_eq!(client.read().await.text, "500 5.5.2 Line too long\r\n");
     assert_eq!(client.read().await.text, "250 2.0.0 OK\r\n");
     assert_eq!(client.cmd("QUIT").await.code, 221);
-}
-
-#[tokio::test]
-async fn an_over_long_auth_response_is_refused_like_an_over_long_command() {
-    let app = spawn_app().await;
-    let (_, workspace) = app.signed_in_owner().await;
-    credential(&app, &workspace, "long_user", true, Scope::Global).await;
-    let mut client = Client::connect_tls(&app).await;
-    assert_eq!(client.cmd("AUTH LOGIN").await.code, 334);
-    assert_eq!(client.cmd(&b64("long_user")).await.code, 334);
-    // 17 kB of valid base64: refused unread, not decoded and checked.
-    let reply = client.cmd(&b64(&"p".repeat(13_000))).await;
-    assert_eq!(reply.text, "500 5.5.2 Line too long\r\n");
-    assert_eq!(client.cmd("NOOP").await.text, "250 2.0.0 OK\r\n");
-
-    assert_eq!(client.cmd("AUTH PLAIN").await.code, 334);
-    let reply = client.cmd(&"Q".repeat(40_000)).await;
-    assert_eq!(reply.text, "500 5.5.2 Line too long\r\n");
-    assert_eq!(
-        client.cmd("NOOP").await.text,
-        "250 2.0.0 OK\r\n",
-        "the exchange is over and the rest of the line was discarded"
-    );
 }

@@ -4,6 +4,7 @@
 
 use postern::service::credentials::Scope;
 
+use super::client::Client;
 use super::sink::{self, Options, Sink};
 use super::{authenticated, domain_scope, has_bare_line_ending, send_message};
 use crate::helpers::{TestApp, spawn_app_with};
@@ -20,26 +21,22 @@ const SMUGGLED: &str = "MAIL FROM:<ceo@victim.example>\r\n\
     Subject: smuggled\r\n\r\n\
     Wire the money.\r\n";
 
-/// Sends a message whose body hides a second transaction behind
-/// `line_break` + `.` + CRLF; checks the smarthost saw one transaction.
-async fn a_smuggling_attempt_behind(line_break: &str) {
+/// A smarthost, an app relaying to it, and a client signed in as `username`
+/// with a production credential.
+async fn production_client(username: &str) -> (Sink, TestApp, Client) {
     let sink = sink::start("250 2.0.0 queued").await;
     let app = relaying_to(&sink).await;
     let (_, workspace) = app.signed_in_owner().await;
-    let mut client = authenticated(&app, &workspace, "prod_app", false, Scope::Global).await;
-    let message =
-        format!("From: app@a.example\r\nSubject: hello\r\n\r\nhello{line_break}.\r\n{SMUGGLED}");
-    let reply = send_message(
-        &mut client,
-        "app@a.example",
-        "customer@example.net",
-        &message,
-    )
-    .await;
-    assert_eq!(reply.code, 250, "{}", reply.text);
+    let client = authenticated(&app, &workspace, username, false, Scope::Global).await;
+    (sink, app, client)
+}
+
+/// Checks, once the client quit, that the smarthost saw one transaction,
+/// from the real sender, with the smuggled lines inside its body after
+/// `body_before` and no bare line ending.
+async fn the_smarthost_saw_one_transaction(sink: &Sink, mut client: Client, body_before: &str) {
     client.cmd("QUIT").await;
     sink.sessions_ended(1).await;
-
     let transactions = sink.transactions();
     assert_eq!(transactions.len(), 1, "{transactions:#?}");
     assert_eq!(transactions[0].mail_from, "app@a.example");
@@ -54,11 +51,28 @@ async fn a_smuggling_attempt_behind(line_break: &str) {
     assert!(
         transactions[0]
             .text()
-            .contains("hello\r\n.\r\nMAIL FROM:<ceo@victim.example>\r\n"),
+            .contains(&format!("{body_before}MAIL FROM:<ceo@victim.example>\r\n")),
         "the smuggled lines are body text: {}",
         transactions[0].text()
     );
     assert!(!has_bare_line_ending(&transactions[0].data));
+}
+
+/// Sends a message whose body hides a second transaction behind
+/// `line_break` + `.` + CRLF; checks the smarthost saw one transaction.
+async fn a_smuggling_attempt_behind(line_break: &str) {
+    let (sink, _app, mut client) = production_client("prod_app").await;
+    let message =
+        format!("From: app@a.example\r\nSubject: hello\r\n\r\nhello{line_break}.\r\n{SMUGGLED}");
+    let reply = send_message(
+        &mut client,
+        "app@a.example",
+        "customer@example.net",
+        &message,
+    )
+    .await;
+    assert_eq!(reply.code, 250, "{}", reply.text);
+    the_smarthost_saw_one_transaction(&sink, client, "hello\r\n.\r\n").await;
 }
 
 #[tokio::test]
@@ -75,13 +89,10 @@ async fn a_bare_cr_dot_line_cannot_smuggle_a_second_transaction_to_the_smarthost
 /// (a `.` line not ended by CRLF) followed by a second transaction; checks
 /// that only `<CRLF>.<CRLF>` ended DATA: one reply, one transaction.
 async fn a_near_terminator_smuggling_attempt(near_terminator: &str) {
-    let sink = sink::start("250 2.0.0 queued").await;
-    let app = relaying_to(&sink).await;
-    let (_, workspace) = app.signed_in_owner().await;
-    let mut client = authenticated(&app, &workspace, "near_app", false, Scope::Global).await;
-    assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
-    assert_eq!(client.cmd("RCPT TO:<customer@example.net>").await.code, 250);
-    assert_eq!(client.cmd("DATA").await.code, 354);
+    let (sink, _app, mut client) = production_client("near_app").await;
+    client
+        .start_data("app@a.example", "customer@example.net")
+        .await;
     client
         .send(&format!(
             "From: app@a.example\r\n\r\nhello\r\n{near_terminator}{SMUGGLED}.\r\n"
@@ -94,28 +105,7 @@ async fn a_near_terminator_smuggling_attempt(near_terminator: &str) {
         "250 2.0.0 OK\r\n",
         "one reply to the whole message"
     );
-    client.cmd("QUIT").await;
-    sink.sessions_ended(1).await;
-
-    let transactions = sink.transactions();
-    assert_eq!(transactions.len(), 1, "{transactions:#?}");
-    assert_eq!(transactions[0].mail_from, "app@a.example");
-    assert!(
-        !sink
-            .commands()
-            .iter()
-            .any(|c| c.contains("ceo@victim.example")),
-        "{:?}",
-        sink.commands()
-    );
-    assert!(
-        transactions[0]
-            .text()
-            .contains("\r\nMAIL FROM:<ceo@victim.example>\r\n"),
-        "the smuggled lines are body text: {}",
-        transactions[0].text()
-    );
-    assert!(!has_bare_line_ending(&transactions[0].data));
+    the_smarthost_saw_one_transaction(&sink, client, "\r\n").await;
 }
 
 #[tokio::test]
@@ -130,10 +120,7 @@ async fn a_dot_line_ended_by_three_crs_and_lf_does_not_end_data_for_the_smarthos
 
 #[tokio::test]
 async fn the_smarthost_receives_exactly_the_message_after_the_received_header() {
-    let sink = sink::start("250 2.0.0 queued").await;
-    let app = relaying_to(&sink).await;
-    let (_, workspace) = app.signed_in_owner().await;
-    let mut client = authenticated(&app, &workspace, "exact_app", false, Scope::Global).await;
+    let (sink, _app, mut client) = production_client("exact_app").await;
     // As the client sends it: its line starting with a dot is stuffed.
     let sent = "From: app@a.example\r\nSubject: exact\r\n\r\n..starts with a dot\r\nlast line\r\n";
     let reply = send_message(&mut client, "app@a.example", "customer@example.net", sent).await;
@@ -307,10 +294,7 @@ async fn twenty_clients_at_once_each_get_their_own_smarthost_transaction() {
 
 #[tokio::test]
 async fn rset_or_a_disconnect_abandons_the_smarthost_transaction() {
-    let sink = sink::start("250 2.0.0 queued").await;
-    let app = relaying_to(&sink).await;
-    let (_, workspace) = app.signed_in_owner().await;
-    let mut client = authenticated(&app, &workspace, "rset_app", false, Scope::Global).await;
+    let (sink, _app, mut client) = production_client("rset_app").await;
     assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
     assert_eq!(client.cmd("RCPT TO:<first@example.net>").await.code, 250);
     assert_eq!(client.cmd("RSET").await.code, 250);
@@ -361,10 +345,7 @@ async fn a_header_section_with_nul_or_a_leading_continuation_is_never_relayed() 
 
 #[tokio::test]
 async fn a_credential_deactivated_before_the_end_of_data_gets_535_and_nothing_is_relayed() {
-    let sink = sink::start("250 2.0.0 queued").await;
-    let app = relaying_to(&sink).await;
-    let (_, workspace) = app.signed_in_owner().await;
-    let mut client = authenticated(&app, &workspace, "late_app", false, Scope::Global).await;
+    let (sink, app, mut client) = production_client("late_app").await;
     assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
     assert_eq!(client.cmd("RCPT TO:<customer@example.net>").await.code, 250);
     let id = crate::credentials::id_of(&app, "late_app").await;

@@ -1,16 +1,13 @@
 use postern::service::credentials::Scope;
 
 use super::client::Client;
-use super::{credential, plain};
+use super::credential;
 use crate::credentials::{LIST, id_of, shown_password};
 use crate::helpers::spawn_app;
 
 async fn auth_code(app: &crate::helpers::TestApp, user: &str, password: &str) -> u16 {
     let mut client = Client::connect_tls(app).await;
-    client
-        .cmd(&format!("AUTH PLAIN {}", plain(user, password)))
-        .await
-        .code
+    client.auth_plain(user, password).await.code
 }
 
 #[tokio::test]
@@ -62,13 +59,7 @@ async fn a_credential_revoked_mid_session_cannot_start_another_message() {
     let password = credential(&app, &workspace, "mid_session", true, Scope::Global).await;
     let id = id_of(&app, "mid_session").await;
     let mut client = Client::connect_tls(&app).await;
-    assert_eq!(
-        client
-            .cmd(&format!("AUTH PLAIN {}", plain("mid_session", &password)))
-            .await
-            .code,
-        235
-    );
+    assert_eq!(client.auth_plain("mid_session", &password).await.code, 235);
     app.post_form(&format!("{LIST}/{id}/deactivate"), &[]).await;
     let reply = client.cmd("MAIL FROM:<a@example.com>").await;
     assert!(reply.text.starts_with("535 5.7.8"), "{}", reply.text);
@@ -81,9 +72,7 @@ async fn a_sandbox_credential_deleted_before_the_end_of_data_gets_535_and_nothin
     let password = credential(&app, &workspace, "gone_box", true, Scope::Global).await;
     let id = id_of(&app, "gone_box").await;
     let mut client = Client::connect_tls(&app).await;
-    let auth = client
-        .cmd(&format!("AUTH PLAIN {}", plain("gone_box", &password)))
-        .await;
+    let auth = client.auth_plain("gone_box", &password).await;
     assert_eq!(auth.code, 235, "{}", auth.text);
     assert_eq!(client.cmd("MAIL FROM:<app@a.example>").await.code, 250);
     assert_eq!(client.cmd("RCPT TO:<customer@example.net>").await.code, 250);
