@@ -139,22 +139,23 @@
   document.addEventListener("mousedown", function () { keyboardOpened = false; refocusPending = false; });
 
   // What opened the shared dialog (a button, or the menu a menu item was
-  // in), by id: closing the dialog puts focus back there, even when htmx has
-  // re-rendered it meanwhile.
+  // in): closing the dialog puts focus back there, found again by id when
+  // htmx has re-rendered it meanwhile.
+  var opener = null;
   var openerId = null;
   var refocusPending = false;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var target = event.detail.target;
     if (!target || target.id !== "modal-body" || target.closest("dialog").open) { return; }
     var menu = event.detail.elt.closest("details[data-menu]");
-    var opener = menu ? menu.querySelector("summary") : event.detail.elt;
+    opener = menu ? menu.querySelector("summary") : event.detail.elt;
     openerId = opener.id || null;
   });
 
   function refocusOpener() {
     if (!refocusPending) { return; }
-    var opener = openerId && document.getElementById(openerId);
-    if (opener && (document.activeElement === document.body || !document.activeElement)) { opener.focus(); }
+    var target = (openerId && document.getElementById(openerId)) || (opener && opener.isConnected ? opener : null);
+    if (target && (document.activeElement === document.body || !document.activeElement)) { target.focus(); }
   }
 
   document.addEventListener("htmx:afterSettle", refocusOpener);
