@@ -73,3 +73,17 @@ async fn a_person_chooses_the_dark_theme_and_it_stays_after_a_reload() {
     assert_eq!(background(&browser).await, light);
     browser.close().await;
 }
+
+#[tokio::test]
+async fn with_reduced_motion_asked_for_nothing_on_the_page_moves() {
+    // Browser::open starts Chromium with --force-prefers-reduced-motion.
+    let Some((_app, browser)) = owner_on(LIST).await else {
+        return;
+    };
+    let js = "return [...document.querySelectorAll('.button, input, .toast, .menu-item')] \
+              .map((e) => getComputedStyle(e).transitionDuration + ' ' + getComputedStyle(e).animationName) \
+              .filter((d) => d !== '0s none')";
+    let moving = browser.client.execute(js, vec![]).await.unwrap();
+    assert_eq!(moving, serde_json::json!([]));
+    browser.close().await;
+}
