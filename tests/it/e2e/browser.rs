@@ -174,6 +174,24 @@ impl Browser {
         }
     }
 
+    /// Waits (up to 5 s) until the page's polite live region (app.js) says
+    /// `expected` to screen readers.
+    pub async fn wait_announced(&self, expected: &str) {
+        let js = "const r = document.getElementById('live-region'); return r ? r.textContent : ''";
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let said = self.client.execute(js, vec![]).await.unwrap();
+            if said == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "announced {said}, not {expected:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The `data-username` of every table row, in order.
     pub async fn attr_all(&self, css: &str, attr: &str) -> Vec<String> {
         let mut out = Vec::new();
