@@ -104,7 +104,8 @@
   });
 
   // Menus: Enter or Space on the button opens (<details> does that) and
-  // focuses the first item; arrows move; Escape closes, back on the button.
+  // focuses the first item; arrows move; Escape closes, back on the button;
+  // Tab moves on and closes.
   function menuItems(menu) {
     return Array.prototype.slice.call(menu.querySelectorAll(".menu-panel .menu-item, .menu-panel .theme-option"));
   }
@@ -126,6 +127,12 @@
     if (event.key === "Escape") {
       closeMenus(null);
       if (menu) { menu.querySelector("summary").focus(); }
+      return;
+    }
+    if (event.key === "Tab" && menu && event.target !== menu.querySelector("summary")) {
+      // Tab goes on from the menu button, so the menu closes behind it.
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
       return;
     }
     if (!menu || (event.key !== "ArrowDown" && event.key !== "ArrowUp" && event.key !== "Home" && event.key !== "End")) { return; }
