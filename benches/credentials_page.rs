@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Duration as Age;
 use postern::config::Config;
-use postern::db::models::SmtpCredential;
-use postern::domain::{CredentialId, EmailAddress, now};
+use postern::db::models::{NewSmtpCredential, SmtpCredential};
+use postern::domain::{EmailAddress, SendingScope, now};
 use postern::service::accounts::{self, NewAccount};
 use postern::service::workspaces;
 use postern::startup::Application;
@@ -265,28 +265,36 @@ async fn seed(db: &postern::db::Db) -> (String, postern::domain::WorkspaceId) {
             let start = now() - Age::days(60);
             for i in 0..CREDENTIALS {
                 let at = start + Age::seconds(i as i64 * 30);
-                let id = CredentialId::generate();
-                SmtpCredential::insert(
+                let scope = match i % 10 {
+                    0 => SendingScope::Scoped,
+                    _ => SendingScope::Global,
+                };
+                let credential = SmtpCredential::insert(
                     conn,
-                    &SmtpCredential {
-                        id: id.clone(),
-                        workspace_id: workspace.id.clone(),
-                        name: format!("Application {i:05}"),
-                        username: format!("user_{i:05}"),
+                    &NewSmtpCredential {
                         description: "Seeded for the benchmark".into(),
                         sandbox: i % 7 == 0,
-                        scope: if i % 10 == 0 { "scoped" } else { "global" }.into(),
+                        scope,
                         active: i % 11 != 0,
-                        password_hash: hash.clone(),
                         created_at: at,
                         updated_at: at,
                         last_used_at: (i % 3 == 0).then(|| now() - Age::minutes(i as i64)),
                         last_used_ip: Some("127.0.0.1".into()),
                         created_by: Some(user.id.clone()),
+                        ..NewSmtpCredential::new(
+                            workspace.id.clone(),
+                            &format!("Application {i:05}"),
+                            &format!("user_{i:05}"),
+                            &hash,
+                        )
                     },
                 )?;
                 if i % 10 == 0 {
-                    SmtpCredential::set_domains(conn, &id, std::slice::from_ref(&domain.id))?;
+                    SmtpCredential::set_domains(
+                        conn,
+                        &credential.id,
+                        std::slice::from_ref(&domain.id),
+                    )?;
                 }
             }
             Ok::<_, postern::service::accounts::AccountError>(())

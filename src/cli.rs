@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, NewPassword};
 use crate::service::accounts::{self, AccountError, NewAccount};
 use crate::service::workspaces;
 use crate::startup::Application;
@@ -182,10 +182,9 @@ fn read_password() -> Result<String, CliError> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
-    if password.chars().count() < 10 {
-        return Err(CliError(
-            "password (stdin): use at least 10 characters".into(),
-        ));
-    }
-    Ok(password)
+    let password = NewPassword::parse(password).map_err(|message| {
+        let message = message.trim_end_matches('.');
+        CliError(format!("password (stdin): {}", message.to_lowercase()))
+    })?;
+    Ok(password.into_string())
 }

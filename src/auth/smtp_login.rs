@@ -14,7 +14,7 @@ use crate::auth::password::Argon2Slots;
 use crate::db::models::SmtpCredential;
 use crate::db::models::smtp_credential::CredentialForAuth;
 use crate::db::{Db, DbError};
-use crate::domain::{CredentialId, Username, WorkspaceId};
+use crate::domain::{CredentialId, SendingScope, Username, WorkspaceId};
 use hmac::{KeyInit, Mac};
 use sha2::Sha256;
 
@@ -147,7 +147,7 @@ impl SmtpLoginVerifier {
         &self,
         credential: &CredentialForAuth,
     ) -> Result<Option<Vec<String>>, DbError> {
-        if credential.scope != "scoped" {
+        if credential.scope != SendingScope::Scoped {
             return Ok(None);
         }
         let id = credential.id.clone();

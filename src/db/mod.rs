@@ -5,6 +5,7 @@
 //! [`Db::run`]; a connection that cannot be had is [`Unavailable`], which the
 //! web maps to 503 and SMTP to a 4xx reply.
 
+pub mod keyset;
 pub mod models;
 pub mod schema;
 mod url;

@@ -1,6 +1,10 @@
 use diesel_derive_newtype::DieselNewType;
 use serde::{Deserialize, Serialize};
 
+/// A string that is not a well-formed id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidId;
+
 macro_rules! uuid_id {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
@@ -21,6 +25,14 @@ macro_rules! uuid_id {
 
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = InvalidId;
+
+            fn from_str(raw: &str) -> Result<Self, InvalidId> {
+                Self::parse(raw).ok_or(InvalidId)
             }
         }
 

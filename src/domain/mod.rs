@@ -2,10 +2,11 @@
 //! that, the type proves the value is valid.
 
 mod api_scope;
-mod cursor;
+mod credential;
 mod domain_name;
 mod email_address;
 mod ids;
+mod person;
 mod role;
 mod slug;
 pub mod text;
@@ -14,13 +15,14 @@ mod time;
 pub mod username;
 
 pub use api_scope::{ApiAction, ApiScope, ApiScopes, Reach, ScopeTarget};
-pub use cursor::{decode_cursor, encode_cursor};
+pub use credential::{CredentialName, Description, Mode, SendingScope};
 pub use domain_name::DomainName;
 pub use email_address::EmailAddress;
 pub use ids::{
     ApiKeyId, AuditEventId, CredentialId, DomainId, InvitationId, MessageId, SessionId, UserId,
     WorkspaceId,
 };
+pub use person::{NewPassword, PersonName};
 pub use role::Role;
 pub use slug::Slug;
 pub use text::{Line, LineError};

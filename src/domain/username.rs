@@ -1,14 +1,13 @@
+//! The SMTP username rule. Its bounds are [`Username::MIN`] and
+//! [`Username::MAX`]; the regex, the messages, the OpenAPI pattern and the
+//! form's `maxlength` are all derived from them.
+
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// The username rule: 4–50 letters, digits or underscores. The form's
-/// `validator` derive and [`Username::parse`] both use it.
-pub static USERNAME_RULE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_]{4,50}$").expect("valid regex"));
-
-/// What the form shows beside the username field.
-pub const USERNAME_RULE_TEXT: &str = "4–50 characters: letters, digits and underscores.";
+static RULE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&Username::pattern()).expect("valid regex"));
 
 /// An SMTP username: unique across the server (SMTP AUTH carries no
 /// workspace), compared without regard to case.
@@ -16,11 +15,40 @@ pub const USERNAME_RULE_TEXT: &str = "4–50 characters: letters, digits and und
 pub struct Username(String);
 
 impl Username {
+    /// The fewest characters a username has.
+    pub const MIN: usize = 4;
+    /// The most characters a username has.
+    pub const MAX: usize = 50;
+
+    /// The rule as a regular expression (also the OpenAPI `pattern`).
+    pub fn pattern() -> String {
+        format!("^[A-Za-z0-9_]{{{},{}}}$", Self::MIN, Self::MAX)
+    }
+
+    /// What the form shows beside the username field.
+    pub fn hint() -> String {
+        format!(
+            "{}–{} characters: letters, digits and underscores.",
+            Self::MIN,
+            Self::MAX
+        )
+    }
+
+    /// Why a username was refused.
+    pub fn message() -> String {
+        format!(
+            "Use {}–{} characters: letters, digits and underscores only.",
+            Self::MIN,
+            Self::MAX
+        )
+    }
+
+    /// The username as given, if it follows the rule; else [`Username::message`].
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if USERNAME_RULE.is_match(raw) {
+        if RULE.is_match(raw) {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(format!("Use {}", USERNAME_RULE_TEXT.to_lowercase()))
+            Err(Self::message())
         }
     }
 
@@ -35,6 +63,7 @@ impl Username {
         Self(format!("smtp_{suffix}"))
     }
 
+    /// The username as given.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -46,12 +75,12 @@ mod tests {
 
     #[test]
     fn the_username_rule_holds_at_its_edges() {
-        assert!(Username::parse("abcd").is_ok());
-        assert!(Username::parse(&"a".repeat(50)).is_ok());
+        assert!(Username::parse(&"a".repeat(Username::MIN)).is_ok());
+        assert!(Username::parse(&"a".repeat(Username::MAX)).is_ok());
         assert!(Username::parse("App_Mailer_01").is_ok());
         for bad in [
-            "abc",
-            &"a".repeat(51),
+            &"a".repeat(Username::MIN - 1),
+            &"a".repeat(Username::MAX + 1),
             "bad-name",
             "é_user",
             "with space",
@@ -59,6 +88,15 @@ mod tests {
         ] {
             assert!(Username::parse(bad).is_err(), "{bad:?} was accepted");
         }
+    }
+
+    #[test]
+    fn the_pattern_and_the_messages_state_the_same_bounds() {
+        let bounds = format!("{}–{}", Username::MIN, Username::MAX);
+        assert!(Username::hint().starts_with(&bounds));
+        assert!(Username::message().contains(&bounds));
+        let pattern = format!("{{{},{}}}", Username::MIN, Username::MAX);
+        assert!(Username::pattern().contains(&pattern));
     }
 
     #[test]

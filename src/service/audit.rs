@@ -1,7 +1,6 @@
 //! The activity log: who did what to which credential, from where.
 
-use chrono::NaiveDateTime;
-
+use crate::db::keyset::{Anchor, Page};
 use crate::db::models::AuditEvent;
 use crate::db::{Db, DbConn, DbError};
 use crate::domain::{AuditEventId, UserId, WorkspaceId, now};
@@ -38,17 +37,20 @@ pub(crate) fn record(
     )
 }
 
-/// Up to `limit` of the workspace's events, newest first, from just
-/// `before` (the time and id of the last one seen) on.
+/// Up to `limit` entries of the workspace's log from `anchor` on, newest
+/// first.
 pub async fn page(
     db: &Db,
     workspace: &WorkspaceId,
-    before: Option<(NaiveDateTime, AuditEventId)>,
+    anchor: Anchor<AuditEventId>,
     limit: i64,
-) -> Result<Vec<AuditEvent>, DbError> {
+) -> Result<Page<AuditEvent, AuditEventId>, DbError> {
     let workspace = workspace.clone();
-    db.query(move |conn| AuditEvent::page(conn, &workspace, before.as_ref(), limit))
-        .await
+    db.query(move |conn| {
+        let rows = AuditEvent::page(conn, &workspace, &anchor, limit + 1)?;
+        Ok(Page::from_scan(rows, &anchor, limit, AuditEvent::cursor))
+    })
+    .await
 }
 
 /// How the activity page names an action.

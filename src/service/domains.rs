@@ -1,10 +1,12 @@
 //! A workspace's sending domains.
 
-use crate::db::models::{Domain, DomainUsage};
+use crate::db::models::DomainUsage;
 use crate::db::{Db, DbError, lock_workspace, write_transaction};
 use crate::domain::{DomainId, DomainName, WorkspaceId, now};
 use crate::service::audit::{self, Actor};
 use crate::service::is_unique_violation;
+
+pub use crate::db::models::Domain;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {

@@ -1,9 +1,14 @@
-//! The confirm dialog every destructive action shows first.
+//! Dialogs: the confirm dialog every destructive action shows first, and
+//! the one way any dialog is answered.
 
+use std::future::Future;
+
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::error::{AppError, AppResult};
+use crate::web::kit::respond::{html, htmx_target};
 
 /// "Are you sure?": names what is affected, warns, and posts `action`.
 #[derive(Template)]
@@ -22,24 +27,22 @@ pub struct ConfirmDialog<'a> {
     pub danger: bool,
 }
 
-/// A rendered dialog: the fragment htmx swaps in, or, for a plain browser
-/// request, the HTML its page renders open.
-pub enum Rendered {
-    Fragment(HttpResponse),
-    OnPage(String),
-}
-
-impl ConfirmDialog<'_> {
-    pub fn render_for(&self, req: &HttpRequest) -> AppResult<Rendered> {
-        let html = self.render().map_err(AppError::unexpected)?;
-        Ok(if crate::web::htmx_target(req).is_some() {
-            Rendered::Fragment(
-                HttpResponse::Ok()
-                    .content_type("text/html; charset=utf-8")
-                    .body(html),
-            )
-        } else {
-            Rendered::OnPage(html)
-        })
+/// Answers with a dialog: for htmx the dialog alone (it fills the page's
+/// `#modal`); for a plain request the page `on_page` renders around it,
+/// the dialog open.
+pub async fn answer<F, Fut>(
+    req: &HttpRequest,
+    status: StatusCode,
+    dialog: &impl Template,
+    on_page: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = AppResult<HttpResponse>>,
+{
+    let dialog = dialog.render().map_err(AppError::unexpected)?;
+    if htmx_target(req).is_some() {
+        return Ok(html(status, dialog));
     }
+    on_page(dialog).await
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use actix_web::web;
 use validator::ValidationErrors;
 
+use crate::domain::NewPassword;
 use crate::error::AppError;
 
 /// The first error message of each invalid field, shown beside the field.
@@ -33,6 +34,22 @@ impl FieldErrors {
         self.0.get(field).map(String::as_str)
     }
 
+    /// Whether the field has an error.
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    /// The attributes that mark an invalid field's control and name its
+    /// message (` aria-invalid="true" aria-describedby="{field}-error"`),
+    /// empty for a valid one. Field names are the templates' own literals.
+    pub fn aria(&self, field: &str) -> String {
+        if self.has(field) {
+            format!(r#" aria-invalid="true" aria-describedby="{field}-error""#)
+        } else {
+            String::new()
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -45,8 +62,8 @@ impl FieldErrors {
 
 /// The rules for a new password and its confirmation (joining, changing).
 pub fn check_new_password(password: &str, confirm: &str, errors: &mut FieldErrors) {
-    if password.chars().count() < 10 || password.len() > 1024 {
-        errors.add("password", "Use at least 10 characters.");
+    if let Err(message) = NewPassword::parse(password.to_owned()) {
+        errors.add("password", message);
     } else if password != confirm {
         errors.add("password_confirm", "The passwords do not match.");
     }

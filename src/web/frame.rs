@@ -6,6 +6,8 @@ use crate::domain::{Role, Theme};
 use crate::error::AppResult;
 use crate::service::workspaces;
 use crate::startup::AppState;
+use crate::web::kit::nav::{self, NavGroup, Section};
+use crate::web::kit::urls::WorkspaceUrls;
 use crate::web::workspace::WorkspaceAccess;
 
 /// One entry of the workspace switcher.
@@ -29,8 +31,8 @@ pub struct Frame {
     pub theme: Theme,
     pub workspaces: Vec<WorkspaceLink>,
     pub current: Option<CurrentWorkspace>,
-    /// The Settings navigation entry to highlight, by its URL segment.
-    pub nav: &'static str,
+    /// The Settings section to highlight.
+    pub section: Option<Section>,
 }
 
 impl Frame {
@@ -43,15 +45,15 @@ impl Frame {
             theme: Theme::parse(&user.theme).unwrap_or_default(),
             workspaces: workspaces.into_iter().map(link).collect(),
             current: None,
-            nav: "",
+            section: None,
         })
     }
 
-    /// The frame of a workspace page, with `nav` highlighted.
+    /// The frame of a workspace page, with `section` highlighted.
     pub async fn for_workspace(
         state: &AppState,
         access: &WorkspaceAccess,
-        nav: &'static str,
+        section: Section,
     ) -> AppResult<Self> {
         let mut frame = Self::for_user(state, &access.user).await?;
         frame.current = Some(CurrentWorkspace {
@@ -59,7 +61,7 @@ impl Frame {
             name: access.workspace.name.clone(),
             role: access.role,
         });
-        frame.nav = nav;
+        frame.section = Some(section);
         Ok(frame)
     }
 
@@ -71,6 +73,14 @@ impl Frame {
     /// The `data-theme` value for `<html>`, `None` to follow the system.
     pub fn theme_attr(&self) -> Option<&'static str> {
         (self.theme != Theme::System).then(|| self.theme.as_str())
+    }
+
+    /// The Settings navigation the viewer's role allows; empty outside a
+    /// workspace.
+    pub fn settings_nav(&self) -> Vec<NavGroup> {
+        self.current.as_ref().map_or_else(Vec::new, |current| {
+            nav::navigation(&current.urls(), current.role, self.section)
+        })
     }
 
     pub fn user_initial(&self) -> String {
@@ -87,5 +97,19 @@ fn link(w: WorkspaceWithRole) -> WorkspaceLink {
         slug: w.workspace.slug,
         name: w.workspace.name,
         role: w.role,
+    }
+}
+
+impl WorkspaceLink {
+    /// The links of this workspace's pages.
+    pub fn urls(&self) -> WorkspaceUrls {
+        WorkspaceUrls::new(&self.slug)
+    }
+}
+
+impl CurrentWorkspace {
+    /// The links of this workspace's pages.
+    pub fn urls(&self) -> WorkspaceUrls {
+        WorkspaceUrls::new(&self.slug)
     }
 }

@@ -8,6 +8,7 @@ pub mod current_user;
 pub mod dialog;
 pub mod forms;
 pub mod frame;
+pub mod kit;
 pub mod pages;
 pub mod security;
 pub mod session;
@@ -214,19 +215,6 @@ fn method_not_allowed(allow: &str) -> HttpResponse {
         .body("405 Method Not Allowed\n")
 }
 
-/// The element an htmx request will swap (`HX-Target`), or `None` for a
-/// plain browser request (which gets the whole page).
-pub fn htmx_target(req: &actix_web::HttpRequest) -> Option<String> {
-    req.headers().get("HX-Request")?;
-    Some(
-        req.headers()
-            .get("HX-Target")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned(),
-    )
-}
-
 /// Route patterns whose path carries a secret (a token in the link): such
 /// requests are logged by their pattern, and their pages are never cached
 /// nor named in a `Referer`.
@@ -293,35 +281,6 @@ fn full_target(req: &HttpRequest) -> String {
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default()
-}
-
-/// A 303 redirect, the answer to a successful form post.
-pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((actix_web::http::header::LOCATION, location))
-        .finish()
-}
-
-/// The answer to a finished action: back to `location`, by `HX-Redirect`
-/// for htmx and by a 303 for a plain form.
-pub fn redirect_after(req: &actix_web::HttpRequest, location: &str) -> HttpResponse {
-    if htmx_target(req).is_some() {
-        return HttpResponse::Ok()
-            .insert_header(("HX-Redirect", location))
-            .finish();
-    }
-    see_other(location)
-}
-
-/// Renders a template into an HTML response with the given status.
-pub fn render(
-    status: actix_web::http::StatusCode,
-    page: &impl askama::Template,
-) -> Result<HttpResponse, AppError> {
-    let body = page.render().map_err(AppError::unexpected)?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body))
 }
 
 #[cfg(test)]

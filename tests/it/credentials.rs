@@ -5,6 +5,9 @@ mod create;
 mod list;
 mod roles;
 
+use postern::db::models::SmtpCredential;
+use postern::db::models::smtp_credential::CredentialForAuth;
+
 use crate::helpers::{Page, TestApp};
 
 pub const LIST: &str = "/w/acme-mail/settings/smtp-credentials";
@@ -29,10 +32,10 @@ pub fn shown_password(page: &Page) -> String {
         .expect("a password is shown")
 }
 
-async fn stored(app: &TestApp, username: &str) -> postern::db::models::SmtpCredential {
+async fn stored(app: &TestApp, username: &str) -> CredentialForAuth {
     let username = username.to_owned();
     app.db
-        .query(move |conn| postern::db::models::SmtpCredential::find_by_username(conn, &username))
+        .query(move |conn| SmtpCredential::for_auth_by_username(conn, &username))
         .await
         .unwrap()
         .expect("credential exists")

@@ -1,19 +1,18 @@
 //! `spawn_app()` and the fixtures and HTTP helpers tests share.
 
+mod fixtures;
+mod page;
+
+pub use fixtures::{SEEDED_HASH, seed_credentials};
+pub use page::Page;
+
 use std::sync::{Arc, Once};
 
 use actix_web::dev::ServerHandle;
-use chrono::NaiveDateTime;
 use diesel::{Connection, RunQueryDsl};
 use postern::config::Config;
 use postern::db::Db;
-use postern::db::models::{SmtpCredential, User, Workspace};
-use postern::domain::CredentialId;
-use postern::domain::{EmailAddress, Role};
-use postern::service::accounts::{self, NewAccount};
-use postern::service::workspaces;
 use postern::startup::Application;
-use reqwest::{Response, StatusCode};
 use tempfile::TempDir;
 
 pub const PASSWORD: &str = "correct-horse-battery";
@@ -194,79 +193,6 @@ fn create_postgres_db(admin_url: &str) -> (String, PostgresDb) {
     )
 }
 
-/// A page as a user sees it.
-pub struct Page {
-    pub status: StatusCode,
-    pub location: Option<String>,
-    pub body: String,
-    pub headers: reqwest::header::HeaderMap,
-}
-
-impl Page {
-    pub async fn from(response: Response) -> Self {
-        let status = response.status();
-        let headers = response.headers().clone();
-        let location = headers
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = response.text().await.unwrap();
-        Self {
-            status,
-            location,
-            body,
-            headers,
-        }
-    }
-
-    pub fn csrf_token(&self) -> Option<String> {
-        let start = self.body.find("name=\"csrf-token\" content=\"")? + 27;
-        let end = self.body[start..].find('"')? + start;
-        Some(self.body[start..end].to_owned())
-    }
-
-    #[track_caller]
-    pub fn assert_redirect_to(&self, path: &str) {
-        assert_eq!(
-            self.status,
-            StatusCode::SEE_OTHER,
-            "expected a redirect, got {}: {}",
-            self.status,
-            self.body
-        );
-        assert_eq!(self.location.as_deref(), Some(path));
-    }
-
-    /// The text of the first element matching `css`.
-    pub fn text_of(&self, css: &str) -> Option<String> {
-        let document = scraper::Html::parse_document(&self.body);
-        let selector = scraper::Selector::parse(css).unwrap();
-        document
-            .select(&selector)
-            .next()
-            .map(|e| e.text().collect::<String>().trim().to_owned())
-    }
-
-    /// The values of `attr` on every element matching `css`, in page order.
-    pub fn attrs(&self, css: &str, attr: &str) -> Vec<String> {
-        let document = scraper::Html::parse_document(&self.body);
-        let selector = scraper::Selector::parse(css).unwrap();
-        document
-            .select(&selector)
-            .filter_map(|e| e.value().attr(attr).map(str::to_owned))
-            .collect()
-    }
-
-    #[track_caller]
-    pub fn assert_contains(&self, text: &str) {
-        assert!(
-            self.body.contains(text),
-            "page lacks {text:?}:\n{}",
-            self.body
-        );
-    }
-}
-
 impl TestApp {
     /// The same app seen by another browser (no cookies).
     pub fn new_visitor(&self) -> TestApp {
@@ -408,94 +334,6 @@ impl TestApp {
         self.post_form("/login", &[("email", email), ("password", password)])
             .await
     }
-
-    /// Creates a user with [`PASSWORD`] directly in the database.
-    pub async fn create_user(&self, email: &str, name: &str) -> User {
-        let account = NewAccount {
-            email: EmailAddress::parse(email).unwrap(),
-            name: name.to_owned(),
-            password_hash: postern::auth::password::hash(PASSWORD),
-            is_admin: false,
-        };
-        accounts::create_user(&self.db, account).await.unwrap()
-    }
-
-    pub async fn create_workspace(&self, owner: &User, name: &str) -> Workspace {
-        workspaces::create(&self.db, &owner.id, name).await.unwrap()
-    }
-
-    pub async fn add_member(&self, workspace: &Workspace, user: &User, role: Role) {
-        accounts::add_member(&self.db, &workspace.id, &user.id, role)
-            .await
-            .unwrap();
-    }
-
-    /// A signed-in owner of a fresh workspace, on this app's client.
-    pub async fn signed_in_owner(&self) -> (User, Workspace) {
-        let user = self.create_user("owner@example.com", "Olive Owner").await;
-        let workspace = self.create_workspace(&user, "Acme Mail").await;
-        self.login("owner@example.com", PASSWORD)
-            .await
-            .assert_redirect_to("/");
-        (user, workspace)
-    }
-
-    /// The number of rows in a table.
-    pub async fn count_rows(&self, table: &'static str) -> i64 {
-        #[derive(diesel::QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        self.db
-            .query(move |conn| {
-                diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-                    .get_result::<Count>(conn)
-            })
-            .await
-            .unwrap()
-            .n
-    }
-}
-
-/// Inserts `n` global credentials (`App 0000`/`user_0000`, …) directly,
-/// without argon2 per row; `times(i)` gives row i's creation and last-use time.
-pub async fn seed_credentials(
-    app: &TestApp,
-    workspace: &Workspace,
-    n: usize,
-    times: impl Fn(usize) -> (NaiveDateTime, Option<NaiveDateTime>) + Send + 'static,
-) {
-    let workspace = workspace.id.clone();
-    app.db
-        .query(move |conn| {
-            for i in 0..n {
-                let (created_at, last_used_at) = times(i);
-                SmtpCredential::insert(
-                    conn,
-                    &SmtpCredential {
-                        id: CredentialId::generate(),
-                        workspace_id: workspace.clone(),
-                        name: format!("App {i:04}"),
-                        username: format!("user_{i:04}"),
-                        description: String::new(),
-                        sandbox: false,
-                        scope: "global".into(),
-                        active: true,
-                        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"
-                            .into(),
-                        created_at,
-                        updated_at: created_at,
-                        last_used_at,
-                        last_used_ip: None,
-                        created_by: None,
-                    },
-                )?;
-            }
-            Ok(())
-        })
-        .await
-        .unwrap();
 }
 
 /// True when the variable is set to a non-empty value.

@@ -179,7 +179,7 @@ async fn a_credential_named_with_a_control_character_before_the_rule_can_be_dele
     )
     .await
     .unwrap();
-    let id = created.credential.id;
+    let id = created.credential.id.clone();
     let page = app
         .htmx_post(&format!("{LIST}/{id}/delete"), "modal-body", &[])
         .await;

@@ -2,6 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
+use crate::db::keyset::{Anchor, Cursor, Direction, keyset};
 use crate::db::schema::audit_events;
 use crate::domain::{AuditEventId, WorkspaceId};
 
@@ -30,27 +31,27 @@ impl AuditEvent {
             .map(|_| ())
     }
 
-    /// Newest first; `before` continues from an earlier page's last entry.
+    /// Up to `limit` entries from `anchor` on, newest first, in scan order
+    /// (see [`crate::db::keyset::Page::from_scan`]).
     pub fn page(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
-        before: Option<&(NaiveDateTime, AuditEventId)>,
+        anchor: &Anchor<AuditEventId>,
         limit: i64,
     ) -> QueryResult<Vec<AuditEvent>> {
-        let mut query = audit_events::table
+        let query = audit_events::table
             .filter(audit_events::workspace_id.eq(workspace))
             .select(AuditEvent::as_select())
             .into_boxed();
-        if let Some((at, id)) = before {
-            query = query.filter(
-                audit_events::at.lt(*at).or(audit_events::at
-                    .eq(*at)
-                    .and(audit_events::id.lt(id.clone()))),
-            );
+        let (at, id) = (audit_events::at, audit_events::id);
+        keyset!(query, at, id, Direction::Desc, anchor, limit).load(conn)
+    }
+
+    /// This entry's place in the log.
+    pub fn cursor(&self) -> Cursor<AuditEventId> {
+        Cursor {
+            at: self.at,
+            id: self.id.clone(),
         }
-        query
-            .order((audit_events::at.desc(), audit_events::id.desc()))
-            .limit(limit)
-            .load(conn)
     }
 }

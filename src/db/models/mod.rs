@@ -20,6 +20,6 @@ pub use invitation::Invitation;
 pub use membership::{Member, Membership, WorkspaceWithRole};
 pub use sandbox_message::{SandboxMessage, SandboxSummary};
 pub use session::{SessionSummary, StoredSession};
-pub use smtp_credential::SmtpCredential;
+pub use smtp_credential::{CredentialView, NewSmtpCredential, SmtpCredential};
 pub use user::{NewUser, User};
 pub use workspace::Workspace;

@@ -1,15 +1,22 @@
-use std::fmt;
+//! The `smtp_credentials` table: the row, its insert and change forms, and
+//! its queries. The password exists only as an argon2id hash, which the row
+//! leaves out: only [`CredentialForAuth`] (SMTP AUTH) reads it.
+
+mod listing;
+mod view;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{coalesce, domains, lower, smtp_credential_domains, smtp_credentials};
-use crate::db::{DbConn, MultiBackend};
-use crate::domain::{CredentialId, DomainId, UserId, WorkspaceId};
+use crate::db::DbConn;
+use crate::db::schema::{domains, lower, smtp_credential_domains, smtp_credentials};
+use crate::domain::{CredentialId, DomainId, SendingScope, UserId, WorkspaceId, now};
 
-/// An SMTP username/password pair. The password exists only as an argon2id
-/// hash; `Debug` leaves even that out.
-#[derive(Clone, Queryable, Selectable, Identifiable, Insertable)]
+pub use listing::{NEVER, SortKey};
+pub use view::{CredentialDomain, CredentialView};
+
+/// An SMTP username/password pair, as the dashboard and the API show it.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = smtp_credentials)]
 pub struct SmtpCredential {
     pub id: CredentialId,
@@ -19,8 +26,27 @@ pub struct SmtpCredential {
     pub description: String,
     /// Sandbox mail is captured and shown in the dashboard, never relayed.
     pub sandbox: bool,
-    /// `global` (any domain) or `scoped` (only its domains).
-    pub scope: String,
+    pub scope: SendingScope,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub last_used_ip: Option<String>,
+    pub created_by: Option<UserId>,
+}
+
+/// A credential to insert. [`NewSmtpCredential::new`] fills in what a new
+/// credential starts with; change the rest with struct update syntax.
+#[derive(Clone, Insertable)]
+#[diesel(table_name = smtp_credentials)]
+pub struct NewSmtpCredential {
+    pub id: CredentialId,
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub username: String,
+    pub description: String,
+    pub sandbox: bool,
+    pub scope: SendingScope,
     pub active: bool,
     pub password_hash: String,
     pub created_at: NaiveDateTime,
@@ -30,28 +56,27 @@ pub struct SmtpCredential {
     pub created_by: Option<UserId>,
 }
 
-impl fmt::Debug for SmtpCredential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SmtpCredential")
-            .field("id", &self.id)
-            .field("username", &self.username)
-            .field("active", &self.active)
-            .finish_non_exhaustive()
+impl NewSmtpCredential {
+    /// An active, global production credential created now, never used.
+    pub fn new(workspace_id: WorkspaceId, name: &str, username: &str, password_hash: &str) -> Self {
+        let at = now();
+        Self {
+            id: CredentialId::generate(),
+            workspace_id,
+            name: name.to_owned(),
+            username: username.to_owned(),
+            description: String::new(),
+            sandbox: false,
+            scope: SendingScope::Global,
+            active: true,
+            password_hash: password_hash.to_owned(),
+            created_at: at,
+            updated_at: at,
+            last_used_at: None,
+            last_used_ip: None,
+            created_by: None,
+        }
     }
-}
-
-/// What SMTP AUTH needs of a credential: no more columns than that, since
-/// it is read on every login.
-#[derive(Clone, Queryable, QueryableByName, Selectable)]
-#[diesel(table_name = smtp_credentials)]
-pub struct CredentialForAuth {
-    pub id: CredentialId,
-    pub workspace_id: WorkspaceId,
-    pub username: String,
-    pub sandbox: bool,
-    pub scope: String,
-    pub active: bool,
-    pub password_hash: String,
 }
 
 /// The editable fields of a credential.
@@ -61,86 +86,37 @@ pub struct CredentialChanges<'a> {
     pub name: &'a str,
     pub description: &'a str,
     pub sandbox: bool,
-    pub scope: &'a str,
+    pub scope: SendingScope,
     pub updated_at: NaiveDateTime,
 }
 
-/// The column a credential list is ordered by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    CreatedAt,
-    /// Never-used credentials sort as the oldest.
-    LastUsedAt,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    Asc,
-    Desc,
-}
-
-/// A position in a sorted list: the sort value and id of a row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor {
-    pub at: NaiveDateTime,
+/// What SMTP AUTH needs of a credential: no more columns than that, since
+/// it is read on every login. `Debug` leaves the hash out.
+#[derive(Clone, Queryable, Selectable)]
+#[diesel(table_name = smtp_credentials)]
+pub struct CredentialForAuth {
     pub id: CredentialId,
-}
-
-/// Which page of a sorted list to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Anchor {
-    First,
-    After(Cursor),
-    Before(Cursor),
-}
-
-/// "Never used" sorts as this time.
-pub const NEVER: NaiveDateTime = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH.naive_utc();
-
-/// [`NEVER`] written into the SQL text (not bound), so that the expression
-/// matches the `smtp_credentials_last_used_sort_idx` index on both backends.
-fn never_literal() -> diesel::expression::SqlLiteral<diesel::sql_types::Timestamp> {
-    diesel::dsl::sql("'1970-01-01 00:00:00'")
-}
-
-type Boxed<'a> = smtp_credentials::BoxedQuery<'a, MultiBackend>;
-
-/// Reads up to `limit` rows from `anchor` on, in display order. The macro
-/// exists because the two sort keys are different diesel expression types.
-macro_rules! keyset {
-    ($query:expr, $key:expr, $dir:expr, $anchor:expr, $limit:expr) => {{
-        use smtp_credentials::id;
-        let mut query = $query;
-        let (descending, cursor) = match $anchor {
-            Anchor::First => ($dir == Direction::Desc, None),
-            Anchor::After(c) => ($dir == Direction::Desc, Some(c)),
-            // Reading backwards: scan the other way, the caller reverses.
-            Anchor::Before(c) => ($dir == Direction::Asc, Some(c)),
-        };
-        if let Some(c) = cursor {
-            query = if descending {
-                query.filter($key.lt(c.at).or($key.eq(c.at).and(id.lt(c.id.clone()))))
-            } else {
-                query.filter($key.gt(c.at).or($key.eq(c.at).and(id.gt(c.id.clone()))))
-            };
-        }
-        query = if descending {
-            query.order(($key.desc(), id.desc()))
-        } else {
-            query.order(($key.asc(), id.asc()))
-        };
-        query.limit($limit)
-    }};
+    pub workspace_id: WorkspaceId,
+    pub username: String,
+    pub sandbox: bool,
+    pub scope: SendingScope,
+    pub active: bool,
+    pub password_hash: String,
 }
 
 impl SmtpCredential {
-    pub fn insert(conn: &mut DbConn, credential: &SmtpCredential) -> QueryResult<()> {
+    /// Inserts `new` and reads the row back.
+    pub fn insert(conn: &mut DbConn, new: &NewSmtpCredential) -> QueryResult<SmtpCredential> {
         diesel::insert_into(smtp_credentials::table)
-            .values(credential)
-            .execute(conn)
-            .map(|_| ())
+            .values(new)
+            .execute(conn)?;
+        smtp_credentials::table
+            .find(&new.id)
+            .select(SmtpCredential::as_select())
+            .first(conn)
     }
 
+    /// The credential with this id, if it belongs to `workspace`.
     pub fn find_in_workspace(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
@@ -154,31 +130,17 @@ impl SmtpCredential {
             .optional()
     }
 
-    /// The credential with this username, compared without regard to case.
-    pub fn find_by_username(
-        conn: &mut DbConn,
-        username: &str,
-    ) -> QueryResult<Option<SmtpCredential>> {
-        smtp_credentials::table
-            .filter(lower(smtp_credentials::username).eq(username.to_lowercase()))
-            .select(SmtpCredential::as_select())
-            .first(conn)
-            .optional()
-    }
-
-    /// The AUTH view of the credential with this username (any case). Fixed
-    /// SQL text, so the prepared statement is reused on every login.
+    /// The AUTH view of the credential with this username (any case). The
+    /// query is not boxed, so its prepared statement is reused.
     pub fn for_auth_by_username(
         conn: &mut DbConn,
         username: &str,
     ) -> QueryResult<Option<CredentialForAuth>> {
-        diesel::sql_query(
-            "SELECT id, workspace_id, username, sandbox, scope, active, password_hash \
-             FROM smtp_credentials WHERE lower(username) = $1 LIMIT 1",
-        )
-        .bind::<diesel::sql_types::Text, _>(username.to_lowercase())
-        .get_result(conn)
-        .optional()
+        smtp_credentials::table
+            .filter(lower(smtp_credentials::username).eq(username.to_lowercase()))
+            .select(CredentialForAuth::as_select())
+            .first(conn)
+            .optional()
     }
 
     /// The AUTH view of a credential, by id (to re-check it mid-session).
@@ -193,6 +155,7 @@ impl SmtpCredential {
             .optional()
     }
 
+    /// Writes the editable fields.
     pub fn update(
         conn: &mut DbConn,
         id: &CredentialId,
@@ -204,6 +167,7 @@ impl SmtpCredential {
             .map(|_| ())
     }
 
+    /// Activates or deactivates the credential.
     pub fn set_active(
         conn: &mut DbConn,
         id: &CredentialId,
@@ -219,6 +183,7 @@ impl SmtpCredential {
             .map(|_| ())
     }
 
+    /// Replaces the password's hash.
     pub fn set_password_hash(
         conn: &mut DbConn,
         id: &CredentialId,
@@ -234,6 +199,7 @@ impl SmtpCredential {
             .map(|_| ())
     }
 
+    /// Deletes the credential (its domains go with it); how many rows went.
     pub fn delete(conn: &mut DbConn, id: &CredentialId) -> QueryResult<usize> {
         diesel::delete(smtp_credentials::table.find(id)).execute(conn)
     }
@@ -260,7 +226,8 @@ impl SmtpCredential {
         Ok(())
     }
 
-    /// (credential id, domain id, domain name) for each domain of the given credentials.
+    /// (credential id, domain id, domain name) for each domain of the given
+    /// credentials, by domain name.
     pub fn domains_of(
         conn: &mut DbConn,
         ids: &[CredentialId],
@@ -276,103 +243,4 @@ impl SmtpCredential {
             ))
             .load(conn)
     }
-
-    /// The workspace's credentials, optionally only those whose name or
-    /// username contains `filter` (any case), and only scoped credentials
-    /// none of whose domains lies outside `within` (domain names).
-    fn filtered<'a>(
-        workspace: &'a WorkspaceId,
-        filter: Option<&str>,
-        within: Option<&[String]>,
-    ) -> Boxed<'a> {
-        let mut query = smtp_credentials::table
-            .filter(smtp_credentials::workspace_id.eq(workspace))
-            .into_boxed();
-        if let Some(names) = within {
-            let outside = smtp_credential_domains::table
-                .inner_join(domains::table)
-                .filter(smtp_credential_domains::credential_id.eq(smtp_credentials::id))
-                .filter(domains::name.ne_all(names.to_vec()))
-                .select(smtp_credential_domains::credential_id);
-            query = query
-                .filter(smtp_credentials::scope.eq("scoped"))
-                .filter(diesel::dsl::not(diesel::dsl::exists(outside)));
-        }
-        if let Some(filter) = filter {
-            let pattern = like_pattern(filter);
-            query = query.filter(
-                lower(smtp_credentials::name)
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(lower(smtp_credentials::username).like(pattern).escape('\\')),
-            );
-        }
-        query
-    }
-
-    pub fn count(
-        conn: &mut DbConn,
-        workspace: &WorkspaceId,
-        filter: Option<&str>,
-        within: Option<&[String]>,
-    ) -> QueryResult<i64> {
-        Self::filtered(workspace, filter, within)
-            .count()
-            .get_result(conn)
-    }
-
-    /// Up to `limit` credentials from `anchor` on, in display order.
-    #[allow(clippy::too_many_arguments)]
-    pub fn page(
-        conn: &mut DbConn,
-        workspace: &WorkspaceId,
-        filter: Option<&str>,
-        within: Option<&[String]>,
-        sort: SortKey,
-        dir: Direction,
-        anchor: &Anchor,
-        limit: i64,
-    ) -> QueryResult<Vec<SmtpCredential>> {
-        let base = Self::filtered(workspace, filter, within);
-        let mut rows: Vec<SmtpCredential> = match sort {
-            SortKey::CreatedAt => keyset!(base, smtp_credentials::created_at, dir, anchor, limit)
-                .select(SmtpCredential::as_select())
-                .load(conn)?,
-            SortKey::LastUsedAt => keyset!(
-                base,
-                coalesce(smtp_credentials::last_used_at, never_literal()),
-                dir,
-                anchor,
-                limit
-            )
-            .select(SmtpCredential::as_select())
-            .load(conn)?,
-        };
-        if matches!(anchor, Anchor::Before(_)) {
-            rows.reverse();
-        }
-        Ok(rows)
-    }
-
-    /// The value this credential has for `sort` (for cursors).
-    pub fn sort_value(&self, sort: SortKey) -> NaiveDateTime {
-        match sort {
-            SortKey::CreatedAt => self.created_at,
-            SortKey::LastUsedAt => self.last_used_at.unwrap_or(NEVER),
-        }
-    }
-}
-
-/// `%text%`, lower-cased, with LIKE's wildcards escaped.
-fn like_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbError;
+use crate::service::credentials::CredentialError;
 use crate::web::forms::FieldErrors;
 
 /// The body of every error response.
@@ -115,6 +116,27 @@ impl From<DbError> for ApiError {
             crate::error::AppError::Unavailable(e) => Self::Unavailable(e.to_string()),
             crate::error::AppError::NotFound => Self::NotFound("Not found."),
             other => Self::Unexpected(other.to_string()),
+        }
+    }
+}
+
+impl From<CredentialError> for ApiError {
+    fn from(error: CredentialError) -> Self {
+        match error {
+            CredentialError::NotFound => Self::NotFound("No such SMTP credential."),
+            CredentialError::UsernameTaken => Self::Conflict {
+                message: "This username is already taken.".to_owned(),
+                errors: Some(BTreeMap::from([(
+                    "username".to_owned(),
+                    vec!["This username is already taken.".to_owned()],
+                )])),
+            },
+            CredentialError::UnknownDomain => Self::invalid(BTreeMap::from([(
+                "domains".to_owned(),
+                vec!["Use sending domains of this account.".to_owned()],
+            )])),
+            CredentialError::Busy(_) => Self::Busy,
+            CredentialError::Db(e) => e.into(),
         }
     }
 }

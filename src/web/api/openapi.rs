@@ -10,7 +10,7 @@ use utoipa::openapi::{
 };
 use utoipa::{Modify, OpenApi};
 
-use super::smtp_credentials;
+use super::smtp_credentials::{self, CredentialRules};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,7 +25,7 @@ use super::smtp_credentials;
         smtp_credentials::get,
         smtp_credentials::delete,
     ),
-    modifiers(&BearerKeys, &BodyLimit, &RateLimitHeaders),
+    modifiers(&BearerKeys, &BodyLimit, &RateLimitHeaders, &CredentialRules),
     security(("api_key" = [])),
     servers((url = "/", description = "This server")),
 )]
@@ -146,7 +146,7 @@ mod tests {
     use utoipa::OpenApi;
 
     use super::ApiDoc;
-    use crate::domain::text;
+    use crate::domain::{CredentialName, Description, Username, text};
 
     /// The patterns the document gives a client say what `domain::text`
     /// enforces, character for character.
@@ -171,5 +171,22 @@ mod tests {
         }
         assert!(name.is_match(" a "));
         assert!(!name.is_match("   "), "not only spaces");
+    }
+
+    /// The username's pattern and every stated bound come from the rules.
+    #[test]
+    fn the_documented_bounds_are_the_rules_own() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let fields = &doc["components"]["schemas"]["CreateSmtpCredential"]["properties"];
+        assert_eq!(fields["username"]["pattern"], Username::pattern());
+        let bounds = format!("{}–{}", Username::MIN, Username::MAX);
+        assert!(
+            fields["username"]["description"]
+                .as_str()
+                .unwrap()
+                .starts_with(&bounds)
+        );
+        assert_eq!(fields["name"]["maxLength"], CredentialName::MAX);
+        assert_eq!(fields["description"]["maxLength"], Description::MAX);
     }
 }

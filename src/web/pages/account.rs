@@ -3,24 +3,21 @@
 //! signs out every other session.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::auth::login_throttle::{self, SignInKeys};
-use crate::domain::Line;
+use crate::domain::PersonName;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts;
 use crate::service::sessions::Revoke;
-use crate::startup::AppState;
 use crate::web::client::ClientInfo;
 use crate::web::forms::{FieldErrors, check_new_password};
 use crate::web::frame::Frame;
+use crate::web::kit::{UserPage, render, see_other};
 use crate::web::pages::sessions::{self, SessionRow};
-use crate::web::pages::setup::account_error;
-use crate::web::{CurrentUser, TypedSession};
-use crate::web::{render, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -49,106 +46,70 @@ struct AccountPage<'a> {
     modal: Option<String>,
 }
 
-async fn page(
-    state: &AppState,
-    session: &TypedSession,
-    user: &crate::db::models::User,
-    name: &str,
-    errors: FieldErrors,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
-    render_page(state, session, user, name, errors, status, None).await
+/// What the page shows besides the account: the name as typed and the
+/// forms' errors.
+#[derive(Default)]
+pub struct Extras<'a> {
+    pub name: Option<&'a str>,
+    pub errors: FieldErrors,
 }
 
-/// The page with a confirm dialog open (see `sessions.rs`).
-pub async fn page_with_dialog(
-    state: &AppState,
-    session: &TypedSession,
-    user: &crate::db::models::User,
-    dialog: String,
-) -> AppResult<HttpResponse> {
-    let (name, errors) = (&user.name, FieldErrors::default());
-    render_page(
-        state,
-        session,
-        user,
-        name,
-        errors,
-        StatusCode::OK,
-        Some(dialog),
-    )
-    .await
-}
-
-async fn render_page(
-    state: &AppState,
-    session: &TypedSession,
-    user: &crate::db::models::User,
-    name: &str,
-    errors: FieldErrors,
-    status: StatusCode,
+pub async fn page(
+    cx: &UserPage,
+    extras: Extras<'_>,
     modal: Option<String>,
+    status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let page = AccountPage {
-        csrf_token: session.csrf_token(),
-        frame: Frame::for_user(state, user).await?,
-        name,
-        errors,
-        flash: session.take_flash(),
-        sessions: sessions::rows(state, session, user).await?,
+        csrf_token: cx.csrf_token(),
+        frame: cx.frame().await?,
+        name: extras.name.unwrap_or(&cx.user.name),
+        errors: extras.errors,
+        flash: cx.take_flash(),
+        sessions: sessions::rows(cx).await?,
         modal,
     };
     render(status, &page)
 }
 
-pub async fn show(
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
+/// The page again with the forms' errors.
+async fn invalid(
+    cx: &UserPage,
+    errors: FieldErrors,
+    status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    page(
-        &state,
-        &session,
-        &user,
-        &user.name,
-        FieldErrors::default(),
-        StatusCode::OK,
-    )
-    .await
+    let extras = Extras { name: None, errors };
+    page(cx, extras, None, status).await
 }
 
-pub async fn rename(
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
-    web::Form(form): web::Form<NameForm>,
-) -> AppResult<HttpResponse> {
-    let name = match Line::parse(&form.name, 100) {
+pub async fn show(cx: UserPage) -> AppResult<HttpResponse> {
+    page(&cx, Extras::default(), None, StatusCode::OK).await
+}
+
+pub async fn rename(cx: UserPage, web::Form(form): web::Form<NameForm>) -> AppResult<HttpResponse> {
+    let name = match PersonName::parse(&form.name) {
         Ok(name) => name,
-        Err(error) => {
+        Err(message) => {
             let mut errors = FieldErrors::default();
-            errors.add(
-                "name",
-                Line::message(error, "Enter your name (up to 100 characters)."),
-            );
+            errors.add("name", message);
+            let extras = Extras {
+                name: Some(form.name.trim()),
+                errors,
+            };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return page(&state, &session, &user, form.name.trim(), errors, status).await;
+            return page(&cx, extras, None, status).await;
         }
     };
-    accounts::rename(&state.db, &user.id, name.into_string())
-        .await
-        .map_err(account_error)?;
-    session.flash("Your name was saved.");
+    accounts::rename(&cx.state.db, &cx.user.id, name.into_string()).await?;
+    cx.session.flash("Your name was saved.");
     Ok(see_other("/account"))
 }
 
 pub async fn change_password(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
+    cx: UserPage,
     web::Form(form): web::Form<PasswordForm>,
 ) -> AppResult<HttpResponse> {
+    let (state, session) = (&cx.state, &cx.session);
     let mut errors = FieldErrors::default();
     check_new_password(
         form.password.expose_secret(),
@@ -157,12 +118,12 @@ pub async fn change_password(
     );
     if !errors.is_empty() {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return page(&state, &session, &user, &user.name, errors, status).await;
+        return invalid(&cx, errors, status).await;
     }
     // Guesses of the current password count against the account like
     // failed sign-ins do (a stolen session must not become a guessing oracle).
     let throttle = &state.login_throttle;
-    let keys = SignInKeys::new(&user.email, ClientInfo::of(&req).ip);
+    let keys = SignInKeys::new(&cx.user.email, ClientInfo::of(&cx.req).ip);
     let reservation = match throttle.reserve(&keys).await {
         Ok(reservation) => reservation,
         Err(wait) => {
@@ -174,13 +135,13 @@ pub async fn change_password(
                 ),
             );
             let status = StatusCode::TOO_MANY_REQUESTS;
-            return page(&state, &session, &user, &user.name, errors, status).await;
+            return invalid(&cx, errors, status).await;
         }
     };
     let changed = accounts::change_password(
         &state.db,
         &state.argon2,
-        &user,
+        &cx.user,
         form.current_password.expose_secret().to_owned(),
         form.password.expose_secret().to_owned(),
     )
@@ -205,11 +166,11 @@ pub async fn change_password(
             reservation.keep();
             errors.add("current_password", "The current password is incorrect.");
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            page(&state, &session, &user, &user.name, errors, status).await
+            invalid(&cx, errors, status).await
         }
         Err(error) => {
             throttle.release(reservation).await;
-            Err(account_error(error))
+            Err(error.into())
         }
     }
 }

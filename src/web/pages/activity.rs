@@ -4,18 +4,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::NaiveDateTime;
 use serde::Deserialize;
 
-use crate::db::models::AuditEvent;
-use crate::domain::{AuditEventId, decode_cursor, encode_cursor, now, relative_time};
+use crate::db::keyset::{Anchor, Cursor};
+use crate::domain::{now, relative_time};
 use crate::error::AppResult;
 use crate::service::audit::{self, action_label};
-use crate::startup::AppState;
-use crate::web::TypedSession;
 use crate::web::frame::Frame;
-use crate::web::render;
-use crate::web::workspace::WorkspaceAccess;
+use crate::web::kit::{Section, WorkspacePage, render};
 
 const PAGE_SIZE: i64 = 100;
 
@@ -45,33 +41,22 @@ struct ActivityPage {
     older: Option<String>,
 }
 
-fn encode(event: &AuditEvent) -> String {
-    encode_cursor(event.at, event.id.as_str())
-}
-
-fn decode(raw: &str) -> Option<(NaiveDateTime, AuditEventId)> {
-    let (at, id) = decode_cursor(raw)?;
-    Some((at, AuditEventId::parse(&id)?))
-}
-
 pub async fn list(
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
+    cx: WorkspacePage,
     params: web::Query<ActivityParams>,
 ) -> AppResult<HttpResponse> {
-    let before = params.before.as_deref().and_then(decode);
-    let mut events = audit::page(&state.db, &access.workspace.id, before, PAGE_SIZE + 1).await?;
-    let older = (events.len() as i64 > PAGE_SIZE).then(|| {
-        events.truncate(PAGE_SIZE as usize);
-        format!(
-            "/w/{}/settings/activity?before={}",
-            access.workspace.slug,
-            events.last().map(encode).unwrap_or_default()
-        )
-    });
+    // `before` is older, which is further on in this newest-first log.
+    let anchor = match params.before.as_deref().and_then(Cursor::decode) {
+        Some(cursor) => Anchor::After(cursor),
+        None => Anchor::First,
+    };
+    let page = audit::page(&cx.state.db, &cx.access.workspace.id, anchor, PAGE_SIZE).await?;
+    let older = page
+        .next
+        .map(|cursor| format!("{}?before={}", cx.urls().activity(), cursor.encode()));
     let now = now();
-    let events = events
+    let events = page
+        .items
         .into_iter()
         .map(|e| EventRow {
             label: action_label(&e.action).to_owned(),
@@ -85,8 +70,8 @@ pub async fn list(
         })
         .collect();
     let page = ActivityPage {
-        csrf_token: session.csrf_token(),
-        frame: Frame::for_workspace(&state, &access, "activity").await?,
+        csrf_token: cx.csrf_token(),
+        frame: cx.frame(Section::Activity).await?,
         events,
         older,
     };

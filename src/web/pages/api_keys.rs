@@ -1,24 +1,22 @@
 //! Settings → API keys: admins and owners create keys for the REST API
 //! (the secret shown once), see their scopes and last use, and revoke them.
 
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
 use askama::Template;
 use serde::Deserialize;
 
 use crate::db::models::{ApiKey, Domain};
-use crate::domain::{ApiAction, ApiKeyId, ApiScopes, Line, Role, now, relative_time};
-use crate::error::{AppError, AppResult};
+use crate::domain::{ApiAction, ApiKeyId, ApiScopes, Line, now, relative_time};
+use crate::error::AppResult;
 use crate::service::api_keys::{self, ApiKeyError, NewApiKey};
 use crate::service::domains;
-use crate::startup::AppState;
-use crate::web::TypedSession;
 use crate::web::client::ClientInfo;
-use crate::web::dialog::{ConfirmDialog, Rendered};
+use crate::web::dialog::{self, ConfirmDialog};
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::frame::Frame;
-use crate::web::workspace::WorkspaceAccess;
-use crate::web::{redirect_after, render};
+use crate::web::kit::urls::item_action;
+use crate::web::kit::{Done, Item, Section, WorkspacePage, render_secret};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -93,98 +91,50 @@ impl ApiKeysPage<'_> {
     }
 }
 
-fn base(access: &WorkspaceAccess) -> String {
-    format!("/w/{}/settings/api-keys", access.workspace.slug)
-}
-
-fn key_error(error: ApiKeyError) -> AppError {
-    match error {
-        ApiKeyError::NotFound => AppError::NotFound,
-        ApiKeyError::UnknownDomain(name) => {
-            AppError::unexpected(format!("unchecked scope domain {name}"))
-        }
-        ApiKeyError::Db(e) => e.into(),
-    }
-}
-
 /// What the page shows besides the list.
+#[derive(Default)]
 struct Extras<'a> {
-    form: &'a ApiKeyForm,
+    form: Option<&'a ApiKeyForm>,
     errors: FieldErrors,
     created: Option<NewApiKey>,
-    modal: Option<String>,
 }
 
 async fn page(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &TypedSession,
-    access: &WorkspaceAccess,
+    cx: &WorkspacePage,
     extras: Extras<'_>,
+    modal: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let workspace = &access.workspace.id;
+    let workspace = &cx.access.workspace.id;
     let secret_shown = extras.created.is_some();
+    let empty = ApiKeyForm::default();
     let page = ApiKeysPage {
-        csrf_token: session.csrf_token(),
-        frame: Frame::for_workspace(state, access, "api-keys").await?,
-        base: base(access),
+        csrf_token: cx.csrf_token(),
+        frame: cx.frame(Section::ApiKeys).await?,
+        base: cx.urls().api_keys(),
         account_id: workspace.to_string(),
-        api_base: ClientInfo::of(req).base_url(),
-        keys: api_keys::list(&state.db, workspace).await?,
-        scope_rows: scope_rows(&domains::of_workspace(&state.db, workspace).await?),
-        form: extras.form,
+        api_base: ClientInfo::of(&cx.req).base_url(),
+        keys: api_keys::list(&cx.state.db, workspace).await?,
+        scope_rows: scope_rows(&domains::of_workspace(&cx.state.db, workspace).await?),
+        form: extras.form.unwrap_or(&empty),
         errors: extras.errors,
         created: extras.created,
-        modal: extras.modal,
-        flash: session.take_flash(),
+        modal,
+        flash: cx.take_flash(),
     };
-    let mut response = render(status, &page)?;
-    if secret_shown {
-        response.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-store"),
-        );
-    }
-    Ok(response)
+    render_secret(status, &page, secret_shown)
 }
 
-fn plain(form: &ApiKeyForm) -> Extras<'_> {
-    Extras {
-        form,
-        errors: FieldErrors::default(),
-        created: None,
-        modal: None,
-    }
-}
-
-pub async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
-) -> AppResult<HttpResponse> {
-    access.require(Role::can_administer)?;
-    let form = ApiKeyForm::default();
-    page(
-        &req,
-        &state,
-        &session,
-        &access,
-        plain(&form),
-        StatusCode::OK,
-    )
-    .await
+pub async fn list(cx: WorkspacePage) -> AppResult<HttpResponse> {
+    cx.require_section(Section::ApiKeys)?;
+    page(&cx, Extras::default(), None, StatusCode::OK).await
 }
 
 pub async fn create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
+    cx: WorkspacePage,
     HtmlForm(mut form): HtmlForm<ApiKeyForm>,
 ) -> AppResult<HttpResponse> {
-    access.require(Role::can_administer)?;
+    cx.require_section(Section::ApiKeys)?;
     form.label = form.label.trim().to_owned();
     let mut errors = FieldErrors::default();
     if let Err(error) = Line::parse(&form.label, 100) {
@@ -207,12 +157,13 @@ pub async fn create(
     // The form's own checks first; then the service's (a domain the
     // workspace lacks), whose refusal comes back beside the same field.
     let created = if errors.is_empty() {
+        let label = form.label.clone();
         match api_keys::create(
-            &state.db,
-            &access.workspace.id,
-            form.label.clone(),
+            &cx.state.db,
+            &cx.access.workspace.id,
+            label,
             scopes,
-            access.actor(&req),
+            cx.actor(),
         )
         .await
         {
@@ -221,85 +172,55 @@ pub async fn create(
                 errors.add("scopes", error.to_string());
                 None
             }
-            Err(error) => return Err(key_error(error)),
+            Err(error) => return Err(error.into()),
         }
     } else {
         None
     };
     let Some(created) = created else {
         let extras = Extras {
+            form: Some(&form),
             errors,
-            ..plain(&form)
+            ..Extras::default()
         };
-        return page(
-            &req,
-            &state,
-            &session,
-            &access,
-            extras,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return page(&cx, extras, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let empty = ApiKeyForm::default();
     let extras = Extras {
         created: Some(created),
-        ..plain(&empty)
+        ..Extras::default()
     };
-    page(&req, &state, &session, &access, extras, StatusCode::CREATED).await
+    page(&cx, extras, None, StatusCode::CREATED).await
 }
 
 pub async fn confirm_revoke(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
-    path: web::Path<(String, String)>,
+    cx: WorkspacePage,
+    Item(id): Item<ApiKeyId>,
 ) -> AppResult<HttpResponse> {
-    access.require(Role::can_administer)?;
-    let id = ApiKeyId::parse(&path.1).ok_or(AppError::NotFound)?;
-    let key = api_keys::find(&state.db, &access.workspace.id, id)
-        .await
-        .map_err(key_error)?;
-    let csrf_token = session.csrf_token();
+    cx.require_section(Section::ApiKeys)?;
+    let key = api_keys::find(&cx.state.db, &cx.access.workspace.id, id).await?;
+    let (csrf_token, base) = (cx.csrf_token(), cx.urls().api_keys());
     let prefix = format!("{}…", key.prefix);
-    let dialog = ConfirmDialog {
+    let confirm = ConfirmDialog {
         csrf_token: &csrf_token,
         back: "",
         title: "Revoke API key?",
         subject: &key.label,
         detail: &prefix,
         warning: "Applications using this key get 401 from their very next request. This cannot be undone.",
-        action: format!("{}/{}/delete", base(&access), key.id),
-        cancel_href: base(&access),
+        action: item_action(&base, &key.id, "delete"),
+        cancel_href: base.clone(),
         button: "Revoke key",
         danger: true,
-    }
-    .render_for(&req)?;
-    let html = match dialog {
-        Rendered::Fragment(response) => return Ok(response),
-        Rendered::OnPage(html) => html,
     };
-    let form = ApiKeyForm::default();
-    let extras = Extras {
-        modal: Some(html),
-        ..plain(&form)
-    };
-    page(&req, &state, &session, &access, extras, StatusCode::OK).await
+    dialog::answer(&cx.req, StatusCode::OK, &confirm, |modal| {
+        page(&cx, Extras::default(), Some(modal), StatusCode::OK)
+    })
+    .await
 }
 
-pub async fn revoke(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
-    path: web::Path<(String, String)>,
-) -> AppResult<HttpResponse> {
-    access.require(Role::can_administer)?;
-    let id = ApiKeyId::parse(&path.1).ok_or(AppError::NotFound)?;
-    let key = api_keys::revoke(&state.db, &access.workspace.id, id, access.actor(&req))
-        .await
-        .map_err(key_error)?;
-    session.flash(&format!("Revoked {}.", key.label));
-    Ok(redirect_after(&req, &base(&access)))
+pub async fn revoke(cx: WorkspacePage, Item(id): Item<ApiKeyId>) -> AppResult<HttpResponse> {
+    cx.require_section(Section::ApiKeys)?;
+    let key = api_keys::revoke(&cx.state.db, &cx.access.workspace.id, id, cx.actor()).await?;
+    let message = format!("Revoked {}.", key.label);
+    Ok(Done::to(&cx.urls().api_keys(), &message).redirect(&cx.req, &cx.session))
 }

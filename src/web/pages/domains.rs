@@ -1,22 +1,21 @@
 //! Settings → Domains: the sending domains scoped credentials may use.
 //! Everyone in the workspace sees them; admins and owners add and remove.
 
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
 use crate::db::models::DomainUsage;
 use crate::domain::{DomainId, DomainName, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service::domains::{self, DomainError};
-use crate::startup::AppState;
-use crate::web::TypedSession;
-use crate::web::dialog::{ConfirmDialog, Rendered};
+use crate::web::dialog::{self, ConfirmDialog};
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
-use crate::web::workspace::WorkspaceAccess;
-use crate::web::{redirect_after, render, see_other};
+use crate::web::kit::urls::item_action;
+use crate::web::kit::{Done, Item, Section, WorkspacePage, render, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -38,154 +37,101 @@ struct DomainsPage<'a> {
     flash: Option<String>,
 }
 
-fn base(access: &WorkspaceAccess) -> String {
-    format!("/w/{}/settings/domains", access.workspace.slug)
-}
-
-fn domain_error(error: DomainError) -> AppError {
-    match error {
-        DomainError::NotFound => AppError::NotFound,
-        DomainError::Db(e) => e.into(),
-        other => AppError::unexpected(other),
-    }
+/// What the page shows besides the list.
+#[derive(Default)]
+struct Extras<'a> {
+    form: Option<&'a DomainForm>,
+    errors: FieldErrors,
 }
 
 async fn page(
-    state: &AppState,
-    session: &TypedSession,
-    access: &WorkspaceAccess,
-    form: &DomainForm,
-    errors: FieldErrors,
+    cx: &WorkspacePage,
+    extras: Extras<'_>,
     modal: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
+    let empty = DomainForm::default();
     let page = DomainsPage {
-        csrf_token: session.csrf_token(),
-        frame: Frame::for_workspace(state, access, "domains").await?,
-        base: base(access),
-        can_admin: Role::can_administer(access.role),
-        domains: domains::list(&state.db, &access.workspace.id).await?,
-        form,
-        errors,
+        csrf_token: cx.csrf_token(),
+        frame: cx.frame(Section::Domains).await?,
+        base: cx.urls().domains(),
+        can_admin: Role::can_administer(cx.access.role),
+        domains: domains::list(&cx.state.db, &cx.access.workspace.id).await?,
+        form: extras.form.unwrap_or(&empty),
+        errors: extras.errors,
         modal,
-        flash: session.take_flash(),
+        flash: cx.take_flash(),
     };
     render(status, &page)
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
-) -> AppResult<HttpResponse> {
-    page(
-        &state,
-        &session,
-        &access,
-        &DomainForm::default(),
-        FieldErrors::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+pub async fn list(cx: WorkspacePage) -> AppResult<HttpResponse> {
+    page(&cx, Extras::default(), None, StatusCode::OK).await
 }
 
 pub async fn add(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
+    cx: WorkspacePage,
     web::Form(form): web::Form<DomainForm>,
 ) -> AppResult<HttpResponse> {
-    access.require(Role::can_administer)?;
+    cx.require(Role::can_administer)?;
     let mut errors = FieldErrors::default();
     match DomainName::parse(&form.name) {
         Err(message) => errors.add("name", message),
         Ok(name) => {
-            match domains::add(&state.db, &access.workspace.id, name, access.actor(&req)).await {
+            match domains::add(&cx.state.db, &cx.access.workspace.id, name, cx.actor()).await {
                 Ok(domain) => {
-                    session.flash(&format!("Added {}.", domain.name));
-                    return Ok(see_other(&base(&access)));
+                    cx.session.flash(&format!("Added {}.", domain.name));
+                    return Ok(see_other(&cx.urls().domains()));
                 }
                 Err(DomainError::Duplicate) => {
                     errors.add("name", "This domain is already in the list.")
                 }
-                Err(e) => return Err(domain_error(e)),
+                Err(e) => return Err(e.into()),
             }
         }
     }
-    page(
-        &state,
-        &session,
-        &access,
-        &form,
+    let extras = Extras {
+        form: Some(&form),
         errors,
-        None,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    };
+    page(&cx, extras, None, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 pub async fn confirm_remove(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
-    path: web::Path<(String, String)>,
+    cx: WorkspacePage,
+    Item(id): Item<DomainId>,
 ) -> AppResult<HttpResponse> {
-    access.require(Role::can_administer)?;
-    let id = DomainId::parse(&path.1).ok_or(AppError::NotFound)?;
-    let domain = domains::find(&state.db, &access.workspace.id, id)
-        .await
-        .map_err(domain_error)?;
-    let csrf_token = session.csrf_token();
-    let dialog = ConfirmDialog {
+    cx.require(Role::can_administer)?;
+    let domain = domains::find(&cx.state.db, &cx.access.workspace.id, id).await?;
+    let (csrf_token, base) = (cx.csrf_token(), cx.urls().domains());
+    let confirm = ConfirmDialog {
         csrf_token: &csrf_token,
         back: "",
         title: "Remove domain?",
         subject: &domain.name,
         detail: "",
         warning: "Credentials can no longer be scoped to this domain.",
-        action: format!("{}/{}/delete", base(&access), domain.id),
-        cancel_href: base(&access),
+        action: item_action(&base, &domain.id, "delete"),
+        cancel_href: base.clone(),
         button: "Remove domain",
         danger: true,
-    }
-    .render_for(&req)?;
-    let html = match dialog {
-        Rendered::Fragment(response) => return Ok(response),
-        Rendered::OnPage(html) => html,
     };
-    page(
-        &state,
-        &session,
-        &access,
-        &DomainForm::default(),
-        FieldErrors::default(),
-        Some(html),
-        StatusCode::OK,
-    )
+    dialog::answer(&cx.req, StatusCode::OK, &confirm, |modal| {
+        page(&cx, Extras::default(), Some(modal), StatusCode::OK)
+    })
     .await
 }
 
-pub async fn remove(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
-    path: web::Path<(String, String)>,
-) -> AppResult<HttpResponse> {
-    access.require(Role::can_administer)?;
-    let id = DomainId::parse(&path.1).ok_or(AppError::NotFound)?;
-    let message =
-        match domains::remove(&state.db, &access.workspace.id, id, access.actor(&req)).await {
-            Ok(domain) => format!("Removed {}.", domain.name),
-            Err(DomainError::InUse(n)) => format!(
-                "This domain is still used by {n} scoped credential{}. Change their scope first.",
-                if n == 1 { "" } else { "s" }
-            ),
-            Err(e) => return Err(domain_error(e)),
-        };
-    session.flash(&message);
-    Ok(redirect_after(&req, &base(&access)))
+pub async fn remove(cx: WorkspacePage, Item(id): Item<DomainId>) -> AppResult<HttpResponse> {
+    cx.require(Role::can_administer)?;
+    let removed = domains::remove(&cx.state.db, &cx.access.workspace.id, id, cx.actor()).await;
+    let message = match removed {
+        Ok(domain) => format!("Removed {}.", domain.name),
+        Err(DomainError::InUse(n)) => format!(
+            "This domain is still used by {n} scoped credential{}. Change their scope first.",
+            if n == 1 { "" } else { "s" }
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Done::to(&cx.urls().domains(), &message).redirect(&cx.req, &cx.session))
 }

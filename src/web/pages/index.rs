@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, web};
 use crate::error::AppResult;
 use crate::service::{accounts, workspaces};
 use crate::startup::AppState;
-use crate::web::see_other;
+use crate::web::kit::{WorkspaceUrls, see_other};
 use crate::web::{CurrentUser, TypedSession};
 
 /// `/`: the last-used workspace's credentials when signed in; otherwise the
@@ -15,7 +15,7 @@ pub async fn index(state: web::Data<AppState>, session: TypedSession) -> AppResu
     };
     let slug = workspaces::landing(&state.db, &user.id, session.last_workspace()).await?;
     Ok(match slug {
-        Some(slug) => see_other(&format!("/w/{slug}/settings/smtp-credentials")),
+        Some(slug) => see_other(&WorkspaceUrls::new(&slug).credentials()),
         None => see_other("/workspaces"),
     })
 }

@@ -10,14 +10,14 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::db::models::User;
-use crate::domain::Line;
+use crate::domain::PersonName;
 use crate::error::{AppError, AppResult, BUSY_MESSAGE, busy_retry_after};
 use crate::service::invitations::{self, Details, InvitationError, Joiner, Unusable};
 use crate::startup::AppState;
 use crate::web::forms::{FieldErrors, check_new_password};
+use crate::web::kit::{WorkspaceUrls, render, see_other};
 use crate::web::pages::login::{SignIn, check_sign_in, throttled_message};
 use crate::web::{CurrentUser, TypedSession};
-use crate::web::{render, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -217,11 +217,8 @@ pub async fn accept(
         Step::CreateAccount => {
             form.name = form.name.trim().to_owned();
             let mut errors = FieldErrors::default();
-            if let Err(error) = Line::parse(&form.name, 100) {
-                errors.add(
-                    "name",
-                    Line::message(error, "Enter your name (up to 100 characters)."),
-                );
+            if let Err(message) = PersonName::parse(&form.name) {
+                errors.add("name", message);
             }
             check_new_password(
                 form.password.expose_secret(),
@@ -247,14 +244,11 @@ pub async fn accept(
             session.log_in(&user)?;
             session.flash(&format!("Welcome to {}.", workspace.name));
             tracing::info!(user = %user.id, workspace = %workspace.id, "invitation accepted");
-            Ok(see_other(&format!(
-                "/w/{}/settings/smtp-credentials",
-                workspace.slug
-            )))
+            Ok(see_other(
+                &WorkspaceUrls::new(&workspace.slug).credentials(),
+            ))
         }
         Err(InvitationError::Unusable(why)) => unusable(&session, why),
-        Err(InvitationError::Db(e)) => Err(e.into()),
-        Err(InvitationError::Busy(busy)) => Err(busy.into()),
-        Err(other) => Err(AppError::unexpected(other)),
+        Err(other) => Err(other.into()),
     }
 }

@@ -14,9 +14,8 @@ use crate::domain::EmailAddress;
 use crate::error::{AppResult, BUSY_MESSAGE, busy_retry_after};
 use crate::service::accounts::{self, AccountError};
 use crate::startup::AppState;
-use crate::web::pages::setup::account_error;
+use crate::web::kit::{render, see_other};
 use crate::web::{CurrentUser, TypedSession};
-use crate::web::{render, see_other};
 
 /// The sign-in form; `Debug` shows the password as redacted.
 #[derive(Debug, Default, Deserialize)]
@@ -99,7 +98,7 @@ pub async fn check_sign_in(
         }
         Err(error) => {
             throttle.release(reservation).await;
-            Err(account_error(error))
+            Err(error.into())
         }
     }
 }

@@ -3,8 +3,8 @@
 //! invitations, change roles and remove members, within the rules of
 //! `service::members`.
 
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -13,14 +13,12 @@ use crate::domain::{EmailAddress, InvitationId, Role, UserId};
 use crate::error::{AppError, AppResult};
 use crate::service::invitations::{self, InvitationError, NewInvitation};
 use crate::service::members::{self, MemberError, may_manage};
-use crate::startup::AppState;
-use crate::web::TypedSession;
 use crate::web::client::ClientInfo;
-use crate::web::dialog::{ConfirmDialog, Rendered};
+use crate::web::dialog::{self, ConfirmDialog};
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
-use crate::web::workspace::WorkspaceAccess;
-use crate::web::{redirect_after, render};
+use crate::web::kit::urls::item_action;
+use crate::web::kit::{Done, Item, Section, WorkspacePage, render_secret};
 
 #[derive(Debug, Deserialize)]
 #[serde(default)]
@@ -71,30 +69,24 @@ struct MembersPage<'a> {
     flash: Option<String>,
 }
 
-fn base(access: &WorkspaceAccess) -> String {
-    format!("/w/{}/settings/members", access.workspace.slug)
-}
-
 /// What the page shows besides the list.
 #[derive(Default)]
-struct Extras {
+struct Extras<'a> {
+    form: Option<&'a InviteForm>,
     errors: FieldErrors,
     invited: Option<NewInvitation>,
-    modal: Option<String>,
 }
 
 async fn page(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &TypedSession,
-    access: &WorkspaceAccess,
-    form: &InviteForm,
-    extras: Extras,
+    cx: &WorkspacePage,
+    extras: Extras<'_>,
+    modal: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
+    let (db, access) = (&cx.state.db, &cx.access);
     let workspace = &access.workspace.id;
     let actor = access.role;
-    let rows = members::list(&state.db, workspace)
+    let rows = members::list(db, workspace)
         .await?
         .into_iter()
         .map(|member| MemberRow {
@@ -109,24 +101,23 @@ async fn page(
         .collect();
     let can_admin = Role::can_administer(actor);
     let invitations = if can_admin {
-        invitations::pending(&state.db, workspace).await?
+        invitations::pending(db, workspace).await?
     } else {
         Vec::new()
     };
     let shows_link = extras.invited.is_some();
     let invited = extras.invited.map(|new| {
-        let link = format!(
-            "{}/invitations/{}",
-            ClientInfo::of(req).base_url(),
-            new.token
-        );
+        let base = ClientInfo::of(&cx.req).base_url();
+        let link = format!("{base}/invitations/{}", new.token);
         (new, link)
     });
+    let empty = InviteForm::default();
+    let urls = cx.urls();
     let page = MembersPage {
-        csrf_token: session.csrf_token(),
-        frame: Frame::for_workspace(state, access, "members").await?,
-        base: base(access),
-        leave_href: format!("/w/{}/settings/leave", access.workspace.slug),
+        csrf_token: cx.csrf_token(),
+        frame: cx.frame(Section::Members).await?,
+        base: urls.members(),
+        leave_href: urls.leave(),
         can_admin,
         rows,
         invitations,
@@ -134,49 +125,24 @@ async fn page(
             .into_iter()
             .filter(|to| may_manage(actor, Role::Viewer, Some(*to)))
             .collect(),
-        form,
+        form: extras.form.unwrap_or(&empty),
         errors: extras.errors,
         invited,
-        modal: extras.modal,
-        flash: session.take_flash(),
+        modal,
+        flash: cx.take_flash(),
     };
-    let mut response = render(status, &page)?;
-    if shows_link {
-        response.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-store"),
-        );
-    }
-    Ok(response)
+    render_secret(status, &page, shows_link)
 }
 
-pub async fn list(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
-) -> AppResult<HttpResponse> {
-    let form = InviteForm::default();
-    page(
-        &req,
-        &state,
-        &session,
-        &access,
-        &form,
-        Extras::default(),
-        StatusCode::OK,
-    )
-    .await
+pub async fn list(cx: WorkspacePage) -> AppResult<HttpResponse> {
+    page(&cx, Extras::default(), None, StatusCode::OK).await
 }
 
 pub async fn invite(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
+    cx: WorkspacePage,
     web::Form(mut form): web::Form<InviteForm>,
 ) -> AppResult<HttpResponse> {
-    access.require(Role::can_administer)?;
+    cx.require(Role::can_administer)?;
     form.email = form.email.trim().to_owned();
     let mut errors = FieldErrors::default();
     let email = EmailAddress::parse(&form.email)
@@ -187,33 +153,16 @@ pub async fn invite(
         errors.add("role", "Choose a role.");
     }
     if let (Some(email), Some(role)) = (email, role) {
-        let actor = access.actor(&req);
-        match invitations::invite(
-            &state.db,
-            &access.workspace.id,
-            access.role,
-            email,
-            role,
-            actor,
-        )
-        .await
+        let (workspace, actor_role) = (&cx.access.workspace.id, cx.access.role);
+        match invitations::invite(&cx.state.db, workspace, actor_role, email, role, cx.actor())
+            .await
         {
             Ok(new) => {
                 let extras = Extras {
                     invited: Some(new),
                     ..Extras::default()
                 };
-                let empty = InviteForm::default();
-                return page(
-                    &req,
-                    &state,
-                    &session,
-                    &access,
-                    &empty,
-                    extras,
-                    StatusCode::CREATED,
-                )
-                .await;
+                return page(&cx, extras, None, StatusCode::CREATED).await;
             }
             Err(InvitationError::Forbidden) => errors.add("role", "Only owners can invite owners."),
             Err(InvitationError::AlreadyMember) => {
@@ -223,82 +172,38 @@ pub async fn invite(
                 "email",
                 "An invitation for this email is pending. Revoke it to send a new one.",
             ),
-            Err(InvitationError::Db(e)) => return Err(e.into()),
-            Err(other) => return Err(AppError::unexpected(other)),
+            Err(other) => return Err(other.into()),
         }
     }
     let extras = Extras {
+        form: Some(&form),
         errors,
         ..Extras::default()
     };
-    page(
-        &req,
-        &state,
-        &session,
-        &access,
-        &form,
-        extras,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    page(&cx, extras, None, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// Answers with a confirm dialog: the fragment for htmx, else the page
 /// with the dialog open.
-async fn confirm(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &TypedSession,
-    access: &WorkspaceAccess,
-    dialog: ConfirmDialog<'_>,
-) -> AppResult<HttpResponse> {
-    let html = match dialog.render_for(req)? {
-        Rendered::Fragment(response) => return Ok(response),
-        Rendered::OnPage(html) => html,
-    };
-    let extras = Extras {
-        modal: Some(html),
-        ..Extras::default()
-    };
-    let form = InviteForm::default();
-    page(req, state, session, access, &form, extras, StatusCode::OK).await
+async fn confirm(cx: &WorkspacePage, confirm: ConfirmDialog<'_>) -> AppResult<HttpResponse> {
+    dialog::answer(&cx.req, StatusCode::OK, &confirm, |modal| {
+        page(cx, Extras::default(), Some(modal), StatusCode::OK)
+    })
+    .await
 }
 
 /// Back to the list with a message, for htmx and plain forms alike.
-fn done(
-    req: &HttpRequest,
-    session: &TypedSession,
-    access: &WorkspaceAccess,
-    message: &str,
-) -> HttpResponse {
-    session.flash(message);
-    redirect_after(req, &base(access))
-}
-
-fn invitation_id(path: &(String, String)) -> AppResult<InvitationId> {
-    InvitationId::parse(&path.1).ok_or(AppError::NotFound)
-}
-
-fn invitation_error(error: InvitationError) -> AppError {
-    match error {
-        InvitationError::NotFound => AppError::NotFound,
-        InvitationError::Db(e) => e.into(),
-        other => AppError::unexpected(other),
-    }
+fn done(cx: &WorkspacePage, message: &str) -> HttpResponse {
+    Done::to(&cx.urls().members(), message).redirect(&cx.req, &cx.session)
 }
 
 pub async fn confirm_revoke(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
-    path: web::Path<(String, String)>,
+    cx: WorkspacePage,
+    Item(id): Item<InvitationId>,
 ) -> AppResult<HttpResponse> {
-    access.require(Role::can_administer)?;
-    let invitation = invitations::find(&state.db, &access.workspace.id, invitation_id(&path)?)
-        .await
-        .map_err(invitation_error)?;
-    let csrf_token = session.csrf_token();
+    cx.require(Role::can_administer)?;
+    let invitation = invitations::find(&cx.state.db, &cx.access.workspace.id, id).await?;
+    let (csrf_token, base) = (cx.csrf_token(), cx.urls().members());
     let dialog = ConfirmDialog {
         csrf_token: &csrf_token,
         back: "",
@@ -306,89 +211,68 @@ pub async fn confirm_revoke(
         subject: &invitation.email,
         detail: "",
         warning: "The invitation link stops working at once.",
-        action: format!("{}/invitations/{}/delete", base(&access), invitation.id),
-        cancel_href: base(&access),
+        action: item_action(&format!("{base}/invitations"), &invitation.id, "delete"),
+        cancel_href: base.clone(),
         button: "Revoke invitation",
         danger: true,
     };
-    confirm(&req, &state, &session, &access, dialog).await
+    confirm(&cx, dialog).await
 }
 
-pub async fn revoke(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
-    path: web::Path<(String, String)>,
-) -> AppResult<HttpResponse> {
-    access.require(Role::can_administer)?;
-    let id = invitation_id(&path)?;
-    let invitation = invitations::revoke(&state.db, &access.workspace.id, id, access.actor(&req))
-        .await
-        .map_err(invitation_error)?;
+pub async fn revoke(cx: WorkspacePage, Item(id): Item<InvitationId>) -> AppResult<HttpResponse> {
+    cx.require(Role::can_administer)?;
+    let invitation =
+        invitations::revoke(&cx.state.db, &cx.access.workspace.id, id, cx.actor()).await?;
     let message = format!("Revoked the invitation for {}.", invitation.email);
-    Ok(done(&req, &session, &access, &message))
-}
-
-fn user_id(path: &(String, String)) -> AppResult<UserId> {
-    UserId::parse(&path.1).ok_or(AppError::NotFound)
+    Ok(done(&cx, &message))
 }
 
 /// The message for a refused change, or the error to answer with.
-fn member_error(error: MemberError) -> Result<String, AppError> {
+fn refusal(error: MemberError) -> AppResult<String> {
     match error {
         MemberError::LastOwner => Ok(
             "A workspace needs at least one owner. Make someone else an owner first.".to_owned(),
         ),
-        MemberError::NotFound => Err(AppError::NotFound),
-        MemberError::Forbidden => Err(AppError::Forbidden),
-        MemberError::Db(e) => Err(e.into()),
+        other => Err(other.into()),
     }
 }
 
 pub async fn change_role(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
-    path: web::Path<(String, String)>,
+    cx: WorkspacePage,
+    Item(target): Item<UserId>,
     web::Form(form): web::Form<RoleForm>,
 ) -> AppResult<HttpResponse> {
-    access.require(Role::can_administer)?;
-    let target = user_id(&path)?;
+    cx.require(Role::can_administer)?;
     let role =
         Role::parse(&form.role).ok_or_else(|| AppError::BadRequest("unknown role".into()))?;
+    let (workspace, actor_role) = (&cx.access.workspace.id, cx.access.role);
     let changed = members::change_role(
-        &state.db,
-        &access.workspace.id,
-        access.role,
+        &cx.state.db,
+        workspace,
+        actor_role,
         target,
         role,
-        access.actor(&req),
+        cx.actor(),
     )
     .await;
     let message = match changed {
         Ok(user) => format!("{} is now {}.", user.name, role.label()),
-        Err(e) => member_error(e)?,
+        Err(e) => refusal(e)?,
     };
-    Ok(done(&req, &session, &access, &message))
+    Ok(done(&cx, &message))
 }
 
 pub async fn confirm_remove(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
-    path: web::Path<(String, String)>,
+    cx: WorkspacePage,
+    Item(target): Item<UserId>,
 ) -> AppResult<HttpResponse> {
-    access.require(Role::can_administer)?;
-    let target = user_id(&path)?;
-    let member = members::list(&state.db, &access.workspace.id)
+    cx.require(Role::can_administer)?;
+    let member = members::list(&cx.state.db, &cx.access.workspace.id)
         .await?
         .into_iter()
         .find(|m| m.user.id == target)
         .ok_or(AppError::NotFound)?;
-    let csrf_token = session.csrf_token();
+    let (csrf_token, base) = (cx.csrf_token(), cx.urls().members());
     let dialog = ConfirmDialog {
         csrf_token: &csrf_token,
         back: "",
@@ -396,34 +280,21 @@ pub async fn confirm_remove(
         subject: &member.user.name,
         detail: &member.user.email,
         warning: "They lose access to this workspace with their very next request, in every browser they are signed in with.",
-        action: format!("{}/{}/remove", base(&access), member.user.id),
-        cancel_href: base(&access),
+        action: item_action(&base, &member.user.id, "remove"),
+        cancel_href: base.clone(),
         button: "Remove member",
         danger: true,
     };
-    confirm(&req, &state, &session, &access, dialog).await
+    confirm(&cx, dialog).await
 }
 
-pub async fn remove(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
-    path: web::Path<(String, String)>,
-) -> AppResult<HttpResponse> {
-    access.require(Role::can_administer)?;
-    let target = user_id(&path)?;
-    let removed = members::remove(
-        &state.db,
-        &access.workspace.id,
-        access.role,
-        target,
-        access.actor(&req),
-    )
-    .await;
+pub async fn remove(cx: WorkspacePage, Item(target): Item<UserId>) -> AppResult<HttpResponse> {
+    cx.require(Role::can_administer)?;
+    let (workspace, actor_role) = (&cx.access.workspace.id, cx.access.role);
+    let removed = members::remove(&cx.state.db, workspace, actor_role, target, cx.actor()).await;
     let message = match removed {
         Ok(user) => format!("Removed {}.", user.name),
-        Err(e) => member_error(e)?,
+        Err(e) => refusal(e)?,
     };
-    Ok(done(&req, &session, &access, &message))
+    Ok(done(&cx, &message))
 }

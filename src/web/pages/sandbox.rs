@@ -7,15 +7,13 @@ use askama::Template;
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
+use crate::db::keyset::Cursor;
 use crate::db::models::SandboxSummary;
-use crate::domain::{MessageId, decode_cursor, encode_cursor, now, relative_time};
+use crate::domain::{MessageId, now, relative_time};
 use crate::error::{AppError, AppResult};
 use crate::service::sandbox;
-use crate::startup::AppState;
-use crate::web::TypedSession;
 use crate::web::frame::Frame;
-use crate::web::render;
-use crate::web::workspace::WorkspaceAccess;
+use crate::web::kit::{Item, Section, WorkspacePage, render};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -59,24 +57,20 @@ struct MessagePage {
 }
 
 fn cursor(m: &SandboxSummary) -> String {
-    encode_cursor(m.received_at, m.id.as_str())
+    let (at, id) = (m.received_at, m.id.clone());
+    Cursor { at, id }.encode()
 }
 
 fn decode(raw: &str) -> Option<(NaiveDateTime, MessageId)> {
-    let (at, id) = decode_cursor(raw)?;
-    Some((at, MessageId::parse(&id)?))
+    let cursor = Cursor::decode(raw)?;
+    Some((cursor.at, cursor.id))
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
-    params: web::Query<SandboxParams>,
-) -> AppResult<HttpResponse> {
-    let base = format!("/w/{}/sandbox", access.workspace.slug);
+pub async fn list(cx: WorkspacePage, params: web::Query<SandboxParams>) -> AppResult<HttpResponse> {
+    let base = cx.urls().sandbox();
     let before = params.before.as_deref().and_then(decode);
     let mut messages =
-        sandbox::list(&state.db, &access.workspace.id, before, PAGE_SIZE + 1).await?;
+        sandbox::list(&cx.state.db, &cx.access.workspace.id, before, PAGE_SIZE + 1).await?;
     let older = (messages.len() as i64 > PAGE_SIZE).then(|| {
         messages.truncate(PAGE_SIZE as usize);
         format!(
@@ -86,8 +80,8 @@ pub async fn list(
     });
     let now = now();
     let page = SandboxPage {
-        csrf_token: session.csrf_token(),
-        frame: Frame::for_workspace(&state, &access, "sandbox").await?,
+        csrf_token: cx.csrf_token(),
+        frame: cx.frame(Section::Sandbox).await?,
         messages: messages
             .into_iter()
             .map(|summary| MessageRow {
@@ -105,14 +99,8 @@ pub async fn list(
     render(StatusCode::OK, &page)
 }
 
-pub async fn show(
-    state: web::Data<AppState>,
-    session: TypedSession,
-    access: WorkspaceAccess,
-    path: web::Path<(String, String)>,
-) -> AppResult<HttpResponse> {
-    let id = MessageId::parse(&path.1).ok_or(AppError::NotFound)?;
-    let message = sandbox::get(&state.db, &access.workspace.id, id)
+pub async fn show(cx: WorkspacePage, Item(id): Item<MessageId>) -> AppResult<HttpResponse> {
+    let message = sandbox::get(&cx.state.db, &cx.access.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let parsed = mail_parser::MessageParser::default().parse(&message.raw);
@@ -129,9 +117,9 @@ pub async fn show(
         .and_then(|m| m.body_text(0).map(|t| t.into_owned()))
         .unwrap_or_default();
     let page = MessagePage {
-        csrf_token: session.csrf_token(),
-        frame: Frame::for_workspace(&state, &access, "sandbox").await?,
-        base: format!("/w/{}/sandbox", access.workspace.slug),
+        csrf_token: cx.csrf_token(),
+        frame: cx.frame(Section::Sandbox).await?,
+        base: cx.urls().sandbox(),
         username: message.username,
         mail_from: message.mail_from,
         recipients: message.rcpt_to.lines().map(str::to_owned).collect(),

@@ -2,17 +2,16 @@
 //! signing them out (one, or all but this one). Only one's own sessions:
 //! any other id is 404.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
 
 use crate::db::models::SessionSummary;
 use crate::domain::{SessionId, now, relative_time};
 use crate::error::{AppError, AppResult};
 use crate::service::sessions::Revoke;
-use crate::startup::AppState;
-use crate::web::dialog::{ConfirmDialog, Rendered};
+use crate::web::dialog::{self, ConfirmDialog};
+use crate::web::kit::{Done, Item, UserPage};
 use crate::web::pages::account;
-use crate::web::redirect_after;
-use crate::web::{CurrentUser, TypedSession};
 
 /// One row of the Sessions table.
 pub struct SessionRow {
@@ -26,16 +25,13 @@ pub struct SessionRow {
 }
 
 /// The signed-in user's sessions, this browser's first.
-pub async fn rows(
-    state: &AppState,
-    session: &TypedSession,
-    user: &crate::db::models::User,
-) -> AppResult<Vec<SessionRow>> {
-    let current = session.id();
+pub async fn rows(cx: &UserPage) -> AppResult<Vec<SessionRow>> {
+    let current = cx.session.id();
     let now = now();
-    let mut rows: Vec<SessionRow> = state
+    let mut rows: Vec<SessionRow> = cx
+        .state
         .sessions
-        .of_user(&user.id)
+        .of_user(&cx.user.id)
         .await?
         .into_iter()
         .map(|s: SessionSummary| SessionRow {
@@ -94,29 +90,19 @@ fn own_session(rows: &[SessionRow], id: &str) -> AppResult<String> {
         .ok_or(AppError::NotFound)
 }
 
-async fn confirm(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &TypedSession,
-    user: &crate::db::models::User,
-    dialog: ConfirmDialog<'_>,
-) -> AppResult<HttpResponse> {
-    match dialog.render_for(req)? {
-        Rendered::Fragment(response) => Ok(response),
-        Rendered::OnPage(html) => account::page_with_dialog(state, session, user, html).await,
-    }
+/// Answers with a confirm dialog: the fragment for htmx, else the Account
+/// page with the dialog open.
+async fn confirm(cx: &UserPage, confirm: ConfirmDialog<'_>) -> AppResult<HttpResponse> {
+    dialog::answer(&cx.req, StatusCode::OK, &confirm, |modal| {
+        account::page(cx, account::Extras::default(), Some(modal), StatusCode::OK)
+    })
+    .await
 }
 
-pub async fn confirm_sign_out(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let rows = rows(&state, &session, &user).await?;
+pub async fn confirm_sign_out(cx: UserPage, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let rows = rows(&cx).await?;
     let subject = own_session(&rows, &path)?;
-    let csrf_token = session.csrf_token();
+    let csrf_token = cx.csrf_token();
     let dialog = ConfirmDialog {
         csrf_token: &csrf_token,
         back: "",
@@ -129,23 +115,18 @@ pub async fn confirm_sign_out(
         button: "Sign out",
         danger: true,
     };
-    confirm(&req, &state, &session, &user, dialog).await
+    confirm(&cx, dialog).await
 }
 
-pub async fn sign_out(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let id = SessionId::parse(&path).ok_or(AppError::NotFound)?;
+pub async fn sign_out(cx: UserPage, Item(id): Item<SessionId>) -> AppResult<HttpResponse> {
+    let (req, session, user) = (&cx.req, &cx.session, &cx.user);
     if session.id().as_ref() == Some(&id) {
         // This browser: an ordinary sign-out.
         session.log_out();
-        return Ok(redirect_after(&req, "/login"));
+        return Ok(Done::silently("/login").redirect(req, session));
     }
-    let ended = state
+    let ended = cx
+        .state
         .sessions
         .sign_out(&user.id, Revoke::One(id))
         .await
@@ -154,17 +135,12 @@ pub async fn sign_out(
         return Err(AppError::NotFound);
     }
     tracing::info!(user = %user.id, "a session was signed out from the Account page");
-    session.flash("That session was signed out.");
-    Ok(redirect_after(&req, "/account"))
+    let message = "That session was signed out.";
+    Ok(Done::to("/account", message).redirect(req, session))
 }
 
-pub async fn confirm_sign_out_others(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
-) -> AppResult<HttpResponse> {
-    let csrf_token = session.csrf_token();
+pub async fn confirm_sign_out_others(cx: UserPage) -> AppResult<HttpResponse> {
+    let csrf_token = cx.csrf_token();
     let dialog = ConfirmDialog {
         csrf_token: &csrf_token,
         back: "",
@@ -177,30 +153,27 @@ pub async fn confirm_sign_out_others(
         button: "Sign out everywhere else",
         danger: true,
     };
-    confirm(&req, &state, &session, &user, dialog).await
+    confirm(&cx, dialog).await
 }
 
-pub async fn sign_out_others(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
-) -> AppResult<HttpResponse> {
+pub async fn sign_out_others(cx: UserPage) -> AppResult<HttpResponse> {
+    let (req, session, user) = (&cx.req, &cx.session, &cx.user);
     let which = match session.id() {
         Some(id) => Revoke::AllBut(id),
         None => Revoke::All,
     };
-    let ended = state
+    let ended = cx
+        .state
         .sessions
         .sign_out(&user.id, which)
         .await
         .map_err(unavailable)?;
     tracing::info!(user = %user.id, ended, "other sessions signed out from the Account page");
-    session.flash(&match ended {
+    let message = match ended {
         1 => "1 other session was signed out.".to_owned(),
         n => format!("{n} other sessions were signed out."),
-    });
-    Ok(redirect_after(&req, "/account"))
+    };
+    Ok(Done::to("/account", &message).redirect(req, session))
 }
 
 fn unavailable(error: anyhow::Error) -> AppError {

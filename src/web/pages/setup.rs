@@ -10,30 +10,21 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
-use crate::domain::EmailAddress;
-use crate::error::{AppError, AppResult};
+use crate::domain::{EmailAddress, NewPassword, PersonName};
+use crate::error::AppResult;
 use crate::service::accounts::{self, AccountError, NewAccount};
 use crate::startup::AppState;
 use crate::web::TypedSession;
 use crate::web::forms::FieldErrors;
-use crate::web::{render, see_other};
+use crate::web::kit::{WorkspaceUrls, render, see_other};
 
-/// The first-run form. Its passwords stay `String`s for `validator`'s
-/// rules; its `Debug` leaves them out.
+/// The first-run form. Its name and password follow [`PersonName`] and
+/// [`NewPassword`]; its `Debug` leaves the passwords out.
 #[derive(Default, Deserialize, Validate)]
 pub struct SetupForm {
-    #[validate(
-        length(
-            min = 1,
-            max = 100,
-            message = "Enter your name (up to 100 characters)."
-        ),
-        custom(function = "crate::domain::text::single_line")
-    )]
     pub name: String,
     #[validate(email(message = "Enter a valid email address."))]
     pub email: String,
-    #[validate(length(min = 10, max = 1024, message = "Use at least 10 characters."))]
     pub password: String,
     #[validate(must_match(other = "password", message = "The passwords do not match."))]
     pub password_confirm: String,
@@ -101,10 +92,18 @@ pub async fn setup(
     form.name = form.name.trim().to_owned();
     form.email = form.email.trim().to_owned();
     form.workspace = form.workspace.trim().to_owned();
-    let mut errors = match form.validate() {
-        Ok(()) => FieldErrors::default(),
-        Err(e) => FieldErrors::from_validation(&e),
-    };
+    let mut errors = FieldErrors::default();
+    if let Err(message) = PersonName::parse(&form.name) {
+        errors.add("name", message);
+    }
+    if let Err(e) = form.validate() {
+        for (field, message) in FieldErrors::from_validation(&e).iter() {
+            errors.add(field, message);
+        }
+    }
+    if let Err(message) = NewPassword::parse(form.password.clone()) {
+        errors.add("password", message);
+    }
     let email = EmailAddress::parse(&form.email);
     if let Err(message) = &email {
         errors.add("email", message.clone());
@@ -126,13 +125,12 @@ pub async fn setup(
             tracing::info!(user = %user.id, workspace = %workspace.slug, "first admin created");
             session.log_in(&user)?;
             session.set_last_workspace(&workspace.slug);
-            Ok(see_other(&format!(
-                "/w/{}/settings/smtp-credentials",
-                workspace.slug
-            )))
+            Ok(see_other(
+                &WorkspaceUrls::new(&workspace.slug).credentials(),
+            ))
         }
         Err(AccountError::SetupDone) => Ok(see_other("/login")),
-        Err(e) => Err(account_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -151,12 +149,4 @@ fn invalid(
             errors,
         },
     )
-}
-
-pub fn account_error(error: AccountError) -> AppError {
-    match error {
-        AccountError::Db(e) => e.into(),
-        AccountError::Busy(busy) => busy.into(),
-        other => AppError::unexpected(other),
-    }
 }

@@ -9,8 +9,7 @@ use serde::Deserialize;
 use crate::domain::Theme;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts;
-use crate::startup::AppState;
-use crate::web::{CurrentUser, see_other};
+use crate::web::kit::{UserPage, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -19,15 +18,13 @@ pub struct ThemeForm {
 }
 
 pub async fn choose(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    CurrentUser(user): CurrentUser,
+    cx: UserPage,
     web::Form(form): web::Form<ThemeForm>,
 ) -> AppResult<HttpResponse> {
     let theme = Theme::parse(&form.theme)
         .ok_or_else(|| AppError::BadRequest(format!("unknown theme {:?}", form.theme)))?;
-    accounts::set_theme(&state.db, &user.id, theme).await?;
-    Ok(see_other(&back_to(&req)))
+    accounts::set_theme(&cx.state.db, &cx.user.id, theme).await?;
+    Ok(see_other(&back_to(&cx.req)))
 }
 
 /// The page the switch was used on (its same-origin `Referer`, path and

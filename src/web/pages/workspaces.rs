@@ -8,12 +8,9 @@ use validator::Validate;
 
 use crate::error::AppResult;
 use crate::service::workspaces;
-use crate::startup::AppState;
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
-use crate::web::workspace::WorkspaceAccess;
-use crate::web::{CurrentUser, TypedSession};
-use crate::web::{render, see_other};
+use crate::web::kit::{UserPage, WorkspacePage, WorkspaceUrls, render, see_other};
 
 #[derive(Debug, Default, Deserialize, Validate)]
 pub struct NewWorkspaceForm {
@@ -38,52 +35,53 @@ struct WorkspacesPage<'a> {
     flash: Option<String>,
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
+/// The list with the create form; a form sent back with errors leaves a
+/// pending message for the next page.
+async fn page(
+    cx: &UserPage,
+    form: &NewWorkspaceForm,
+    errors: FieldErrors,
+    status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let frame = Frame::for_user(&state, &user).await?;
-    let page = WorkspacesPage {
-        csrf_token: session.csrf_token(),
-        frame,
-        form: &NewWorkspaceForm::default(),
-        errors: FieldErrors::default(),
-        flash: session.take_flash(),
+    let flash = if errors.is_empty() {
+        cx.take_flash()
+    } else {
+        None
     };
-    render(StatusCode::OK, &page)
+    let page = WorkspacesPage {
+        csrf_token: cx.csrf_token(),
+        frame: cx.frame().await?,
+        form,
+        errors,
+        flash,
+    };
+    render(status, &page)
+}
+
+pub async fn list(cx: UserPage) -> AppResult<HttpResponse> {
+    let form = NewWorkspaceForm::default();
+    page(&cx, &form, FieldErrors::default(), StatusCode::OK).await
 }
 
 pub async fn create(
-    state: web::Data<AppState>,
-    session: TypedSession,
-    CurrentUser(user): CurrentUser,
+    cx: UserPage,
     web::Form(mut form): web::Form<NewWorkspaceForm>,
 ) -> AppResult<HttpResponse> {
     form.name = form.name.trim().to_owned();
     if let Err(e) = form.validate() {
-        let page = WorkspacesPage {
-            csrf_token: session.csrf_token(),
-            frame: Frame::for_user(&state, &user).await?,
-            form: &form,
-            errors: FieldErrors::from_validation(&e),
-            flash: None,
-        };
-        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        let errors = FieldErrors::from_validation(&e);
+        return page(&cx, &form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let workspace = workspaces::create(&state.db, &user.id, &form.name).await?;
+    let user = &cx.user;
+    let workspace = workspaces::create(&cx.state.db, &user.id, &form.name).await?;
     tracing::info!(user = %user.id, workspace = %workspace.slug, "workspace created");
-    session.set_last_workspace(&workspace.slug);
-    Ok(see_other(&format!(
-        "/w/{}/settings/smtp-credentials",
-        workspace.slug
-    )))
+    cx.session.set_last_workspace(&workspace.slug);
+    Ok(see_other(
+        &WorkspaceUrls::new(&workspace.slug).credentials(),
+    ))
 }
 
 /// `/w/{slug}` and `/w/{slug}/settings` open the credentials page.
-pub async fn home(access: WorkspaceAccess) -> HttpResponse {
-    see_other(&format!(
-        "/w/{}/settings/smtp-credentials",
-        access.workspace.slug
-    ))
+pub async fn home(cx: WorkspacePage) -> HttpResponse {
+    see_other(&cx.urls().credentials())
 }

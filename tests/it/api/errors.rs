@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use futures_util::future::join_all;
+use postern::domain::Username;
 use reqwest::Method;
 use serde_json::json;
 
@@ -119,7 +120,8 @@ async fn invalid_fields_get_422_with_the_dashboards_messages_beside_each_field()
     let (api, _) = api_for_owner().await;
     let c = api.collection();
     let username_rule = "Use 4–50 characters: letters, digits and underscores only.";
-    for username in ["abc", &"a".repeat(51), "bad-name", "é_user"] {
+    let (short, long) = ("a".repeat(Username::MIN - 1), "a".repeat(Username::MAX + 1));
+    for username in [&short, &long, "bad-name", "é_user"] {
         let response = api
             .post(
                 &c,

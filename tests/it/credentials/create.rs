@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use postern::auth::password;
+use postern::domain::Username;
 
 use super::{LIST, create, shown_password, stored_hash};
 use crate::helpers::{Page, spawn_app, spawn_app_with};
@@ -58,16 +59,18 @@ async fn a_blank_username_gets_a_generated_one() {
 async fn invalid_usernames_are_refused_with_the_rule() {
     let app = spawn_app().await;
     app.signed_in_owner().await;
-    let long = "a".repeat(51);
-    for bad in ["abc", long.as_str(), "bad-name", "é_user", "has space"] {
+    let (short, long) = ("a".repeat(Username::MIN - 1), "a".repeat(Username::MAX + 1));
+    for bad in [&short, &long, "bad-name", "é_user", "has space"] {
         let page = create(&app, "Bad", bad).await;
         assert_eq!(page.status, 422, "{bad:?}");
         page.assert_contains("letters, digits and underscores only");
         page.assert_contains("value=\"Bad\"");
     }
     assert_eq!(app.count_rows("smtp_credentials").await, 0);
-    assert_eq!(create(&app, "Edge", &"a".repeat(50)).await.status, 200);
-    assert_eq!(create(&app, "Edge", "abcd").await.status, 200);
+    let longest = "a".repeat(Username::MAX);
+    assert_eq!(create(&app, "Edge", &longest).await.status, 200);
+    let shortest = "b".repeat(Username::MIN);
+    assert_eq!(create(&app, "Edge", &shortest).await.status, 200);
 }
 
 #[tokio::test]

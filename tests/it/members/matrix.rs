@@ -8,14 +8,14 @@
 use std::collections::BTreeSet;
 
 use chrono::Duration;
-use postern::db::models::{SandboxMessage, SmtpCredential, User, Workspace};
+use postern::db::models::{NewSmtpCredential, SandboxMessage, SmtpCredential, User, Workspace};
 use postern::domain::{ApiScopes, CredentialId, DomainName, EmailAddress, MessageId, Role, now};
 use postern::service::audit::Actor;
 use postern::service::{api_keys, domains, invitations};
 use reqwest::StatusCode;
 
 use super::Team;
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{PASSWORD, SEEDED_HASH, TestApp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum E {
@@ -180,21 +180,17 @@ async fn fixture(team: &Team, target: &User) -> Fixture {
             let at = now() - Duration::minutes(1);
             SmtpCredential::insert(
                 conn,
-                &SmtpCredential {
+                &NewSmtpCredential {
                     id: c.clone(),
-                    workspace_id: ws.clone(),
-                    name: "Matrix app".into(),
-                    username: format!("m_{}", &c.as_str().replace('-', "")[16..]),
-                    description: String::new(),
                     sandbox: true,
-                    scope: "global".into(),
-                    active: true,
-                    password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into(),
                     created_at: at,
                     updated_at: at,
-                    last_used_at: None,
-                    last_used_ip: None,
-                    created_by: None,
+                    ..NewSmtpCredential::new(
+                        ws.clone(),
+                        "Matrix app",
+                        &format!("m_{}", &c.as_str().replace('-', "")[16..]),
+                        SEEDED_HASH,
+                    )
                 },
             )?;
             SandboxMessage::insert(

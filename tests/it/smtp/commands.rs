@@ -2,6 +2,7 @@
 //! usernames that cannot exist, and MAIL and RCPT parameters.
 
 use postern::db::models::Workspace;
+use postern::domain::Username;
 use postern::service::credentials::Scope;
 
 use super::client::Client;
@@ -34,8 +35,8 @@ async fn auth_usernames_no_credential_can_have_get_535() {
     // A line break, too short, too long, not ASCII, a space.
     for user in [
         "eve\r\nroot",
-        "abc",
-        &"a".repeat(51),
+        &"a".repeat(Username::MIN - 1),
+        &"a".repeat(Username::MAX + 1),
         "café_user",
         "eve root",
     ] {

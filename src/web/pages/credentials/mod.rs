@@ -7,12 +7,12 @@
 //! creates it, marked `Cache-Control: no-store`.
 
 mod actions;
+mod changes;
+mod dialogs;
 mod list;
 mod params;
 mod view;
 
-pub use actions::{
-    activate, confirm_delete, confirm_regenerate, create, deactivate, delete, edit, edit_form,
-    new_form, regenerate,
-};
+pub use actions::{create, edit, edit_form, new_form};
+pub use changes::{activate, confirm_delete, confirm_regenerate, deactivate, delete, regenerate};
 pub use list::list;

@@ -4,8 +4,8 @@
 
 use serde::Deserialize;
 
-use crate::db::models::smtp_credential::{Anchor, Cursor, Direction, SortKey};
-use crate::service::credentials::{ListRequest, PAGE_SIZE};
+use crate::domain::CredentialId;
+use crate::service::credentials::{Anchor, Cursor, Direction, ListRequest, PAGE_SIZE, SortKey};
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct ListParams {
@@ -23,17 +23,17 @@ pub struct ListState {
     pub sort: SortKey,
     pub dir: Direction,
     pub q: String,
-    pub anchor: Anchor,
+    pub anchor: Anchor<CredentialId>,
 }
 
 impl ListState {
     pub fn new(slug: &str, params: &ListParams) -> Self {
         let sort = match params.sort.as_deref() {
-            Some("last_used_at") => SortKey::LastUsedAt,
+            Some(key) if key == SortKey::LastUsedAt.as_str() => SortKey::LastUsedAt,
             _ => SortKey::CreatedAt,
         };
         let dir = match params.dir.as_deref() {
-            Some("asc") => Direction::Asc,
+            Some(dir) if dir == Direction::Asc.as_str() => Direction::Asc,
             _ => Direction::Desc,
         };
         let q: String = params
@@ -54,7 +54,7 @@ impl ListState {
             _ => Anchor::First,
         };
         Self {
-            base: format!("/w/{slug}/settings/smtp-credentials"),
+            base: crate::web::kit::WorkspaceUrls::new(slug).credentials(),
             sort,
             dir,
             q,
@@ -81,20 +81,14 @@ impl ListState {
     }
 
     pub fn sort_name(&self) -> &'static str {
-        match self.sort {
-            SortKey::CreatedAt => "created_at",
-            SortKey::LastUsedAt => "last_used_at",
-        }
+        self.sort.as_str()
     }
 
     pub fn dir_name(&self) -> &'static str {
-        match self.dir {
-            Direction::Asc => "asc",
-            Direction::Desc => "desc",
-        }
+        self.dir.as_str()
     }
 
-    fn query(&self, sort: &str, dir: &str, page: Option<(&str, &Cursor)>) -> String {
+    fn query(&self, sort: &str, dir: &str, page: Option<(&str, &Cursor<CredentialId>)>) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query.append_pair("sort", sort).append_pair("dir", dir);
         if !self.q.is_empty() {
@@ -140,7 +134,7 @@ impl ListState {
         }
     }
 
-    pub fn page_href(&self, key: &str, cursor: &Cursor) -> String {
+    pub fn page_href(&self, key: &str, cursor: &Cursor<CredentialId>) -> String {
         format!(
             "{}?{}",
             self.base,

@@ -4,10 +4,9 @@ use askama::Template;
 use chrono::NaiveDateTime;
 
 use super::params::ListState;
-use crate::db::models::Domain;
-use crate::db::models::smtp_credential::Direction;
-use crate::domain::relative_time;
-use crate::service::credentials::{CredentialPage, CredentialView};
+use crate::domain::{CredentialName, Description, Username, relative_time};
+use crate::service::credentials::{CredentialPage, CredentialView, Direction};
+use crate::service::domains::Domain;
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
 
@@ -30,21 +29,26 @@ pub struct ConnectionSettings {
     pub smarthost: bool,
 }
 
-/// One row of the table.
+/// One row of the table: the credential (its fields read through, e.g.
+/// `c.name`) and what the row shows formatted.
 pub struct Row {
-    pub id: String,
-    pub name: String,
-    pub username: String,
-    pub description: String,
-    pub sandbox: bool,
+    pub credential: CredentialView,
     pub scoped: bool,
+    /// The domains' names.
     pub domains: Vec<String>,
-    pub active: bool,
     /// ("3 minutes ago", "2026-11-23 10:15:02 UTC"), or `None`: never used.
     pub last_used: Option<(String, String)>,
     pub last_used_ip: String,
     pub created: String,
     pub created_exact: String,
+}
+
+impl std::ops::Deref for Row {
+    type Target = CredentialView;
+
+    fn deref(&self) -> &CredentialView {
+        &self.credential
+    }
 }
 
 fn exact(t: NaiveDateTime) -> String {
@@ -54,14 +58,9 @@ fn exact(t: NaiveDateTime) -> String {
 impl Row {
     pub fn new(c: &CredentialView, now: NaiveDateTime) -> Self {
         Self {
-            id: c.id.to_string(),
-            name: c.name.clone(),
-            username: c.username.clone(),
-            description: c.description.clone(),
-            sandbox: c.sandbox,
-            scoped: c.scoped,
-            domains: c.domains.clone(),
-            active: c.active,
+            credential: c.clone(),
+            scoped: c.is_scoped(),
+            domains: c.domain_names(),
             last_used: c.last_used_at.map(|t| (relative_time(t, now), exact(t))),
             last_used_ip: c.last_used_ip.clone().unwrap_or_default(),
             created: c.created_at.format("%b %-d, %Y").to_string(),
@@ -138,7 +137,27 @@ pub struct FormDialog<'a> {
     pub form: &'a super::actions::CredentialForm,
     pub errors: &'a FieldErrors,
     pub domains: &'a [Domain],
-    pub username_rule: &'a str,
+    pub limits: &'a FieldLimits,
+}
+
+/// The bounds the form states (`maxlength`, the username hint), taken from
+/// the rules themselves.
+pub struct FieldLimits {
+    pub name_max: usize,
+    pub username_max: usize,
+    pub username_hint: String,
+    pub description_max: usize,
+}
+
+impl Default for FieldLimits {
+    fn default() -> Self {
+        Self {
+            name_max: CredentialName::MAX,
+            username_max: Username::MAX,
+            username_hint: Username::hint(),
+            description_max: Description::MAX,
+        }
+    }
 }
 
 /// The password, shown once after create or regenerate.
@@ -151,4 +170,41 @@ pub struct PasswordDialog<'a> {
     pub username: &'a str,
     pub password: &'a str,
     pub connection: &'a ConnectionSettings,
+}
+
+#[cfg(test)]
+mod tests {
+    use askama::Template;
+
+    use super::{Ctx, FieldLimits, FormDialog};
+    use crate::domain::Username;
+    use crate::web::forms::FieldErrors;
+
+    #[test]
+    fn the_form_states_the_username_rule_it_enforces() {
+        let ctx = Ctx {
+            can_manage: true,
+            csrf_token: String::new(),
+            back: String::new(),
+            base: String::new(),
+        };
+        let html = FormDialog {
+            ctx: &ctx,
+            title: "Create",
+            action: String::new(),
+            submit: "Create",
+            fixed_username: None,
+            form: &Default::default(),
+            errors: &FieldErrors::default(),
+            domains: &[],
+            limits: &FieldLimits::default(),
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains(&format!(
+            r#"name="username" type="text" maxlength="{}""#,
+            Username::MAX
+        )));
+        assert!(html.contains(&Username::hint()));
+    }
 }

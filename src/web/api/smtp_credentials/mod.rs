@@ -1,216 +1,29 @@
 //! `/v2/accounts/{account_id}/smtp-credentials`: list, create, get, delete.
 //! Every handler calls `service::credentials`, like the dashboard does.
 
-use std::collections::BTreeMap;
-
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+mod schema;
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use super::idempotency::{self, Idempotent};
-use crate::db::models::smtp_credential::{Anchor, Cursor, Direction, SortKey};
-use crate::domain::{ApiAction, CredentialId, Reach, Username, WorkspaceId};
+use crate::domain::{ApiAction, CredentialId, Mode, Reach, WorkspaceId};
 use crate::service::credentials::{
-    self, CredentialError, CredentialFields, CredentialRules, CredentialView, ListRequest, Scope,
+    self, Anchor, CredentialInput, CredentialView, Cursor, Direction, Domains, InputErrors,
+    ListRequest, Parsed, SortKey,
 };
-use crate::service::domains;
 use crate::startup::AppState;
 use crate::web::forms::FieldErrors;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 
-/// `object` of a credential.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-pub enum CredentialObjectType {
-    #[serde(rename = "credential_smtp")]
-    CredentialSmtp,
-}
+pub use schema::{
+    CreateHeaders, CreateSmtpCredential, CreatedSmtpCredential, CredentialObjectType,
+    CredentialRules, Deleted, ListObjectType, ListQuery, Pagination, ScopeName, SmtpCredential,
+    SmtpCredentialList,
+};
 
-/// `object` of a list.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-pub enum ListObjectType {
-    #[serde(rename = "list")]
-    List,
-}
-
-/// Which sending domains a credential may use.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum ScopeName {
-    /// Any sender domain.
-    Global,
-    /// Only the credential's `domains`.
-    Scoped,
-}
-
-/// An SMTP credential. The password is never part of it, except once, in
-/// the answer to its creation.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SmtpCredential {
-    pub object: CredentialObjectType,
-    #[schema(format = Uuid)]
-    pub id: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub name: String,
-    /// The SMTP AUTH username, unique on this server.
-    pub username: String,
-    /// Sandbox mail is captured for inspection, never delivered.
-    pub sandbox: bool,
-    pub scope: ScopeName,
-    /// The sender domains of a scoped credential (empty when global).
-    pub domains: Vec<String>,
-    /// Inactive credentials fail SMTP AUTH.
-    pub active: bool,
-    /// The last successful SMTP AUTH (recorded at most once a minute).
-    pub last_used_at: Option<DateTime<Utc>>,
-}
-
-/// A newly created credential with its password: shown this once.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CreatedSmtpCredential {
-    #[serde(flatten)]
-    pub credential: SmtpCredential,
-    /// The SMTP password. It is not stored in clear and cannot be read again.
-    pub password: String,
-}
-
-/// Where the neighbouring pages start. A cursor that does not exist is
-/// left out, never `null`, as in AhaSend's `PaginatedSMTPCredentialsResponse`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Pagination {
-    /// Whether another page follows `next_cursor`.
-    pub has_more: bool,
-    /// Pass as `after` for the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = String, required = false)]
-    pub next_cursor: Option<String>,
-    /// Pass as `before` for the previous page; absent on the first page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = String, required = false)]
-    pub previous_cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SmtpCredentialList {
-    pub object: ListObjectType,
-    pub data: Vec<SmtpCredential>,
-    pub pagination: Pagination,
-}
-
-/// The answer to a deletion.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Deleted {
-    pub message: String,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Items per page, 1–100.
-    #[param(minimum = 1, maximum = 100, default = 100)]
-    pub limit: Option<i64>,
-    /// A `next_cursor`: the page after it.
-    #[param(min_length = 1)]
-    pub after: Option<String>,
-    /// A `previous_cursor`: the page before it.
-    #[param(min_length = 1)]
-    pub before: Option<String>,
-}
-
-/// The headers a creation may send.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Header)]
-pub struct CreateHeaders {
-    /// Unique per intended creation: a retry with the same key and body
-    /// within 24 hours replays the first answer.
-    #[param(
-        rename = "Idempotency-Key",
-        nullable = false,
-        min_length = 1,
-        max_length = 255,
-        pattern = r"^[!-~]{1,255}$"
-    )]
-    pub idempotency_key: Option<String>,
-}
-
-/// What creating a credential takes: `name` and `scope`; the rest may be
-/// left out or `null`.
-// Every field is read as an `Option`, so that a missing or `null` `name` or
-// `scope` is answered with 422 beside the field rather than a parse error.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct CreateSmtpCredential {
-    /// 1–100 characters on one line, not only spaces.
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
-    pub name: Option<String>,
-    /// 4–50 letters, digits and underscores; generated when left out or
-    /// `null`.
-    #[schema(pattern = "^[A-Za-z0-9_]{4,50}$")]
-    pub username: Option<String>,
-    /// Up to 500 characters; line breaks and tabs are the only control
-    /// characters allowed.
-    #[schema(
-        max_length = 500,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
-    pub description: Option<String>,
-    /// Capture mail instead of delivering it (default `false`).
-    pub sandbox: Option<bool>,
-    #[schema(value_type = ScopeName, required = true)]
-    pub scope: Option<String>,
-    /// Sending domains of this account: at least one for a scoped
-    /// credential, none for a global one. A domain named twice counts once.
-    pub domains: Option<Vec<String>>,
-}
-
+/// The most credentials a list page holds (and its default size).
 pub const PAGE_LIMIT: i64 = 100;
-
-fn rfc3339(at: chrono::NaiveDateTime) -> DateTime<Utc> {
-    at.and_utc()
-}
-
-impl From<CredentialView> for SmtpCredential {
-    fn from(c: CredentialView) -> Self {
-        Self {
-            object: CredentialObjectType::CredentialSmtp,
-            id: c.id.to_string(),
-            created_at: rfc3339(c.created_at),
-            updated_at: rfc3339(c.updated_at),
-            name: c.name,
-            username: c.username,
-            sandbox: c.sandbox,
-            scope: if c.scoped {
-                ScopeName::Scoped
-            } else {
-                ScopeName::Global
-            },
-            domains: c.domains,
-            active: c.active,
-            last_used_at: c.last_used_at.map(rfc3339),
-        }
-    }
-}
-
-fn service_error(error: CredentialError) -> ApiError {
-    match error {
-        CredentialError::NotFound => ApiError::NotFound("No such SMTP credential."),
-        CredentialError::UsernameTaken => ApiError::Conflict {
-            message: "This username is already taken.".to_owned(),
-            errors: Some(BTreeMap::from([(
-                "username".to_owned(),
-                vec!["This username is already taken.".to_owned()],
-            )])),
-        },
-        CredentialError::UnknownDomain => ApiError::invalid(BTreeMap::from([(
-            "domains".to_owned(),
-            vec!["Use sending domains of this account.".to_owned()],
-        )])),
-        CredentialError::Busy(_) => ApiError::Busy,
-        CredentialError::Db(e) => e.into(),
-    }
-}
 
 fn forbidden(action: ApiAction) -> ApiError {
     let verb = match action {
@@ -237,10 +50,8 @@ async fn load_allowed(
     action: ApiAction,
 ) -> Result<CredentialView, ApiError> {
     let id = credential_id(id)?;
-    let credential = credentials::get(&state.db, workspace, id)
-        .await
-        .map_err(service_error)?;
-    if caller.scopes.allows(action, &credential.domains) {
+    let credential = credentials::get(&state.db, workspace, id).await?;
+    if caller.scopes.allows(action, &credential.domain_names()) {
         Ok(credential)
     } else {
         Err(forbidden(action))
@@ -285,7 +96,7 @@ pub async fn list(
         )));
     }
     let cursor = |name: &str, raw: &str| {
-        Cursor::decode(raw).ok_or_else(|| {
+        Cursor::<CredentialId>::decode(raw).ok_or_else(|| {
             ApiError::BadRequest(format!(
                 "{name} is not a cursor from this API's pagination."
             ))
@@ -403,7 +214,11 @@ async fn create_credential(
             "The body is not valid JSON of the documented shape: {e}"
         ))
     })?;
-    let (username, fields, domain_names) = parse(state, workspace, input).await?;
+    let Parsed {
+        username,
+        fields,
+        domain_names,
+    } = parse(state, workspace, input).await?;
     if !caller.scopes.allows(ApiAction::Write, &domain_names) {
         return Err(forbidden(ApiAction::Write));
     }
@@ -415,8 +230,7 @@ async fn create_credential(
         fields,
         caller.actor(req),
     )
-    .await
-    .map_err(service_error)?;
+    .await?;
     let location = format!(
         "/v2/accounts/{workspace}/smtp-credentials/{}",
         created.credential.id
@@ -434,81 +248,27 @@ async fn create_credential(
 async fn parse(
     state: &AppState,
     workspace: &WorkspaceId,
-    input: CreateSmtpCredential,
-) -> Result<(Option<Username>, CredentialFields, Vec<String>), ApiError> {
-    // Checked as sent, as the document's lengths and patterns describe
-    // them; stored trimmed.
-    let rules = CredentialRules {
-        name: input.name.unwrap_or_default(),
-        username: input.username,
-        description: input.description.unwrap_or_default(),
+    body: CreateSmtpCredential,
+) -> Result<Parsed, ApiError> {
+    let input = CredentialInput {
+        name: body.name.unwrap_or_default(),
+        username: body.username,
+        description: body.description.unwrap_or_default(),
+        mode: Mode::from_sandbox(body.sandbox.unwrap_or(false))
+            .as_str()
+            .to_owned(),
+        scope: body.scope,
+        domains: Domains::Names(body.domains.unwrap_or_default()),
     };
-    let mut errors = match rules.check() {
-        Ok(()) => FieldErrors::default(),
-        Err(e) => FieldErrors::from_validation(&e),
-    };
-    if rules.name.trim().is_empty() {
-        errors.add("name", "Enter a name (up to 100 characters).");
-    }
-    let requested: Vec<String> = input
-        .domains
-        .unwrap_or_default()
-        .iter()
-        .map(|d| d.trim().trim_end_matches('.').to_lowercase())
-        .collect();
-    let known = domains::of_workspace(&state.db, workspace).await?;
-    let scope = match input.scope.as_deref() {
-        Some("global") if requested.is_empty() => Scope::Global,
-        Some("global") => {
-            errors.add("domains", "Only a scoped credential has domains.");
-            Scope::Global
-        }
-        Some("scoped") if requested.is_empty() => {
-            errors.add(
-                "domains",
-                "A scoped credential needs at least one sending domain.",
-            );
-            Scope::Global
-        }
-        Some("scoped") => {
-            let mut ids = Vec::new();
-            for name in &requested {
-                match known.iter().find(|d| &d.name == name) {
-                    Some(d) => ids.push(d.id.clone()),
-                    None => errors.add(
-                        "domains",
-                        format!("{name} is not a sending domain of this account."),
-                    ),
-                }
+    credentials::parse(&state.db, workspace, input)
+        .await?
+        .map_err(|InputErrors(problems)| {
+            let mut errors = FieldErrors::default();
+            for problem in problems {
+                errors.add(problem.field(), problem.api_message());
             }
-            Scope::Scoped(ids)
-        }
-        _ => {
-            errors.add("scope", "Use \"global\" or \"scoped\".");
-            Scope::Global
-        }
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::from_fields(&errors));
-    }
-    let username = rules
-        .username
-        .as_deref()
-        .map(Username::parse)
-        .transpose()
-        .map_err(|e| ApiError::invalid(BTreeMap::from([("username".to_owned(), vec![e])])))?;
-    let fields = CredentialFields {
-        name: rules.name.trim().to_owned(),
-        description: rules.description.trim().to_owned(),
-        sandbox: input.sandbox.unwrap_or(false),
-        scope,
-    };
-    let domain_names = if matches!(fields.scope, Scope::Global) {
-        Vec::new()
-    } else {
-        requested
-    };
-    Ok((username, fields, domain_names))
+            ApiError::from_fields(&errors)
+        })
 }
 
 /// Get an SMTP credential
@@ -568,9 +328,13 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let workspace = caller.account(&path.0)?;
     let credential = load_allowed(&state, &caller, &workspace, &path.1, ApiAction::Delete).await?;
-    credentials::delete(&state.db, &workspace, credential.id, caller.actor(&req))
-        .await
-        .map_err(service_error)?;
+    credentials::delete(
+        &state.db,
+        &workspace,
+        credential.id.clone(),
+        caller.actor(&req),
+    )
+    .await?;
     Ok(HttpResponse::build(StatusCode::OK).json(Deleted {
         message: format!("SMTP credential {} deleted.", credential.username),
     }))

@@ -1,0 +1,248 @@
+//! Changing credentials: create, regenerate, (de)activate, edit, delete.
+
+use crate::auth::password::Argon2Slots;
+use crate::db::models::smtp_credential::{CredentialChanges, CredentialView, NewSmtpCredential};
+use crate::db::models::{Domain, SmtpCredential};
+use crate::db::{Db, DbConn, lock_workspace, write_transaction};
+use crate::domain::{CredentialId, Username, WorkspaceId, now};
+use crate::service::audit::{self, Actor};
+use crate::service::is_unique_violation;
+
+use super::queries::load;
+use super::{CredentialError, CredentialFields, Scope, WithPassword, generate_password};
+
+/// Creates a credential; a blank username gets a generated one. The password
+/// is hashed in one of `argon2`'s slots, or the create is refused as busy.
+pub async fn create(
+    db: &Db,
+    argon2: &Argon2Slots,
+    workspace: &WorkspaceId,
+    username: Option<Username>,
+    fields: CredentialFields,
+    actor: Actor,
+) -> Result<WithPassword, CredentialError> {
+    let password = generate_password();
+    let hash = argon2.hash(password.clone()).await?;
+    let workspace = workspace.clone();
+    let view = db
+        .run(move |conn| {
+            // A generated username that collides is simply drawn again.
+            let attempts = if username.is_some() { 1 } else { 5 };
+            let mut outcome = Err(CredentialError::UsernameTaken);
+            for _ in 0..attempts {
+                let candidate = username.clone().unwrap_or_else(Username::generate);
+                let new = NewSmtpCredential {
+                    description: fields.description.clone(),
+                    sandbox: fields.sandbox,
+                    scope: fields.scope.kind(),
+                    created_by: actor.user_id.clone(),
+                    ..NewSmtpCredential::new(
+                        workspace.clone(),
+                        &fields.name,
+                        candidate.as_str(),
+                        &hash,
+                    )
+                };
+                outcome = insert(conn, &new, &fields, &actor);
+                if !matches!(outcome, Err(CredentialError::UsernameTaken)) {
+                    break;
+                }
+            }
+            outcome
+        })
+        .await?;
+    Ok(WithPassword {
+        credential: view,
+        password,
+    })
+}
+
+fn insert(
+    conn: &mut DbConn,
+    new: &NewSmtpCredential,
+    fields: &CredentialFields,
+    actor: &Actor,
+) -> Result<CredentialView, CredentialError> {
+    write_transaction(conn, |conn| {
+        // A workspace being deleted right now either takes the new
+        // credential with it or is gone already (404), whatever the scope.
+        lock_workspace(conn, &new.workspace_id)?;
+        check_domains(conn, &new.workspace_id, &fields.scope)?;
+        let credential = SmtpCredential::insert(conn, new).map_err(|e| {
+            if is_unique_violation(&e) {
+                CredentialError::UsernameTaken
+            } else {
+                e.into()
+            }
+        })?;
+        SmtpCredential::set_domains(conn, &credential.id, &fields.scope.domain_ids())?;
+        record(
+            conn,
+            &credential,
+            actor,
+            "smtp_credential.created",
+            &fields.details(),
+        )?;
+        Ok(CredentialView::load_one(conn, credential)?)
+    })
+}
+
+/// Checks a scope's domains; call it after [`lock_workspace`].
+fn check_domains(
+    conn: &mut DbConn,
+    workspace: &WorkspaceId,
+    scope: &Scope,
+) -> Result<(), CredentialError> {
+    if let Scope::Scoped(ids) = scope {
+        // The caller holds the workspace lock: a domain being removed right
+        // now is either gone or kept in use.
+        let known = Domain::of_workspace(conn, workspace)?;
+        if ids.is_empty() || !ids.iter().all(|id| known.iter().any(|d| &d.id == id)) {
+            return Err(CredentialError::UnknownDomain);
+        }
+    }
+    Ok(())
+}
+
+/// Writes `action` on `credential` to the activity log, naming the
+/// credential by name and username.
+fn record(
+    conn: &mut DbConn,
+    credential: &SmtpCredential,
+    actor: &Actor,
+    action: &str,
+    details: &str,
+) -> diesel::QueryResult<()> {
+    let target = format!("{} ({})", credential.name, credential.username);
+    audit::record(
+        conn,
+        &credential.workspace_id,
+        actor,
+        action,
+        &target,
+        details,
+    )
+}
+
+/// Runs `change` on a credential of the workspace under the workspace's
+/// lock, and answers with the credential as it is then.
+async fn change<F>(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: CredentialId,
+    change: F,
+) -> Result<CredentialView, CredentialError>
+where
+    F: FnOnce(&mut DbConn, &SmtpCredential) -> Result<(), CredentialError> + Send + 'static,
+{
+    let workspace = workspace.clone();
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            lock_workspace(conn, &workspace)?;
+            let before = load(conn, &workspace, &id)?;
+            change(conn, &before)?;
+            let after = load(conn, &workspace, &id)?;
+            Ok(CredentialView::load_one(conn, after)?)
+        })
+    })
+    .await
+}
+
+/// Replaces the password; the old one stops working at once. The new one
+/// is hashed as in [`create`].
+pub async fn regenerate(
+    db: &Db,
+    argon2: &Argon2Slots,
+    workspace: &WorkspaceId,
+    id: CredentialId,
+    actor: Actor,
+) -> Result<WithPassword, CredentialError> {
+    let password = generate_password();
+    let hash = argon2.hash(password.clone()).await?;
+    let view = change(db, workspace, id, move |conn, credential| {
+        SmtpCredential::set_password_hash(conn, &credential.id, &hash, now())?;
+        record(conn, credential, &actor, "smtp_credential.regenerated", "")?;
+        Ok(())
+    })
+    .await?;
+    Ok(WithPassword {
+        credential: view,
+        password,
+    })
+}
+
+/// Activates or deactivates a credential (logged only when it changes);
+/// an inactive one fails SMTP AUTH from the next attempt on.
+pub async fn set_active(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: CredentialId,
+    active: bool,
+    actor: Actor,
+) -> Result<CredentialView, CredentialError> {
+    change(db, workspace, id, move |conn, credential| {
+        if credential.active != active {
+            SmtpCredential::set_active(conn, &credential.id, active, now())?;
+            let action = if active {
+                "smtp_credential.activated"
+            } else {
+                "smtp_credential.deactivated"
+            };
+            record(conn, credential, &actor, action, "")?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Changes name, description, mode and scope (the username stays).
+pub async fn update(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: CredentialId,
+    fields: CredentialFields,
+    actor: Actor,
+) -> Result<CredentialView, CredentialError> {
+    change(db, workspace, id, move |conn, before| {
+        check_domains(conn, &before.workspace_id, &fields.scope)?;
+        let changes = CredentialChanges {
+            name: &fields.name,
+            description: &fields.description,
+            sandbox: fields.sandbox,
+            scope: fields.scope.kind(),
+            updated_at: now(),
+        };
+        SmtpCredential::update(conn, &before.id, &changes)?;
+        SmtpCredential::set_domains(conn, &before.id, &fields.scope.domain_ids())?;
+        record(
+            conn,
+            before,
+            &actor,
+            "smtp_credential.updated",
+            &fields.details(),
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// Deletes a credential; it fails SMTP AUTH from the next attempt on.
+pub async fn delete(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: CredentialId,
+    actor: Actor,
+) -> Result<CredentialView, CredentialError> {
+    let workspace = workspace.clone();
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            lock_workspace(conn, &workspace)?;
+            let credential = load(conn, &workspace, &id)?;
+            let view = CredentialView::load_one(conn, credential.clone())?;
+            SmtpCredential::delete(conn, &id)?;
+            record(conn, &credential, &actor, "smtp_credential.deleted", "")?;
+            Ok(view)
+        })
+    })
+    .await
+}

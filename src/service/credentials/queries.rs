@@ -1,0 +1,96 @@
+//! Reading credentials: one, or a page of the workspace's.
+
+use crate::db::keyset::{Anchor, Cursor, Direction, Page};
+use crate::db::models::smtp_credential::{CredentialView, SmtpCredential, SortKey};
+use crate::db::{Db, DbConn, DbError};
+use crate::domain::{CredentialId, WorkspaceId};
+
+use super::CredentialError;
+
+/// Rows per page of the dashboard's table.
+pub const PAGE_SIZE: i64 = 50;
+
+/// A page of credentials and where the neighbouring pages start.
+pub struct CredentialPage {
+    pub items: Vec<CredentialView>,
+    /// How many match in all, when asked for.
+    pub total: Option<i64>,
+    pub next: Option<Cursor<CredentialId>>,
+    pub previous: Option<Cursor<CredentialId>>,
+}
+
+/// What to list: order, text filter, and which page.
+#[derive(Debug, Clone)]
+pub struct ListRequest {
+    pub sort: SortKey,
+    pub dir: Direction,
+    pub filter: Option<String>,
+    /// Only scoped credentials all of whose domains are among these names
+    /// (what a domain-scoped API key may see); `None` for all.
+    pub within_domains: Option<Vec<String>>,
+    pub anchor: Anchor<CredentialId>,
+    pub limit: i64,
+    /// Also count every match (a scan of the workspace's rows).
+    pub with_total: bool,
+}
+
+/// Loads a credential of this workspace, or `NotFound` (also for another
+/// workspace's credential).
+pub(super) fn load(
+    conn: &mut DbConn,
+    workspace: &WorkspaceId,
+    id: &CredentialId,
+) -> Result<SmtpCredential, CredentialError> {
+    SmtpCredential::find_in_workspace(conn, workspace, id)?.ok_or(CredentialError::NotFound)
+}
+
+/// One credential of the workspace, or `NotFound`.
+pub async fn get(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: CredentialId,
+) -> Result<CredentialView, CredentialError> {
+    let workspace = workspace.clone();
+    db.run(move |conn| {
+        let credential = load(conn, &workspace, &id)?;
+        Ok(CredentialView::load_one(conn, credential)?)
+    })
+    .await
+}
+
+/// One page of the workspace's credentials.
+pub async fn list(
+    db: &Db,
+    workspace: &WorkspaceId,
+    request: ListRequest,
+) -> Result<CredentialPage, DbError> {
+    let workspace = workspace.clone();
+    db.query(move |conn| {
+        let filter = request.filter.as_deref();
+        let within = request.within_domains.as_deref();
+        let total = match request.with_total {
+            true => Some(SmtpCredential::count(conn, &workspace, filter, within)?),
+            false => None,
+        };
+        let rows = SmtpCredential::page(
+            conn,
+            &workspace,
+            filter,
+            within,
+            request.sort,
+            request.dir,
+            &request.anchor,
+            request.limit + 1,
+        )?;
+        let page = Page::from_scan(rows, &request.anchor, request.limit, |c| {
+            c.cursor(request.sort)
+        });
+        Ok(CredentialPage {
+            items: CredentialView::load(conn, page.items)?,
+            total,
+            next: page.next,
+            previous: page.previous,
+        })
+    })
+    .await
+}
