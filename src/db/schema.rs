@@ -11,6 +11,7 @@ diesel::table! {
         disabled -> Bool,
         session_version -> Integer,
         created_at -> Timestamp,
+        theme -> Text,
     }
 }
 

@@ -10,6 +10,7 @@ mod person;
 mod role;
 mod slug;
 pub mod text;
+mod theme;
 mod time;
 pub mod username;
 
@@ -25,5 +26,6 @@ pub use person::{NewPassword, PersonName};
 pub use role::Role;
 pub use slug::Slug;
 pub use text::{Line, LineError};
+pub use theme::Theme;
 pub use time::{now, relative_time};
 pub use username::Username;

@@ -7,7 +7,7 @@ use crate::auth::password::{self, Argon2Slots};
 use crate::db::models::{Membership, NewUser};
 pub use crate::db::models::{User, Workspace};
 use crate::db::{Db, DbConn, DbError, GlobalLock, lock_global, write_transaction};
-use crate::domain::{EmailAddress, Role, UserId, WorkspaceId};
+use crate::domain::{EmailAddress, Role, Theme, UserId, WorkspaceId};
 use crate::service::{is_unique_violation, workspaces};
 
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +139,13 @@ pub async fn rename(db: &Db, user: &UserId, name: String) -> Result<User, Accoun
         Ok(User::find(conn, &user)?)
     })
     .await
+}
+
+/// Remembers the user's choice of light, dark or system colours.
+pub async fn set_theme(db: &Db, user: &UserId, theme: Theme) -> Result<(), DbError> {
+    let user = user.clone();
+    db.query(move |conn| User::set_theme(conn, &user, theme).map(drop))
+        .await
 }
 
 /// Changes the password after checking the current one (`Ok(None)` when it

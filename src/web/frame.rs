@@ -1,7 +1,7 @@
 //! What every signed-in page shows around its content: the top bar (workspace
 //! switcher, user menu) and, inside a workspace, the Settings navigation.
 
-use crate::domain::Role;
+use crate::domain::{Role, Theme};
 use crate::error::AppResult;
 use crate::service::accounts::User;
 use crate::service::workspaces;
@@ -28,6 +28,8 @@ pub struct CurrentWorkspace {
 pub struct Frame {
     pub user_name: String,
     pub user_email: String,
+    /// The user's colour choice, `data-theme` on `<html>` unless `System`.
+    pub theme: Theme,
     pub workspaces: Vec<WorkspaceLink>,
     pub current: Option<CurrentWorkspace>,
     /// The Settings section to highlight.
@@ -41,6 +43,7 @@ impl Frame {
         Ok(Self {
             user_name: user.name.clone(),
             user_email: user.email.clone(),
+            theme: Theme::parse(&user.theme).unwrap_or_default(),
             workspaces: workspaces.into_iter().map(link).collect(),
             current: None,
             section: None,
@@ -66,6 +69,11 @@ impl Frame {
     /// Whether the page belongs to the workspace with this slug.
     pub fn is_current(&self, slug: &str) -> bool {
         self.current.as_ref().is_some_and(|c| c.slug == slug)
+    }
+
+    /// The `data-theme` value for `<html>`, `None` to follow the system.
+    pub fn theme_attr(&self) -> Option<&'static str> {
+        (self.theme != Theme::System).then(|| self.theme.as_str())
     }
 
     /// The Settings navigation the viewer's role allows; empty outside a

@@ -93,6 +93,7 @@ dashboard_routes! {
     get "/account" => pages::account::show,
     post "/account" => pages::account::rename,
     post "/account/password" => pages::account::change_password,
+    post "/account/theme" => pages::theme::choose,
     get "/account/sessions/sign-out-others" => pages::sessions::confirm_sign_out_others,
     post "/account/sessions/sign-out-others" => pages::sessions::sign_out_others,
     get "/account/sessions/{id}/sign-out" => pages::sessions::confirm_sign_out,

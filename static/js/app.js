@@ -1,6 +1,7 @@
 // Postern's only script besides htmx: CSRF header for htmx, copy buttons,
-// native <dialog> open/close, confirm dialogs, closing open menus, and a
-// toast when htmx gets an error answer.
+// native <dialog> open/close (focus back to what opened it), confirm
+// dialogs, menus driven by keyboard (WAI-ARIA menu button), and a toast when
+// htmx gets an error answer.
 (function () {
   "use strict";
 
@@ -19,6 +20,7 @@
       var before = label.textContent;
       label.textContent = "Copied";
       button.classList.add("is-copied");
+      announce("Copied");
       setTimeout(function () {
         label.textContent = before;
         button.classList.remove("is-copied");
@@ -30,6 +32,20 @@
       fallbackCopy(text);
       done();
     }
+  }
+
+  // Screen readers hear `message` from a polite live region.
+  function announce(message) {
+    var region = document.getElementById("live-region");
+    if (!region) {
+      region = document.createElement("div");
+      region.id = "live-region";
+      region.className = "visually-hidden";
+      region.setAttribute("role", "status");
+      document.body.appendChild(region);
+    }
+    region.textContent = "";
+    setTimeout(function () { region.textContent = message; }, 50);
   }
 
   function fallbackCopy(text) {
@@ -87,9 +103,69 @@
     }
   });
 
+  // Menus: Enter or Space on the button opens (<details> does that) and
+  // focuses the first item; arrows move; Escape closes, back on the button;
+  // Tab moves on and closes.
+  function menuItems(menu) {
+    return Array.prototype.slice.call(menu.querySelectorAll(".menu-panel .menu-item, .menu-panel .theme-option"));
+  }
+
+  document.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (!menu.matches || !menu.matches("details[data-menu]") || !menu.open) { return; }
+    if (document.activeElement === menu.querySelector("summary") && keyboardOpened) {
+      var items = menuItems(menu);
+      if (items.length) { items[0].focus(); }
+    }
+  }, true);
+
+  var keyboardOpened = false;
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { closeMenus(null); }
+    refocusPending = false;
+    keyboardOpened = event.key === "Enter" || event.key === " ";
+    var menu = event.target.closest && event.target.closest("details[data-menu][open]");
+    if (event.key === "Escape") {
+      closeMenus(null);
+      if (menu) { menu.querySelector("summary").focus(); }
+      return;
+    }
+    if (event.key === "Tab" && menu && event.target !== menu.querySelector("summary")) {
+      // Tab goes on from the menu button, so the menu closes behind it.
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+      return;
+    }
+    if (!menu || (event.key !== "ArrowDown" && event.key !== "ArrowUp" && event.key !== "Home" && event.key !== "End")) { return; }
+    var items = menuItems(menu);
+    if (!items.length) { return; }
+    event.preventDefault();
+    var at = items.indexOf(document.activeElement);
+    var next = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 }[event.key];
+    items[(next + items.length) % items.length].focus();
   });
+  document.addEventListener("mousedown", function () { keyboardOpened = false; refocusPending = false; });
+
+  // What opened the shared dialog (a button, or the menu a menu item was
+  // in): closing the dialog puts focus back there, found again by id when
+  // htmx has re-rendered it meanwhile.
+  var opener = null;
+  var openerId = null;
+  var refocusPending = false;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "modal-body" || target.closest("dialog").open) { return; }
+    var menu = event.detail.elt.closest("details[data-menu]");
+    opener = menu ? menu.querySelector("summary") : event.detail.elt;
+    openerId = opener.id || null;
+  });
+
+  function refocusOpener() {
+    if (!refocusPending) { return; }
+    var target = (openerId && document.getElementById(openerId)) || (opener && opener.isConnected ? opener : null);
+    if (target && (document.activeElement === document.body || !document.activeElement)) { target.focus(); }
+  }
+
+  document.addEventListener("htmx:afterSettle", refocusOpener);
 
   function closeMenus(except) {
     document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
@@ -154,11 +230,16 @@
   // A page rendered with a dialog already open (the no-JavaScript flow, or a
   // bookmarked /new) shows it as a proper modal once script runs.
   document.addEventListener("DOMContentLoaded", function () {
+    var invalid = document.querySelector("main [aria-invalid=true]");
+    if (invalid) { invalid.focus(); }
     document.querySelectorAll("dialog.modal[open]").forEach(function (d) {
       d.close();
       d.showModal();
     });
+    // A live region is silent about what a page loads with: announce the
+    // page's own message (after a form post) once it is up.
     document.querySelectorAll(".toasts .toast").forEach(function (t) {
+      announce(t.textContent.trim());
       setTimeout(function () { t.classList.add("is-leaving"); }, 3500);
       setTimeout(function () { t.remove(); }, 4000);
     });
@@ -176,5 +257,7 @@
     if (hadContent && dialog.hasAttribute("data-refresh-on-close") && window.htmx) {
       window.htmx.trigger(document.body, dialog.getAttribute("data-refresh-on-close"));
     }
+    refocusPending = true;
+    setTimeout(refocusOpener, 0);
   }, true);
 })();

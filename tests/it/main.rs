@@ -21,4 +21,5 @@ mod security;
 mod sessions;
 mod setup;
 mod smtp;
+mod theme;
 mod workspaces;

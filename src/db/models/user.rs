@@ -3,7 +3,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{lower, users};
-use crate::domain::{EmailAddress, UserId};
+use crate::domain::{EmailAddress, Theme, UserId};
 
 /// A person who signs in to the dashboard.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -18,6 +18,8 @@ pub struct User {
     /// Bumped to sign out every session of this user.
     pub session_version: i32,
     pub created_at: NaiveDateTime,
+    /// A [`crate::domain::Theme`] by name.
+    pub theme: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -54,6 +56,12 @@ impl User {
     pub fn set_name(conn: &mut DbConn, id: &UserId, name: &str) -> QueryResult<usize> {
         diesel::update(users::table.find(id))
             .set(users::name.eq(name))
+            .execute(conn)
+    }
+
+    pub fn set_theme(conn: &mut DbConn, id: &UserId, theme: Theme) -> QueryResult<usize> {
+        diesel::update(users::table.find(id))
+            .set(users::theme.eq(theme.as_str()))
             .execute(conn)
     }
 

@@ -14,4 +14,5 @@ pub mod members;
 pub mod sandbox;
 pub mod sessions;
 pub mod setup;
+pub mod theme;
 pub mod workspaces;

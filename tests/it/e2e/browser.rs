@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::helpers::skip_or_fail;
+use crate::helpers::{PASSWORD, TestApp, skip_or_fail, spawn_app};
 
 /// A headless Chromium session; `close()` it so Chromium quits.
 pub struct Browser {
@@ -39,6 +39,8 @@ impl Browser {
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--no-first-run", "--disable-quic", "--window-size=1280,900",
+                    // No transitions, so axe reads settled colours right after a theme change.
+                    "--force-prefers-reduced-motion",
                     format!("--user-data-dir={}", profile.path().display()),
                 ]
             }
@@ -172,6 +174,24 @@ impl Browser {
         }
     }
 
+    /// Waits (up to 5 s) until the page's polite live region (app.js) says
+    /// `expected` to screen readers.
+    pub async fn wait_announced(&self, expected: &str) {
+        let js = "const r = document.getElementById('live-region'); return r ? r.textContent : ''";
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let said = self.client.execute(js, vec![]).await.unwrap();
+            if said == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "announced {said}, not {expected:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The `data-username` of every table row, in order.
     pub async fn attr_all(&self, css: &str, attr: &str) -> Vec<String> {
         let mut out = Vec::new();
@@ -198,12 +218,27 @@ impl Browser {
         self.client.source().await.unwrap()
     }
 
-    /// Saves a PNG of the viewport as target/e2e-screenshots/{name}.png.
+    /// Checks the page with axe-core (see `assert_accessible`), then saves
+    /// PNGs of the viewport in the page's own theme and in the dark one, as
+    /// target/e2e-screenshots/{name}.png and {name}-dark.png.
     pub async fn screenshot(&self, name: &str) {
-        let png = self.client.screenshot().await.unwrap();
+        self.assert_accessible(name).await;
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap();
+        let png = self.client.screenshot().await.unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        let theme = self
+            .client
+            .execute(
+                "return document.documentElement.getAttribute('data-theme')",
+                vec![],
+            )
+            .await
+            .unwrap();
+        self.set_theme(&"dark".into()).await;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}-dark.png")), png).unwrap();
+        self.set_theme(&theme).await;
     }
 
     pub async fn set_window_width(&self, width: u32) {
@@ -217,6 +252,17 @@ impl Browser {
             let _ = driver.wait();
         }
     }
+}
+
+/// A new app whose owner (owner@example.com) is signed in in a browser on
+/// `path`; `None` (skip) when no WebDriver is available outside CI.
+pub async fn owner_on(path: &str) -> Option<(TestApp, Browser)> {
+    let app = spawn_app().await;
+    app.signed_in_owner().await;
+    let browser = Browser::open(&app.address).await?;
+    browser.sign_in("owner@example.com", PASSWORD).await;
+    browser.goto(path).await;
+    Some((app, browser))
 }
 
 pub fn screenshot_dir() -> PathBuf {

@@ -1,6 +1,7 @@
 use postern::domain::Role;
 
 use crate::e2e::Browser;
+use crate::e2e::browser::owner_on;
 use crate::helpers::{PASSWORD, spawn_app};
 
 const LIST: &str = "/w/acme-mail/settings/smtp-credentials";
@@ -27,13 +28,9 @@ async fn close_dialog(browser: &Browser) {
 
 #[tokio::test]
 async fn create_read_the_password_once_regenerate_deactivate_sort_and_delete() {
-    let app = spawn_app().await;
-    app.signed_in_owner().await;
-    let Some(browser) = Browser::open(&app.address).await else {
+    let Some((app, browser)) = owner_on(LIST).await else {
         return;
     };
-    browser.sign_in("owner@example.com", PASSWORD).await;
-    browser.goto(LIST).await;
     browser.screenshot("10-credentials-empty").await;
 
     // Create through the dialog: the password is shown once.
@@ -103,6 +100,7 @@ async fn create_read_the_password_once_regenerate_deactivate_sort_and_delete() {
         browser.text("dialog#modal[open] #modal-title").await,
         "Regenerate password?"
     );
+    browser.screenshot("12-confirm-regenerate").await;
     browser.click("dialog#modal [data-testid=confirm]").await;
     let regenerated = browser.text("#shown-password").await;
     assert_ne!(regenerated, password);
@@ -119,6 +117,17 @@ async fn create_read_the_password_once_regenerate_deactivate_sort_and_delete() {
         .wait_text("tr[data-username=billing_app] .status", "Inactive")
         .await;
     browser.screenshot("13-deactivated").await;
+
+    // The edit dialog, filled in with what the credential has.
+    browser
+        .click("tr[data-username=billing_app] .row-menu summary")
+        .await;
+    browser
+        .click("tr[data-username=billing_app] [data-action=edit]")
+        .await;
+    browser.text("dialog#modal[open] #modal-title").await;
+    browser.screenshot("13-edit-dialog").await;
+    close_dialog(&browser).await;
 
     // Delete through the confirm dialog that names the credential.
     browser
@@ -139,6 +148,16 @@ async fn create_read_the_password_once_regenerate_deactivate_sort_and_delete() {
     browser.wait_gone("dialog#modal[open]").await;
     assert_eq!(app.count_rows("smtp_credentials").await, 2);
     browser.screenshot("15-credentials").await;
+
+    // Filtering narrows the table; a filter that matches nothing says so.
+    browser.fill("#credential-filter", "alert").await;
+    browser.wait_gone("tr[data-username=billing_app]").await;
+    browser.wait_htmx_idle().await;
+    browser.screenshot("15-filtered").await;
+    browser.fill("#credential-filter", "nothing like it").await;
+    browser.wait_gone("tr[data-username]").await;
+    browser.wait_htmx_idle().await;
+    browser.screenshot("15-filtered-empty").await;
     browser.set_window_width(390).await;
     browser.goto(LIST).await;
     browser.screenshot("15-credentials-mobile").await;
@@ -147,15 +166,12 @@ async fn create_read_the_password_once_regenerate_deactivate_sort_and_delete() {
 
 #[tokio::test]
 async fn invalid_input_is_shown_in_the_dialog_keeping_what_was_typed() {
-    let app = spawn_app().await;
-    app.signed_in_owner().await;
-    let Some(browser) = Browser::open(&app.address).await else {
+    let Some((app, browser)) = owner_on(LIST).await else {
         return;
     };
-    browser.sign_in("owner@example.com", PASSWORD).await;
-    browser.goto(LIST).await;
     browser.click("[data-testid=create-credential]").await;
     browser.text("dialog#modal[open] #modal-title").await;
+    browser.screenshot("16-create-dialog").await;
     browser.fill("#credential-name", "Typed name").await;
     browser.fill("#credential-username", "bad-name").await;
     browser.click("dialog#modal button[type=submit]").await;

@@ -29,6 +29,7 @@ async fn first_run_setup_sign_in_second_workspace_switch_and_sign_out() {
     browser.click(".user-menu summary").await;
     browser.click("[data-testid=sign-out]").await;
     browser.wait_for_path("/login").await;
+    browser.screenshot("02-sign-in").await;
     browser.fill("#email", "ada@example.com").await;
     browser.fill("#password", "a-long-enough-password").await;
     browser.click("form button[type=submit]").await;

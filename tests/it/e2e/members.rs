@@ -48,6 +48,7 @@ async fn an_admin_invites_a_viewer_who_joins_in_another_browser_and_is_promoted_
     colleague.click("button[type=submit]").await;
     colleague.wait_for_path(CREDENTIALS).await;
     assert!(colleague.source().await.contains("Welcome to Acme Mail."));
+    colleague.wait_announced("Welcome to Acme Mail.").await;
     assert!(
         colleague
             .attr_all("[data-testid=create-credential]", "class")

@@ -45,6 +45,7 @@ const MATRIX: &[Row] = &[
     ("get", "/account", ALL),
     ("post", "/account", ALL),
     ("post", "/account/password", ALL),
+    ("post", "/account/theme", ALL),
     ("get", "/account/sessions/sign-out-others", ALL),
     ("post", "/account/sessions/sign-out-others", ALL),
     // The fixture's id is nobody's session: 404 for everyone.
