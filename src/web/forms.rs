@@ -8,6 +8,7 @@ use validator::ValidationErrors;
 
 use crate::domain::NewPassword;
 use crate::error::AppError;
+use crate::service::credentials::{InputErrors, Problem};
 
 /// The first error message of each invalid field, shown beside the field.
 #[derive(Debug, Default)]
@@ -20,6 +21,19 @@ impl FieldErrors {
             if let Some(message) = errs.iter().find_map(|e| e.message.as_ref()) {
                 out.add(&field, message.to_string());
             }
+        }
+        out
+    }
+
+    /// The credential input's problems beside their fields, each worded by
+    /// `wording` (the form's or the API's).
+    pub fn from_problems(
+        InputErrors(problems): InputErrors,
+        wording: impl Fn(&Problem) -> String,
+    ) -> Self {
+        let mut out = Self::default();
+        for problem in &problems {
+            out.add(problem.field(), wording(problem));
         }
         out
     }

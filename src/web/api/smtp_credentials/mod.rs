@@ -8,8 +8,8 @@ use super::error::{ApiError, ErrorBody};
 use super::idempotency::{self, Idempotent};
 use crate::domain::{ApiAction, CredentialId, Mode, Reach, WorkspaceId};
 use crate::service::credentials::{
-    self, Anchor, CredentialInput, CredentialView, Cursor, Direction, Domains, InputErrors,
-    ListRequest, Parsed, SortKey,
+    self, Anchor, CredentialInput, CredentialView, Cursor, Direction, Domains, ListRequest, Parsed,
+    Problem, SortKey,
 };
 use crate::startup::AppState;
 use crate::web::forms::FieldErrors;
@@ -262,12 +262,8 @@ async fn parse(
     };
     credentials::parse(&state.db, workspace, input)
         .await?
-        .map_err(|InputErrors(problems)| {
-            let mut errors = FieldErrors::default();
-            for problem in problems {
-                errors.add(problem.field(), problem.api_message());
-            }
-            ApiError::from_fields(&errors)
+        .map_err(|problems| {
+            ApiError::from_fields(&FieldErrors::from_problems(problems, Problem::api_message))
         })
 }
 

@@ -10,7 +10,7 @@ use super::dialogs::{Editing, form_dialog, password_dialog};
 use crate::domain::{CredentialId, DomainId, Mode, Role, SendingScope};
 use crate::error::AppResult;
 use crate::service::credentials::{
-    self, CredentialError, CredentialInput, CredentialView, Domains, InputErrors, Parsed,
+    self, CredentialError, CredentialInput, CredentialView, Domains, Parsed, Problem,
 };
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::kit::{Item, WorkspacePage};
@@ -94,13 +94,7 @@ async fn parse(
     form: &mut CredentialForm,
 ) -> AppResult<Result<Parsed, FieldErrors>> {
     let parsed = credentials::parse(&cx.state.db, &cx.access.workspace.id, form.input()).await?;
-    Ok(parsed.map_err(|InputErrors(problems)| {
-        let mut errors = FieldErrors::default();
-        for problem in problems {
-            errors.add(problem.field(), problem.dashboard_message());
-        }
-        errors
-    }))
+    Ok(parsed.map_err(|problems| FieldErrors::from_problems(problems, Problem::dashboard_message)))
 }
 
 #[derive(Debug, Default, Deserialize)]
