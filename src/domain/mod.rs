@@ -7,6 +7,7 @@ mod domain_name;
 mod email_address;
 mod ids;
 mod person;
+pub mod policy;
 mod role;
 mod slug;
 pub mod text;
