@@ -288,6 +288,7 @@ fn smtp_server(
         max_session: config.smtp_max_session,
         auth_throttle: FailureThrottle::new(smtp::AUTH_FAILURES_ALLOWED, Duration::from_secs(60)),
         last_used: smtp::LastUsed::default(),
+        trusted_proxies: config.trusted_proxies.clone(),
     };
     Ok((
         SmtpServer::new(

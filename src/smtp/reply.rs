@@ -135,3 +135,8 @@ pub const SESSION_EXPIRED: Reply = reply(
     "Session time limit reached, closing connection",
 );
 pub const SHUTTING_DOWN: Reply = reply(421, "4.3.2", "Shutting down, try again later");
+pub const PROXY_HEADER_REQUIRED: Reply = reply(
+    421,
+    "4.7.0",
+    "PROXY protocol header expected, closing connection",
+);

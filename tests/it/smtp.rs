@@ -12,6 +12,7 @@ mod data;
 pub mod delivery;
 mod log;
 mod protocol;
+mod proxy;
 mod relay;
 mod revocation;
 mod sink;

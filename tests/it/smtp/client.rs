@@ -48,6 +48,11 @@ impl Client {
         Client::greeted(stream, trusting(app)).await
     }
 
+    /// Reads the greeting on a stream already connected to the app.
+    pub async fn over(app: &TestApp, stream: TcpStream) -> (Client, Reply) {
+        Client::greeted(stream, trusting(app)).await
+    }
+
     async fn greeted(stream: TcpStream, config: Arc<ClientConfig>) -> (Client, Reply) {
         let mut client = Client {
             plain: Some(BufReader::new(stream)),
