@@ -14,6 +14,7 @@ use crate::auth::password::Argon2Slots;
 use crate::db::models::SmtpCredential;
 use crate::db::models::smtp_credential::CredentialForAuth;
 use crate::db::{Db, DbError};
+use crate::domain::policy::Policies;
 use crate::domain::{CredentialId, SendingScope, Username, WorkspaceId};
 use hmac::{KeyInit, Mac};
 use sha2::Sha256;
@@ -29,6 +30,8 @@ pub struct AuthenticatedCredential {
     pub domains: Option<Vec<String>>,
     /// To notice a regeneration during a session.
     pub password_hash: String,
+    /// Read with the credential on every AUTH and MAIL, never cached.
+    pub policies: std::sync::Arc<Policies>,
 }
 
 pub struct SmtpLoginVerifier {
@@ -113,6 +116,7 @@ impl SmtpLoginVerifier {
             sandbox: credential.sandbox,
             domains,
             password_hash: credential.password_hash,
+            policies: Default::default(),
         }))
     }
 

@@ -37,6 +37,7 @@ pub use self::relay::Relay;
 use crate::auth::FailureThrottle;
 use crate::auth::smtp_login::SmtpLoginVerifier;
 use crate::db::Db;
+use crate::service::send_usage::SendCounter;
 
 /// Failed AUTHs allowed per client address per minute before `421`.
 pub const AUTH_FAILURES_ALLOWED: usize = 10;
@@ -60,6 +61,9 @@ pub struct SmtpContext {
     /// Peers that must start with a PROXY protocol header, whose source
     /// address is then the client's (`POSTERN_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Messages counted against credentials' send limits (shared with the
+    /// dashboard, which shows them).
+    pub send_counter: Arc<SendCounter>,
 }
 
 /// Bound listeners, ready to serve.

@@ -28,3 +28,11 @@ fn entries(text: &str) -> impl Iterator<Item = &str> {
 fn too_many(count: usize, what: &str) -> Option<String> {
     (count > MAX_ENTRIES).then(|| format!("Enter at most {MAX_ENTRIES} {what} ({count} given)."))
 }
+
+/// Every policy of one credential, as read with it on each AUTH and MAIL.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policies {
+    pub allowed_ips: IpAllowlist,
+    pub allowed_senders: SenderPatterns,
+    pub limits: SendLimits,
+}

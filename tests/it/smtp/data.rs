@@ -216,6 +216,7 @@ async fn storing_for_a_credential_deleted_meanwhile_keeps_nothing_and_says_so() 
         sandbox: true,
         domains: None,
         password_hash: String::new(),
+        policies: Default::default(),
     };
     let stored = sandbox::store(
         &app.db,
