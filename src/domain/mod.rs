@@ -6,6 +6,7 @@ mod credential;
 mod domain_name;
 mod email_address;
 mod ids;
+mod overlap;
 mod person;
 pub mod policy;
 mod role;
@@ -20,9 +21,10 @@ pub use credential::{CredentialName, Description, Mode, SendingScope};
 pub use domain_name::DomainName;
 pub use email_address::EmailAddress;
 pub use ids::{
-    ApiKeyId, AuditEventId, CredentialId, DomainId, InvitationId, MessageId, SessionId, UserId,
-    WorkspaceId,
+    ApiKeyId, AuditEventId, CredentialId, DomainId, InvitationId, MessageId, SecretId, SessionId,
+    UserId, WorkspaceId,
 };
+pub use overlap::Overlap;
 pub use person::{NewPassword, PersonName};
 pub use role::Role;
 pub use slug::Slug;

@@ -172,7 +172,11 @@ impl<'a> Connection<'a> {
                 let outcome = self.authenticate(&username, &password).await;
                 self.session.on_auth_result(outcome);
             }
-            Effect::RecordLastUsed(id) => self.ctx.last_used.record(&self.ctx.db, &id, &self.ip()),
+            Effect::RecordLastUsed(id, secret) => {
+                self.ctx
+                    .last_used
+                    .record(&self.ctx.db, &id, &secret, &self.ip())
+            }
             Effect::Recheck(login) => {
                 let fresh = self.recheck(&login).await;
                 self.session.on_credential(fresh);
@@ -227,14 +231,14 @@ impl<'a> Connection<'a> {
             return AuthOutcome::Throttled;
         };
         match self.ctx.verifier.verify(username, password).await {
-            Ok(Some(login)) => {
+            Ok(Ok(login)) => {
                 attempt.release();
                 AuthOutcome::Verified(login)
             }
-            Ok(None) => {
+            Ok(Err(refusal)) => {
                 attempt.failed();
                 // Escaped (Debug): the client's bytes must not make log lines.
-                tracing::info!(peer = %self.peer, username = ?username.chars().take(64).collect::<String>(), "SMTP AUTH failed");
+                tracing::info!(peer = %self.peer, username = ?username.chars().take(64).collect::<String>(), reason = refusal.as_str(), "SMTP AUTH failed");
                 AuthOutcome::Refused
             }
             Err(error) => {

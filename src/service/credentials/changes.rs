@@ -1,4 +1,4 @@
-//! Changing credentials: create, regenerate, (de)activate, edit, delete.
+//! Changing credentials: create, (de)activate, edit, delete.
 
 use crate::auth::password::Argon2Slots;
 use crate::db::models::smtp_credential::{CredentialChanges, CredentialView, NewSmtpCredential};
@@ -106,7 +106,7 @@ fn check_domains(
 
 /// Writes `action` on `credential` to the activity log, naming the
 /// credential by name and username.
-fn record(
+pub(super) fn record(
     conn: &mut DbConn,
     credential: &SmtpCredential,
     actor: &Actor,
@@ -126,7 +126,7 @@ fn record(
 
 /// Runs `change` on a credential of the workspace under the workspace's
 /// lock, and answers with the credential as it is then.
-async fn change<F>(
+pub(super) async fn change<F>(
     db: &Db,
     workspace: &WorkspaceId,
     id: CredentialId,
@@ -146,29 +146,6 @@ where
         })
     })
     .await
-}
-
-/// Replaces the password; the old one stops working at once. The new one
-/// is hashed as in [`create`].
-pub async fn regenerate(
-    db: &Db,
-    argon2: &Argon2Slots,
-    workspace: &WorkspaceId,
-    id: CredentialId,
-    actor: Actor,
-) -> Result<WithPassword, CredentialError> {
-    let password = generate_password();
-    let hash = argon2.hash(password.clone()).await?;
-    let view = change(db, workspace, id, move |conn, credential| {
-        SmtpCredential::set_password_hash(conn, &credential.id, &hash, now())?;
-        record(conn, credential, &actor, "smtp_credential.regenerated", "")?;
-        Ok(())
-    })
-    .await?;
-    Ok(WithPassword {
-        credential: view,
-        password,
-    })
 }
 
 /// Activates or deactivates a credential (logged only when it changes);

@@ -13,6 +13,7 @@
 mod changes;
 mod input;
 mod queries;
+mod secrets;
 
 use crate::auth::password::Busy;
 use crate::db::DbError;
@@ -20,9 +21,10 @@ use crate::domain::{DomainId, Mode, SendingScope};
 
 pub use crate::db::keyset::{Anchor, Cursor, Direction};
 pub use crate::db::models::smtp_credential::{CredentialDomain, CredentialView, SortKey};
-pub use changes::{create, delete, regenerate, set_active, update};
+pub use changes::{create, delete, set_active, update};
 pub use input::{CredentialInput, Domains, InputErrors, Parsed, Problem, check, parse};
 pub use queries::{CredentialPage, ListRequest, PAGE_SIZE, get, list};
+pub use secrets::{SecretState, Secrets, regenerate, revoke_previous, secrets};
 
 /// Which sending domains a credential may use.
 #[derive(Debug, Clone, PartialEq, Eq)]

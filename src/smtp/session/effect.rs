@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 
 use crate::auth::smtp_login::AuthenticatedCredential;
-use crate::domain::CredentialId;
 use crate::domain::policy::SendLimits;
+use crate::domain::{CredentialId, SecretId};
 use crate::smtp::message;
 use crate::smtp::reply::Reply;
 
@@ -20,8 +20,9 @@ pub enum Effect {
     /// Verify a username and password, counting the attempt against the
     /// client's address; answer with `on_auth_result`.
     Authenticate { username: String, password: String },
-    /// Record that the credential was used, from the client's address.
-    RecordLastUsed(CredentialId),
+    /// Record that the credential was used with this secret, from the
+    /// client's address.
+    RecordLastUsed(CredentialId, SecretId),
     /// Read the credential again (it may have been revoked); answer with
     /// `on_credential`.
     Recheck(AuthenticatedCredential),
@@ -51,7 +52,11 @@ impl fmt::Debug for Effect {
                 .debug_struct("Authenticate")
                 .field("username", username)
                 .finish_non_exhaustive(),
-            Effect::RecordLastUsed(id) => f.debug_tuple("RecordLastUsed").field(id).finish(),
+            Effect::RecordLastUsed(id, secret) => f
+                .debug_tuple("RecordLastUsed")
+                .field(id)
+                .field(secret)
+                .finish(),
             Effect::Recheck(login) => f.debug_tuple("Recheck").field(&login.username).finish(),
             Effect::ReserveSend { credential, .. } => {
                 f.debug_tuple("ReserveSend").field(credential).finish()

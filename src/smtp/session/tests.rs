@@ -17,7 +17,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::{AuthOutcome, Delivered, Delivery, Effect, Fresh, Session, Settings, Step};
 use crate::auth::smtp_login::AuthenticatedCredential;
-use crate::domain::{CredentialId, WorkspaceId};
+use crate::domain::{CredentialId, SecretId, WorkspaceId};
 use crate::smtp::reply::{self, Reply};
 
 const USERNAME: &str = "app_user";
@@ -57,7 +57,7 @@ pub fn credential() -> AuthenticatedCredential {
         username: USERNAME.into(),
         sandbox: true,
         domains: None,
-        password_hash: "$argon2id$stored".into(),
+        secret_id: SecretId::generate(),
         policies: Default::default(),
     }
 }
@@ -187,7 +187,7 @@ impl Client {
                 };
                 self.session.on_auth_result(outcome);
             }
-            Effect::RecordLastUsed(id) => world.last_used.push(id),
+            Effect::RecordLastUsed(id, _) => world.last_used.push(id),
             Effect::Recheck(_) => {
                 let fresh = match &world.credential {
                     _ if world.database_down => Fresh::Unavailable,
