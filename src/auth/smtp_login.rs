@@ -12,7 +12,11 @@
 //! dashboard's), so a burst of new logins never delays other connections'
 //! replies nor grows memory.
 
+use std::net::IpAddr;
+use std::sync::Arc;
+
 use crate::auth::password::Argon2Slots;
+use crate::auth::stored_policies;
 use crate::db::models::smtp_credential::CredentialForAuth;
 use crate::db::models::{CredentialSecret, SmtpCredential};
 use crate::db::{Db, DbError};
@@ -34,7 +38,7 @@ pub struct AuthenticatedCredential {
     /// was rotated away or revoked.
     pub secret_id: SecretId,
     /// Read with the credential on every AUTH and MAIL, never cached.
-    pub policies: std::sync::Arc<Policies>,
+    pub policies: Arc<Policies>,
 }
 
 /// Why an AUTH was refused: logged, never told (the client gets the same
@@ -45,6 +49,10 @@ pub enum Refusal {
     WrongPassword,
     Inactive,
     Expired,
+    /// The client's address is outside the credential's allowlist.
+    AddressNotAllowed,
+    /// The stored policies cannot be read (see `stored_policies`).
+    UnreadablePolicy,
 }
 
 impl Refusal {
@@ -55,6 +63,8 @@ impl Refusal {
             Self::WrongPassword => "wrong password",
             Self::Inactive => "inactive",
             Self::Expired => "expired",
+            Self::AddressNotAllowed => "address not allowed",
+            Self::UnreadablePolicy => "unreadable policy",
         }
     }
 }
@@ -71,6 +81,15 @@ fn read_for_auth(
     };
     let secrets = CredentialSecret::valid_of(conn, &credential.id, now())?;
     Ok(Some((credential, secrets)))
+}
+
+/// The credential's policies, or `None` (logged) when they cannot be read.
+fn readable_policies(credential: &CredentialForAuth) -> Option<Policies> {
+    stored_policies::parse(&credential.policies)
+        .inspect_err(|error| {
+            tracing::error!(username = %credential.username, %error, "credential policies unreadable");
+        })
+        .ok()
 }
 
 pub struct SmtpLoginVerifier {
@@ -123,6 +142,7 @@ impl SmtpLoginVerifier {
         &self,
         username: &str,
         password: &str,
+        client: IpAddr,
     ) -> Result<Result<AuthenticatedCredential, Refusal>, DbError> {
         if Username::parse(username).is_err() {
             self.argon2(password.to_owned(), None).await;
@@ -149,6 +169,12 @@ impl SmtpLoginVerifier {
         if credential.policies.is_expired_at(now()) {
             return Ok(Err(Refusal::Expired));
         }
+        let Some(policies) = readable_policies(&credential) else {
+            return Ok(Err(Refusal::UnreadablePolicy));
+        };
+        if !policies.allowed_ips.contains(client) {
+            return Ok(Err(Refusal::AddressNotAllowed));
+        }
         let domains = self.scope_domains(&credential).await?;
         Ok(Ok(AuthenticatedCredential {
             id: credential.id,
@@ -157,7 +183,7 @@ impl SmtpLoginVerifier {
             sandbox: credential.sandbox,
             domains,
             secret_id: secret,
-            policies: Default::default(),
+            policies: Arc::new(policies),
         }))
     }
 
@@ -191,11 +217,13 @@ impl SmtpLoginVerifier {
         None
     }
 
-    /// Re-reads a credential mid-session: `None` once it has been deleted,
-    /// deactivated or has expired, or its password was rotated away.
+    /// Re-reads a credential mid-session, with its policies as they are
+    /// now: `None` once it has been deleted, deactivated or has expired,
+    /// its password was rotated away, or `client` left its allowlist.
     pub async fn recheck(
         &self,
         login: &AuthenticatedCredential,
+        client: IpAddr,
     ) -> Result<Option<AuthenticatedCredential>, DbError> {
         let id = login.id.clone();
         let row = self
@@ -213,10 +241,18 @@ impl SmtpLoginVerifier {
         }) else {
             return Ok(None);
         };
+        let Some(policies) = readable_policies(&credential) else {
+            return Ok(None);
+        };
+        if !policies.allowed_ips.contains(client) {
+            tracing::info!(username = %login.username, %client, "address no longer allowed");
+            return Ok(None);
+        }
         let domains = self.scope_domains(&credential).await?;
         Ok(Some(AuthenticatedCredential {
             sandbox: credential.sandbox,
             domains,
+            policies: Arc::new(policies),
             ..login.clone()
         }))
     }

@@ -230,7 +230,12 @@ impl<'a> Connection<'a> {
         let Ok(attempt) = self.ctx.auth_throttle.reserve(&ip).await else {
             return AuthOutcome::Throttled;
         };
-        match self.ctx.verifier.verify(username, password).await {
+        match self
+            .ctx
+            .verifier
+            .verify(username, password, self.peer.ip())
+            .await
+        {
             Ok(Ok(login)) => {
                 attempt.release();
                 AuthOutcome::Verified(login)
@@ -250,7 +255,7 @@ impl<'a> Connection<'a> {
     }
 
     async fn recheck(&self, login: &AuthenticatedCredential) -> Fresh {
-        match self.ctx.verifier.recheck(login).await {
+        match self.ctx.verifier.recheck(login, self.peer.ip()).await {
             Ok(Some(fresh)) => Fresh::Valid(fresh),
             Ok(None) => Fresh::Revoked,
             Err(error) => {

@@ -11,6 +11,7 @@ mod connections;
 mod data;
 pub mod delivery;
 mod log;
+mod policies;
 mod protocol;
 mod proxy;
 mod relay;

@@ -59,10 +59,7 @@ pub async fn last_used_ip(app: &TestApp, username: &'static str) -> Option<Strin
 
 /// Authenticates over TLS after the greeting.
 async fn authenticate(client: &mut Client, username: &str, password: &str) -> Reply {
-    client.cmd("EHLO app.example").await;
-    assert_eq!(client.cmd("STARTTLS").await.code, 220);
-    client.start_tls().await;
-    client.cmd("EHLO app.example").await;
+    client.secure().await;
     client.auth_plain(username, password).await
 }
 
