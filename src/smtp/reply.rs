@@ -185,8 +185,13 @@ pub fn rate_limited(exceeded: &crate::service::send_usage::Exceeded) -> Reply {
         451,
         "4.7.1",
         format!(
-            "Sending limit of {} messages per {} reached for this credential, try again after {}",
+            "Sending limit of {} {} per {} reached for this credential, try again after {}",
             crate::domain::policy::group_digits(exceeded.limit.into()),
+            if exceeded.limit == 1 {
+                "message"
+            } else {
+                "messages"
+            },
             exceeded.window.noun(),
             exceeded.retry_at.format("%Y-%m-%d %H:%M:%S UTC")
         ),

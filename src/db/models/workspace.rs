@@ -70,3 +70,20 @@ impl Workspace {
             .optional()
     }
 }
+
+/// The send limits a new credential of the workspace starts with.
+impl Workspace {
+    /// The defaults per minute, hour, day and recipients per message.
+    pub fn default_limits(conn: &mut DbConn, id: &WorkspaceId) -> QueryResult<[Option<i32>; 4]> {
+        let (minute, hour, day, recipients) = workspaces::table
+            .find(id)
+            .select((
+                workspaces::default_max_per_minute,
+                workspaces::default_max_per_hour,
+                workspaces::default_max_per_day,
+                workspaces::default_max_recipients,
+            ))
+            .first(conn)?;
+        Ok([minute, hour, day, recipients])
+    }
+}

@@ -2,7 +2,7 @@
 
 use crate::auth::password::Argon2Slots;
 use crate::db::models::smtp_credential::{CredentialChanges, CredentialView, NewSmtpCredential};
-use crate::db::models::{Domain, SmtpCredential};
+use crate::db::models::{Domain, SmtpCredential, Workspace};
 use crate::db::{Db, DbConn, lock_workspace, write_transaction};
 use crate::domain::{CredentialId, Username, WorkspaceId, now};
 use crate::service::audit::{self, Actor};
@@ -68,6 +68,7 @@ fn insert(
         // credential with it or is gone already (404), whatever the scope.
         lock_workspace(conn, &new.workspace_id)?;
         check_domains(conn, &new.workspace_id, &fields.scope)?;
+        let new = &with_default_limits(conn, new)?;
         let credential = SmtpCredential::insert(conn, new).map_err(|e| {
             if is_unique_violation(&e) {
                 CredentialError::UsernameTaken
@@ -85,6 +86,25 @@ fn insert(
         )?;
         Ok(CredentialView::load_one(conn, credential)?)
     })
+}
+
+/// `new` with the workspace's default send limits wherever it sets none.
+fn with_default_limits(
+    conn: &mut DbConn,
+    new: &NewSmtpCredential,
+) -> Result<NewSmtpCredential, CredentialError> {
+    let [minute, hour, day, recipients] = Workspace::default_limits(conn, &new.workspace_id)?;
+    let mut new = new.clone();
+    let policies = &mut new.policies;
+    for (limit, default) in [
+        (&mut policies.max_per_minute, minute),
+        (&mut policies.max_per_hour, hour),
+        (&mut policies.max_per_day, day),
+        (&mut policies.max_recipients, recipients),
+    ] {
+        *limit = limit.or(default);
+    }
+    Ok(new)
 }
 
 /// Checks a scope's domains; call it after [`lock_workspace`].

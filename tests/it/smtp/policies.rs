@@ -312,3 +312,41 @@ async fn a_policy_changed_mid_session_applies_to_the_next_mail() {
         moved.text
     );
 }
+
+#[tokio::test]
+async fn a_new_credential_takes_the_workspaces_default_limits() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let before = credential(&app, &workspace, "older_app", true, Scope::Global).await;
+    let id = workspace.id.clone();
+    app.db
+        .query(move |conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(
+                "UPDATE workspaces SET default_max_per_minute = 1, default_max_recipients = 2 WHERE id = $1",
+            )
+            .bind::<diesel::sql_types::Text, _>(id.as_str().to_owned())
+            .execute(conn)
+        })
+        .await
+        .unwrap();
+    let mut client = authenticated(&app, &workspace, "newer_app", true, Scope::Global).await;
+    assert_eq!(try_send(&mut client).await, 250);
+    let refused = client.cmd("MAIL FROM:<a@a.example>").await;
+    assert!(
+        refused
+            .text
+            .starts_with("451 4.7.1 Sending limit of 1 message per minute"),
+        "{}",
+        refused.text
+    );
+    let mut older = Client::connect_tls(&app).await;
+    assert_eq!(older.auth_plain("older_app", &before).await.code, 235);
+    for _ in 0..2 {
+        assert_eq!(
+            try_send(&mut older).await,
+            250,
+            "made before the default: unlimited"
+        );
+    }
+}
