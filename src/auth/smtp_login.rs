@@ -12,10 +12,15 @@
 //! dashboard's), so a burst of new logins never delays other connections'
 //! replies nor grows memory.
 
+use std::net::IpAddr;
+use std::sync::Arc;
+
 use crate::auth::password::Argon2Slots;
+use crate::auth::stored_policies;
 use crate::db::models::smtp_credential::CredentialForAuth;
 use crate::db::models::{CredentialSecret, SmtpCredential};
 use crate::db::{Db, DbError};
+use crate::domain::policy::Policies;
 use crate::domain::{CredentialId, SecretId, SendingScope, Username, WorkspaceId, now};
 use hmac::{KeyInit, Mac};
 use sha2::Sha256;
@@ -32,6 +37,8 @@ pub struct AuthenticatedCredential {
     /// The password it authenticated with, to notice mid-session that it
     /// was rotated away or revoked.
     pub secret_id: SecretId,
+    /// Read with the credential on every AUTH and MAIL, never cached.
+    pub policies: Arc<Policies>,
 }
 
 /// Why an AUTH was refused: logged, never told (the client gets the same
@@ -42,6 +49,10 @@ pub enum Refusal {
     WrongPassword,
     Inactive,
     Expired,
+    /// The client's address is outside the credential's allowlist.
+    AddressNotAllowed,
+    /// The stored policies cannot be read (see `stored_policies`).
+    UnreadablePolicy,
 }
 
 impl Refusal {
@@ -52,6 +63,8 @@ impl Refusal {
             Self::WrongPassword => "wrong password",
             Self::Inactive => "inactive",
             Self::Expired => "expired",
+            Self::AddressNotAllowed => "address not allowed",
+            Self::UnreadablePolicy => "unreadable policy",
         }
     }
 }
@@ -68,6 +81,15 @@ fn read_for_auth(
     };
     let secrets = CredentialSecret::valid_of(conn, &credential.id, now())?;
     Ok(Some((credential, secrets)))
+}
+
+/// The credential's policies, or `None` (logged) when they cannot be read.
+fn readable_policies(credential: &CredentialForAuth) -> Option<Policies> {
+    stored_policies::parse(&credential.policies)
+        .inspect_err(|error| {
+            tracing::error!(username = %credential.username, %error, "credential policies unreadable");
+        })
+        .ok()
 }
 
 pub struct SmtpLoginVerifier {
@@ -120,6 +142,7 @@ impl SmtpLoginVerifier {
         &self,
         username: &str,
         password: &str,
+        client: IpAddr,
     ) -> Result<Result<AuthenticatedCredential, Refusal>, DbError> {
         if Username::parse(username).is_err() {
             self.argon2(password.to_owned(), None).await;
@@ -146,6 +169,12 @@ impl SmtpLoginVerifier {
         if credential.policies.is_expired_at(now()) {
             return Ok(Err(Refusal::Expired));
         }
+        let Some(policies) = readable_policies(&credential) else {
+            return Ok(Err(Refusal::UnreadablePolicy));
+        };
+        if !policies.allowed_ips.contains(client) {
+            return Ok(Err(Refusal::AddressNotAllowed));
+        }
         let domains = self.scope_domains(&credential).await?;
         Ok(Ok(AuthenticatedCredential {
             id: credential.id,
@@ -154,6 +183,7 @@ impl SmtpLoginVerifier {
             sandbox: credential.sandbox,
             domains,
             secret_id: secret,
+            policies: Arc::new(policies),
         }))
     }
 
@@ -187,11 +217,13 @@ impl SmtpLoginVerifier {
         None
     }
 
-    /// Re-reads a credential mid-session: `None` once it has been deleted,
-    /// deactivated or has expired, or its password was rotated away.
+    /// Re-reads a credential mid-session, with its policies as they are
+    /// now: `None` once it has been deleted, deactivated or has expired,
+    /// its password was rotated away, or `client` left its allowlist.
     pub async fn recheck(
         &self,
         login: &AuthenticatedCredential,
+        client: IpAddr,
     ) -> Result<Option<AuthenticatedCredential>, DbError> {
         let id = login.id.clone();
         let row = self
@@ -209,10 +241,18 @@ impl SmtpLoginVerifier {
         }) else {
             return Ok(None);
         };
+        let Some(policies) = readable_policies(&credential) else {
+            return Ok(None);
+        };
+        if !policies.allowed_ips.contains(client) {
+            tracing::info!(username = %login.username, %client, "address no longer allowed");
+            return Ok(None);
+        }
         let domains = self.scope_domains(&credential).await?;
         Ok(Some(AuthenticatedCredential {
             sandbox: credential.sandbox,
             domains,
+            policies: Arc::new(policies),
             ..login.clone()
         }))
     }

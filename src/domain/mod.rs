@@ -9,6 +9,7 @@ mod expiry;
 mod ids;
 mod overlap;
 mod person;
+pub mod policy;
 mod role;
 mod slug;
 pub mod text;

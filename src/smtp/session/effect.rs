@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 
 use crate::auth::smtp_login::AuthenticatedCredential;
+use crate::domain::policy::SendLimits;
 use crate::domain::{CredentialId, SecretId};
 use crate::smtp::message;
 use crate::smtp::reply::Reply;
@@ -25,6 +26,14 @@ pub enum Effect {
     /// Read the credential again (it may have been revoked); answer with
     /// `on_credential`.
     Recheck(AuthenticatedCredential),
+    /// Count one message against the credential's rate limits; answer
+    /// with `on_send_reserved`. The driver keeps the reservation until the
+    /// message is accepted, and gives it back once the session is no
+    /// longer [`in_transaction`](super::Session::in_transaction).
+    ReserveSend {
+        credential: CredentialId,
+        limits: SendLimits,
+    },
     /// Ask the smarthost to take one more recipient, opening its
     /// transaction from `from` first if none is open; answer with
     /// `on_relay_reply`.
@@ -49,6 +58,9 @@ impl fmt::Debug for Effect {
                 .field(secret)
                 .finish(),
             Effect::Recheck(login) => f.debug_tuple("Recheck").field(&login.username).finish(),
+            Effect::ReserveSend { credential, .. } => {
+                f.debug_tuple("ReserveSend").field(credential).finish()
+            }
             Effect::RelayRecipient { from, to } => f
                 .debug_struct("RelayRecipient")
                 .field("from", from)

@@ -6,6 +6,7 @@
 mod auth;
 mod commands;
 mod data;
+mod policy;
 mod transaction;
 
 use std::net::SocketAddr;
@@ -42,6 +43,10 @@ pub struct World {
     /// Smarthost transactions opened and abandoned.
     pub relay_opened: usize,
     pub relay_abandoned: usize,
+    /// Messages counted against the rate limits.
+    pub reserved: usize,
+    /// The rate limit a reservation finds reached.
+    pub exceeded: Option<crate::service::send_usage::Exceeded>,
 }
 
 /// A sandbox credential of all domains.
@@ -53,6 +58,7 @@ pub fn credential() -> AuthenticatedCredential {
         sandbox: true,
         domains: None,
         secret_id: SecretId::generate(),
+        policies: Default::default(),
     }
 }
 
@@ -70,6 +76,8 @@ impl Default for World {
             last_used: Vec::new(),
             relay_opened: 0,
             relay_abandoned: 0,
+            reserved: 0,
+            exceeded: None,
         }
     }
 }
@@ -187,6 +195,16 @@ impl Client {
                     None => Fresh::Revoked,
                 };
                 self.session.on_credential(fresh);
+            }
+            Effect::ReserveSend { .. } => {
+                let reserved = match world.exceeded.clone() {
+                    Some(exceeded) => Err(exceeded),
+                    None => {
+                        world.reserved += 1;
+                        Ok(())
+                    }
+                };
+                self.session.on_send_reserved(reserved);
             }
             Effect::RelayRecipient { to, .. } => {
                 if !self.relay_open && !world.smarthost_down {

@@ -216,6 +216,7 @@ async fn storing_for_a_credential_deleted_meanwhile_keeps_nothing_and_says_so() 
         sandbox: true,
         domains: None,
         secret_id: postern::domain::SecretId::generate(),
+        policies: Default::default(),
     };
     let stored = sandbox::store(
         &app.db,
