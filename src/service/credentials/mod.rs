@@ -12,6 +12,7 @@
 
 mod changes;
 mod input;
+mod policies;
 mod queries;
 mod secrets;
 
@@ -23,6 +24,7 @@ pub use crate::db::keyset::{Anchor, Cursor, Direction};
 pub use crate::db::models::smtp_credential::{CredentialDomain, CredentialView, Policies, SortKey};
 pub use changes::{create, delete, renew, set_active, update};
 pub use input::{CredentialInput, Domains, InputErrors, Parsed, Problem, check, parse};
+pub use policies::{rules_of, set_policies};
 pub use queries::{CredentialPage, EXPIRING_SOON_DAYS, ListRequest, PAGE_SIZE, get, list};
 pub use secrets::{SecretState, Secrets, regenerate, revoke_previous, secrets};
 

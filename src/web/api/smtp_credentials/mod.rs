@@ -1,6 +1,8 @@
-//! `/v2/accounts/{account_id}/smtp-credentials`: list, create, get, delete.
+//! `/v2/accounts/{account_id}/smtp-credentials`: list, create, get, edit,
+//! rotate, delete.
 //! Every handler calls `service::credentials`, like the dashboard does.
 
+pub mod edit;
 mod schema;
 
 use super::auth::ApiCaller;
@@ -17,10 +19,11 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 
+pub use edit::{RotateSmtpCredential, UpdateSmtpCredential, patch, rotate};
 pub use schema::{
     CreateHeaders, CreateSmtpCredential, CreatedSmtpCredential, CredentialObjectType,
-    CredentialRules, Deleted, ListObjectType, ListQuery, Pagination, ScopeName, SmtpCredential,
-    SmtpCredentialList,
+    CredentialRules, Deleted, ListObjectType, ListQuery, Pagination, ScopeName, SendLimits,
+    SmtpCredential, SmtpCredentialList,
 };
 
 /// The most credentials a list page holds (and its default size).

@@ -67,7 +67,7 @@ pub struct SmtpCredential {
 }
 
 /// A credential's send limits; each `null` when not set.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 pub struct SendLimits {
     /// Messages per minute.
     #[schema(minimum = 1, maximum = 1000000)]
