@@ -109,6 +109,7 @@ dashboard_routes! {
     get "/w/{slug}/settings/smtp-credentials/new" => pages::credentials::new_form,
     get "/w/{slug}/settings/smtp-credentials/{id}" => pages::credentials::show,
     post "/w/{slug}/settings/smtp-credentials/{id}/renew" => pages::credentials::renew,
+    post "/w/{slug}/settings/smtp-credentials/{id}/policies" => pages::credentials::set_policies,
     get "/w/{slug}/settings/smtp-credentials/{id}/revoke-previous" => pages::credentials::confirm_revoke_previous,
     post "/w/{slug}/settings/smtp-credentials/{id}/revoke-previous" => pages::credentials::revoke_previous,
     get "/w/{slug}/settings/smtp-credentials/{id}/edit" => pages::credentials::edit_form,

@@ -5,6 +5,7 @@ mod create;
 pub mod expiry;
 mod list;
 mod overlap;
+mod policies;
 mod roles;
 
 use postern::db::models::smtp_credential::CredentialForAuth;

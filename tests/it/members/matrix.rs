@@ -80,6 +80,11 @@ const MATRIX: &[Row] = &[
         MEMBERS_MANAGE,
     ),
     (
+        "post",
+        "/w/{slug}/settings/smtp-credentials/{id}/policies",
+        MEMBERS_MANAGE,
+    ),
+    (
         "get",
         "/w/{slug}/settings/smtp-credentials/{id}/revoke-previous",
         MEMBERS_MANAGE,

@@ -14,6 +14,7 @@ use super::actions::expiry_of;
 use super::list::connection;
 use super::view::{ConnectionSettings, Row};
 use crate::db::keyset::{Anchor, Cursor};
+use crate::domain::policy::{IpAllowlist, Limit, Policies as Rules, SendLimits, SenderPatterns};
 use crate::domain::{CredentialId, EXPIRY_CHOICES, Role, now, relative_time};
 use crate::error::AppResult;
 use crate::service::audit;
@@ -47,6 +48,80 @@ static BLANK: ExpiryForm = ExpiryForm {
     expires: String::new(),
     expires_on: String::new(),
 };
+
+/// The policies form: lists one entry per line, limits blank for none.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PolicyForm {
+    pub allowed_ips: String,
+    pub allowed_senders: String,
+    pub max_per_minute: String,
+    pub max_per_hour: String,
+    pub max_per_day: String,
+    pub max_recipients: String,
+    /// Set by the "add the address it last authenticated from" button.
+    pub add_last_ip: Option<String>,
+}
+
+impl PolicyForm {
+    fn of(rules: &Rules) -> Self {
+        let [minute, hour, day, recipients] = Limit::ALL.map(|l| {
+            rules
+                .limits
+                .get(l)
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        });
+        Self {
+            allowed_ips: rules.allowed_ips.to_strings().join("\n"),
+            allowed_senders: rules.allowed_senders.to_strings().join("\n"),
+            max_per_minute: minute,
+            max_per_hour: hour,
+            max_per_day: day,
+            max_recipients: recipients,
+            add_last_ip: None,
+        }
+    }
+
+    /// The form's policies, or each refused field's message.
+    fn rules(&self) -> Result<Rules, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let ips = IpAllowlist::parse(&self.allowed_ips)
+            .map_err(|p| errors.add("allowed_ips", p.join(" ")))
+            .ok();
+        let senders = SenderPatterns::parse(&self.allowed_senders)
+            .map_err(|p| errors.add("allowed_senders", p.join(" ")))
+            .ok();
+        let limits = SendLimits::parse([
+            &self.max_per_minute,
+            &self.max_per_hour,
+            &self.max_per_day,
+            &self.max_recipients,
+        ])
+        .map_err(|problems| {
+            for problem in problems {
+                errors.add(problem.limit.field(), problem.message);
+            }
+        })
+        .ok();
+        match (ips, senders, limits) {
+            (Some(allowed_ips), Some(allowed_senders), Some(limits)) => Ok(Rules {
+                allowed_ips,
+                allowed_senders,
+                limits,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// What the page shows as posted: the forms and their errors.
+#[derive(Default)]
+struct Posted<'a> {
+    expiry: Option<&'a ExpiryForm>,
+    policy: Option<&'a PolicyForm>,
+    errors: FieldErrors,
+}
 
 /// A password's state as the page shows it.
 pub struct SecretRow {
@@ -89,6 +164,7 @@ struct DetailPage<'a> {
     current: Option<SecretRow>,
     previous: Option<SecretRow>,
     form: &'a ExpiryForm,
+    policy: PolicyForm,
     errors: FieldErrors,
     expiry_choices: &'a [(&'a str, &'a str)],
     events: Vec<EventRow>,
@@ -103,8 +179,7 @@ async fn page(
     cx: &WorkspacePage,
     id: CredentialId,
     before: Option<&str>,
-    form: &ExpiryForm,
-    errors: FieldErrors,
+    posted: Posted<'_>,
     modal: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
@@ -136,8 +211,15 @@ async fn page(
         connection: connection(cx),
         current: secrets.current.as_ref().map(|s| SecretRow::new(s, now)),
         previous: secrets.previous.as_ref().map(|s| SecretRow::new(s, now)),
-        form,
-        errors,
+        form: posted.expiry.unwrap_or(&BLANK),
+        policy: match posted.policy {
+            Some(form) => PolicyForm {
+                add_last_ip: None,
+                ..form.clone()
+            },
+            None => PolicyForm::of(&credentials::rules_of(&credential)),
+        },
+        errors: posted.errors,
         expiry_choices: &EXPIRY_CHOICES,
         modal,
         flash: cx.take_flash(),
@@ -151,8 +233,7 @@ pub async fn show(
     params: web::Query<DetailParams>,
 ) -> AppResult<HttpResponse> {
     let before = params.before.as_deref();
-    let no_errors = FieldErrors::default();
-    page(&cx, id, before, &BLANK, no_errors, None, StatusCode::OK).await
+    page(&cx, id, before, Posted::default(), None, StatusCode::OK).await
 }
 
 /// Sets a new expiry (or none); the password stays.
@@ -179,8 +260,13 @@ pub async fn renew(
         Err(CredentialError::Lifetime(message)) => {
             let mut errors = FieldErrors::default();
             errors.add("expires", message);
+            let posted = Posted {
+                expiry: Some(&form),
+                errors,
+                ..Posted::default()
+            };
             let invalid = StatusCode::UNPROCESSABLE_ENTITY;
-            page(&cx, id, None, &form, errors, None, invalid).await
+            page(&cx, id, None, posted, None, invalid).await
         }
         Err(e) => Err(e.into()),
     }
@@ -206,13 +292,11 @@ pub async fn confirm_revoke_previous(
         danger: true,
     };
     dialog::answer(&cx.req, StatusCode::OK, &confirm, |modal| {
-        let no_errors = FieldErrors::default();
         page(
             &cx,
             id,
             None,
-            &BLANK,
-            no_errors,
+            Posted::default(),
             Some(modal),
             StatusCode::OK,
         )
@@ -230,4 +314,38 @@ pub async fn revoke_previous(
     let url = format!("{}/{}", cx.urls().credentials(), credential.id);
     let message = "The previous password no longer works.";
     Ok(Done::to(&url, message).redirect(&cx.req, &cx.session))
+}
+
+/// Replaces the allowlist, sender patterns and limits; with `add_last_ip`,
+/// first adds the address the credential last authenticated from.
+pub async fn set_policies(
+    cx: WorkspacePage,
+    Item(id): Item<CredentialId>,
+    HtmlForm(mut form): HtmlForm<PolicyForm>,
+) -> AppResult<HttpResponse> {
+    cx.require(Role::can_manage_credentials)?;
+    let workspace = &cx.access.workspace.id;
+    if form.add_last_ip.is_some() {
+        let credential = credentials::get(&cx.state.db, workspace, id.clone()).await?;
+        if let Some(ip) = &credential.last_used_ip {
+            form.allowed_ips = format!("{}\n{ip}", form.allowed_ips.trim());
+        }
+    }
+    let rules = match form.rules() {
+        Ok(rules) => rules,
+        Err(errors) => {
+            let posted = Posted {
+                policy: Some(&form),
+                errors,
+                ..Posted::default()
+            };
+            let invalid = StatusCode::UNPROCESSABLE_ENTITY;
+            return page(&cx, id, None, posted, None, invalid).await;
+        }
+    };
+    let actor = cx.actor();
+    let credential = credentials::set_policies(&cx.state.db, workspace, id, rules, actor).await?;
+    let url = format!("{}/{}", cx.urls().credentials(), credential.id);
+    let message = format!("Saved the policies of {}.", credential.name);
+    Ok(Done::to(&url, &message).redirect(&cx.req, &cx.session))
 }
