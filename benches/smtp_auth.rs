@@ -189,6 +189,8 @@ async fn seed(db: &postern::db::Db, n: usize) -> Vec<String> {
                     &workspace,
                     Some(Username::parse(&username).unwrap()),
                     fields,
+                    // A policy AUTH checks on every login: expiry in a year.
+                    Some(postern::domain::now() + chrono::Duration::days(365)),
                     actor,
                 )
                 .await

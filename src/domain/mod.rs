@@ -5,6 +5,7 @@ mod api_scope;
 mod credential;
 mod domain_name;
 mod email_address;
+mod expiry;
 mod ids;
 mod overlap;
 mod person;
@@ -20,6 +21,9 @@ pub use api_scope::{ApiAction, ApiScope, ApiScopes, Reach, ScopeTarget};
 pub use credential::{CredentialName, Description, Mode, SendingScope};
 pub use domain_name::DomainName;
 pub use email_address::EmailAddress;
+pub use expiry::{
+    EXPIRY_CHOICES, MAX_LIFETIME_DAYS, check_lifetime, parse_expiry, parse_lifetime_days,
+};
 pub use ids::{
     ApiKeyId, AuditEventId, CredentialId, DomainId, InvitationId, MessageId, SecretId, SessionId,
     UserId, WorkspaceId,

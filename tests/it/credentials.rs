@@ -2,7 +2,9 @@
 
 mod actions;
 mod create;
+pub mod expiry;
 mod list;
+mod overlap;
 mod roles;
 
 use postern::db::models::smtp_credential::CredentialForAuth;

@@ -10,6 +10,7 @@ mod commands;
 mod connections;
 mod data;
 pub mod delivery;
+mod lifetime;
 mod log;
 mod policies;
 mod protocol;
@@ -56,6 +57,7 @@ pub async fn credential(
         &workspace.id,
         Some(username),
         fields,
+        None,
         actor,
     )
     .await

@@ -24,4 +24,4 @@ pub use sandbox_message::{SandboxMessage, SandboxSummary};
 pub use session::{SessionSummary, StoredSession};
 pub use smtp_credential::{CredentialView, NewSmtpCredential, SmtpCredential};
 pub use user::{NewUser, User};
-pub use workspace::Workspace;
+pub use workspace::{CredentialRules, Workspace};
