@@ -211,6 +211,21 @@ impl SendCounter {
     }
 }
 
+/// The usage of each rate limit a credential has, as stored with it.
+pub async fn of_credential(
+    counter: &SendCounter,
+    credential: &CredentialId,
+    stored: &crate::db::models::smtp_credential::Policies,
+) -> Vec<Usage> {
+    let limits = SendLimits::from_columns([
+        stored.max_per_minute,
+        stored.max_per_hour,
+        stored.max_per_day,
+        stored.max_recipients,
+    ]);
+    counter.usage(credential, limits, Utc::now()).await
+}
+
 impl Default for SendCounter {
     fn default() -> Self {
         Self::new()
