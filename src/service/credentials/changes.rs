@@ -86,16 +86,7 @@ fn insert(
             now(),
         )
         .map_err(CredentialError::Lifetime)?;
-        let new = &NewSmtpCredential {
-            policies: Policies {
-                max_per_minute: rules.default_max_per_minute,
-                max_per_hour: rules.default_max_per_hour,
-                max_per_day: rules.default_max_per_day,
-                max_recipients: rules.default_max_recipients,
-                ..new.policies.clone()
-            },
-            ..new.clone()
-        };
+        let new = &with_default_limits(new, &rules);
         let credential = SmtpCredential::insert(conn, new).map_err(|e| {
             if is_unique_violation(&e) {
                 CredentialError::UsernameTaken
@@ -113,6 +104,27 @@ fn insert(
         )?;
         Ok(CredentialView::load_one(conn, credential)?)
     })
+}
+
+/// `new` with the workspace's default send limits wherever it sets none.
+fn with_default_limits(new: &NewSmtpCredential, rules: &CredentialRules) -> NewSmtpCredential {
+    let (minute, hour, day, recipients) = (
+        rules.default_max_per_minute,
+        rules.default_max_per_hour,
+        rules.default_max_per_day,
+        rules.default_max_recipients,
+    );
+    let mut new = new.clone();
+    let policies = &mut new.policies;
+    for (limit, default) in [
+        (&mut policies.max_per_minute, minute),
+        (&mut policies.max_per_hour, hour),
+        (&mut policies.max_per_day, day),
+        (&mut policies.max_recipients, recipients),
+    ] {
+        *limit = limit.or(default);
+    }
+    new
 }
 
 /// Checks a scope's domains; call it after [`lock_workspace`].
