@@ -4,6 +4,7 @@ mod actions;
 mod create;
 mod list;
 mod roles;
+mod search;
 
 use postern::db::models::SmtpCredential;
 use postern::db::models::smtp_credential::CredentialForAuth;

@@ -12,7 +12,7 @@ use crate::db::DbConn;
 use crate::db::schema::{domains, lower, smtp_credential_domains, smtp_credentials};
 use crate::domain::{CredentialId, DomainId, SendingScope, UserId, WorkspaceId, now};
 
-pub use listing::{NEVER, SortKey};
+pub use listing::{COUNT_CAP, Count, NEVER, SortKey, TRIGRAM};
 pub use view::{CredentialDomain, CredentialView};
 
 /// An SMTP username/password pair, as the dashboard and the API show it.

@@ -19,7 +19,9 @@ use crate::db::DbError;
 use crate::domain::{DomainId, Mode, SendingScope};
 
 pub use crate::db::keyset::{Anchor, Cursor, Direction};
-pub use crate::db::models::smtp_credential::{CredentialDomain, CredentialView, SortKey};
+pub use crate::db::models::smtp_credential::{
+    COUNT_CAP, Count, CredentialDomain, CredentialView, SortKey,
+};
 pub use changes::{create, delete, regenerate, set_active, update};
 pub use input::{CredentialInput, Domains, InputErrors, Parsed, Problem, check, parse};
 pub use queries::{CredentialPage, ListRequest, PAGE_SIZE, get, list};

@@ -1,7 +1,7 @@
 //! Reading credentials: one, or a page of the workspace's.
 
 use crate::db::keyset::{Anchor, Cursor, Direction, Page};
-use crate::db::models::smtp_credential::{CredentialView, SmtpCredential, SortKey};
+use crate::db::models::smtp_credential::{Count, CredentialView, SmtpCredential, SortKey};
 use crate::db::{Db, DbConn, DbError};
 use crate::domain::{CredentialId, WorkspaceId};
 
@@ -13,8 +13,8 @@ pub const PAGE_SIZE: i64 = 50;
 /// A page of credentials and where the neighbouring pages start.
 pub struct CredentialPage {
     pub items: Vec<CredentialView>,
-    /// How many match in all, when asked for.
-    pub total: Option<i64>,
+    /// How many match (exact up to a cap), when asked for.
+    pub total: Option<Count>,
     pub next: Option<Cursor<CredentialId>>,
     pub previous: Option<Cursor<CredentialId>>,
 }
@@ -30,7 +30,7 @@ pub struct ListRequest {
     pub within_domains: Option<Vec<String>>,
     pub anchor: Anchor<CredentialId>,
     pub limit: i64,
-    /// Also count every match (a scan of the workspace's rows).
+    /// Also count the matches, up to [`super::COUNT_CAP`].
     pub with_total: bool,
 }
 

@@ -1,8 +1,13 @@
 //! Listing a workspace's credentials: filtered, counted, and read a page at
-//! a time with [`crate::db::keyset`].
+//! a time with [`crate::db::keyset`]. Nothing here costs in proportion to
+//! the workspace's size: a page walks an index from its cursor, the count
+//! stops at [`COUNT_CAP`], and a filter of [`TRIGRAM`] characters or more
+//! is answered by a trigram index (SQLite FTS5 `smtp_credential_search`,
+//! PostgreSQL `pg_trgm` on `lower(name)` and `lower(username)`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 
 use super::SmtpCredential;
 use crate::db::keyset::{Anchor, Cursor, Direction, keyset};
@@ -28,6 +33,20 @@ impl SortKey {
     }
 }
 
+/// A count stops here: past it the dashboard says "more than".
+pub const COUNT_CAP: i64 = 1_000;
+
+/// A trigram index answers filters at least this long; shorter ones scan
+/// the workspace's rows in the list's order.
+pub const TRIGRAM: usize = 3;
+
+/// How many credentials match: exact up to [`COUNT_CAP`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Exactly(i64),
+    MoreThan(i64),
+}
+
 /// "Never used" sorts as this time.
 pub const NEVER: NaiveDateTime = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH.naive_utc();
 
@@ -44,6 +63,7 @@ impl SmtpCredential {
     /// username contains `filter` (any case), and only scoped credentials
     /// none of whose domains lies outside `within` (domain names).
     fn filtered<'a>(
+        conn: &DbConn,
         workspace: &'a WorkspaceId,
         filter: Option<&str>,
         within: Option<&[String]>,
@@ -61,28 +81,33 @@ impl SmtpCredential {
                 .filter(smtp_credentials::scope.eq(SendingScope::Scoped))
                 .filter(diesel::dsl::not(diesel::dsl::exists(outside)));
         }
-        if let Some(filter) = filter {
-            let pattern = like_pattern(filter);
-            query = query.filter(
-                lower(smtp_credentials::name)
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(lower(smtp_credentials::username).like(pattern).escape('\\')),
-            );
+        match filter {
+            Some(filter) if filter.chars().count() >= TRIGRAM && is_sqlite(conn) => {
+                query = query.filter(in_search_index(filter));
+            }
+            // PostgreSQL picks its trigram indexes for this by itself.
+            Some(filter) => query = query.filter(contains(filter)),
+            None => {}
         }
         query
     }
 
-    /// How many credentials [`SmtpCredential::page`] can reach with these filters.
+    /// How many credentials [`SmtpCredential::page`] can reach with these
+    /// filters, reading no more than [`COUNT_CAP`] + 1 of them.
     pub fn count(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
         filter: Option<&str>,
         within: Option<&[String]>,
-    ) -> QueryResult<i64> {
-        Self::filtered(workspace, filter, within)
-            .count()
-            .get_result(conn)
+    ) -> QueryResult<Count> {
+        let rows: Vec<CredentialId> = Self::filtered(conn, workspace, filter, within)
+            .select(smtp_credentials::id)
+            .limit(COUNT_CAP + 1)
+            .load(conn)?;
+        Ok(match rows.len() as i64 {
+            n if n > COUNT_CAP => Count::MoreThan(COUNT_CAP),
+            n => Count::Exactly(n),
+        })
     }
 
     /// Up to `limit` credentials from `anchor` on, in scan order (see
@@ -98,7 +123,7 @@ impl SmtpCredential {
         anchor: &Anchor<CredentialId>,
         limit: i64,
     ) -> QueryResult<Vec<SmtpCredential>> {
-        let base = Self::filtered(workspace, filter, within);
+        let base = Self::filtered(conn, workspace, filter, within);
         let id = smtp_credentials::id;
         match sort {
             SortKey::CreatedAt => {
@@ -130,6 +155,38 @@ impl SmtpCredential {
             id: self.id.clone(),
         }
     }
+}
+
+fn is_sqlite(conn: &DbConn) -> bool {
+    matches!(conn, DbConn::Sqlite(_))
+}
+
+type Condition = Box<dyn BoxableExpression<smtp_credentials::table, MultiBackend, SqlType = Bool>>;
+
+/// Name or username contains `text`, in any case (a scan).
+fn contains(text: &str) -> Condition {
+    let pattern = like_pattern(text);
+    Box::new(
+        lower(smtp_credentials::name)
+            .like(pattern.clone())
+            .escape('\\')
+            .or(lower(smtp_credentials::username).like(pattern).escape('\\')),
+    )
+}
+
+/// Name or username contains `text` (at least [`TRIGRAM`] characters), in
+/// any case, as SQLite's FTS5 trigram index finds it: a phrase of the
+/// text's trigrams matches exactly where the text occurs.
+fn in_search_index(text: &str) -> Condition {
+    let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+    Box::new(
+        diesel::dsl::sql::<Bool>(
+            "smtp_credentials.id IN (SELECT credential_id FROM smtp_credential_search \
+             WHERE smtp_credential_search MATCH ",
+        )
+        .bind::<Text, _>(phrase)
+        .sql(")"),
+    )
 }
 
 /// `%text%`, lower-cased, with LIKE's wildcards escaped.

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 
 use super::params::ListState;
 use crate::domain::{CredentialName, Description, Username, relative_time};
-use crate::service::credentials::{CredentialPage, CredentialView, Direction};
+use crate::service::credentials::{Count, CredentialPage, CredentialView, Direction};
 use crate::service::domains::Domain;
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
@@ -51,6 +51,27 @@ impl std::ops::Deref for Row {
     }
 }
 
+fn count_label(count: Count) -> String {
+    match count {
+        Count::Exactly(1) => "1 credential".to_owned(),
+        Count::Exactly(n) => format!("{} credentials", thousands(n)),
+        Count::MoreThan(n) => format!("More than {} credentials", thousands(n)),
+    }
+}
+
+/// 1000 → "1,000".
+fn thousands(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn exact(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
@@ -71,7 +92,8 @@ impl Row {
 
 pub struct Table {
     pub rows: Vec<Row>,
-    pub total: i64,
+    /// "1 credential", "120 credentials", "More than 1,000 credentials".
+    pub total: String,
     pub list: ListState,
     /// (href, label) of the neighbouring pages.
     pub next: Option<(String, &'static str)>,
@@ -87,7 +109,7 @@ impl Table {
         };
         Self {
             rows: page.items.iter().map(|c| Row::new(c, now)).collect(),
-            total: page.total.unwrap_or_default(),
+            total: count_label(page.total.unwrap_or(Count::Exactly(0))),
             next: page.next.map(|c| (list.page_href("after", &c), forward)),
             previous: page
                 .previous

@@ -1,0 +1,2 @@
+DROP INDEX smtp_credentials_username_trgm_idx;
+DROP INDEX smtp_credentials_name_trgm_idx;

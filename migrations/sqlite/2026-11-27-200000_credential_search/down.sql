@@ -1,0 +1,4 @@
+DROP TRIGGER smtp_credential_search_update;
+DROP TRIGGER smtp_credential_search_delete;
+DROP TRIGGER smtp_credential_search_insert;
+DROP TABLE smtp_credential_search;

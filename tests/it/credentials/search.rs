@@ -1,0 +1,112 @@
+//! The count above the table (exact up to a cap, "more than" past it) and
+//! the name/username filter, served by a trigram index on both backends.
+
+use chrono::Duration;
+use postern::domain::now;
+
+use super::{LIST, create, id_of};
+use crate::helpers::{Page, TestApp, seed_credentials, spawn_app};
+
+async fn seed(app: &TestApp, workspace: &postern::db::models::Workspace, n: usize) {
+    let start = now() - Duration::days(30);
+    seed_credentials(app, workspace, n, move |i| {
+        (start + Duration::minutes(i as i64), None)
+    })
+    .await;
+}
+
+fn usernames(page: &Page) -> Vec<String> {
+    page.attrs("tr[data-username]", "data-username")
+}
+
+fn count(page: &Page) -> Option<String> {
+    page.text_of(".table-count")
+}
+
+#[tokio::test]
+async fn the_count_is_exact_up_to_a_thousand_and_more_than_a_thousand_past_it() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    seed(&app, &workspace, 1_000).await;
+    let page = app.get(LIST).await;
+    assert_eq!(count(&page).as_deref(), Some("1,000 credentials"));
+
+    create(&app, "One more", "one_more").await;
+    let page = app.get(LIST).await;
+    assert_eq!(count(&page).as_deref(), Some("More than 1,000 credentials"));
+    assert_eq!(usernames(&page).len(), 50);
+    assert_eq!(usernames(&page)[0], "one_more");
+
+    // The same rule for a filter's matches: all 1,001 contain an "e"...
+    let matches = app.get(&format!("{LIST}?q=e")).await;
+    assert_eq!(
+        count(&matches).as_deref(),
+        Some("More than 1,000 credentials")
+    );
+    // ...999 of the seeded names contain "App 0" (App 0000 … App 0999)...
+    let some = app.get(&format!("{LIST}?q=app+0")).await;
+    assert_eq!(count(&some).as_deref(), Some("1,000 credentials"));
+    let one = app.get(&format!("{LIST}?q=ONE_M")).await;
+    assert_eq!(count(&one).as_deref(), Some("1 credential"));
+    assert_eq!(usernames(&one), ["one_more"]);
+}
+
+#[tokio::test]
+async fn the_filter_finds_substrings_in_any_case_short_or_long() {
+    let app = spawn_app().await;
+    app.signed_in_owner().await;
+    create(&app, "Billing Reports", "billing_eu").await;
+    create(&app, "Newsletter", "news_sender").await;
+    create(&app, "Password resets", "auth_mailer").await;
+
+    // Three characters or more: the trigram index.
+    let page = app.get(&format!("{LIST}?q=LLING+rep")).await;
+    assert_eq!(usernames(&page), ["billing_eu"]);
+    let page = app.get(&format!("{LIST}?q=s_SEN")).await;
+    assert_eq!(usernames(&page), ["news_sender"]);
+    let page = app.get(&format!("{LIST}?q=ER")).await;
+    assert_eq!(usernames(&page), ["auth_mailer", "news_sender"]);
+    // Fewer: a scan with the same meaning.
+    let page = app.get(&format!("{LIST}?q=Eu")).await;
+    assert_eq!(usernames(&page), ["billing_eu"]);
+    let page = app.get(&format!("{LIST}?q=w")).await;
+    assert_eq!(usernames(&page), ["auth_mailer", "news_sender"]);
+    // A quote or a wildcard is only a character.
+    for q in ["%22ing", "ing%22", "b%25ll", "b_lling"] {
+        let page = app.get(&format!("{LIST}?q={q}")).await;
+        page.assert_contains("No credentials match");
+    }
+}
+
+#[tokio::test]
+async fn the_filter_follows_renames_and_deletions_at_once() {
+    let app = spawn_app().await;
+    app.signed_in_owner().await;
+    create(&app, "Old name", "renamed_app").await;
+    create(&app, "Doomed", "doomed_app").await;
+    let id = id_of(&app, "renamed_app").await;
+    let edited = app
+        .post_form(
+            &format!("{LIST}/{id}/edit"),
+            &[
+                ("name", "Fresh title"),
+                ("mode", "production"),
+                ("scope", "global"),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    let page = app.get(&format!("{LIST}?q=fresh+tit")).await;
+    assert_eq!(usernames(&page), ["renamed_app"]);
+    let page = app.get(&format!("{LIST}?q=old+name")).await;
+    page.assert_contains("No credentials match");
+
+    let id = id_of(&app, "doomed_app").await;
+    app.post_form(&format!("{LIST}/{id}/delete"), &[]).await;
+    let page = app.get(&format!("{LIST}?q=doomed")).await;
+    page.assert_contains("No credentials match");
+    // Its username is free again, and the new credential is found.
+    create(&app, "Reborn", "doomed_app").await;
+    let page = app.get(&format!("{LIST}?q=doomed")).await;
+    assert_eq!(usernames(&page), ["doomed_app"]);
+}
