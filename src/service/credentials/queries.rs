@@ -81,6 +81,7 @@ pub async fn list(
             request.dir,
             &request.anchor,
             request.limit + 1,
+            total,
         )?;
         let page = Page::from_scan(rows, &request.anchor, request.limit, |c| {
             c.cursor(request.sort)

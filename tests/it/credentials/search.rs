@@ -31,24 +31,31 @@ async fn the_count_is_exact_up_to_a_thousand_and_more_than_a_thousand_past_it() 
     let page = app.get(LIST).await;
     assert_eq!(count(&page).as_deref(), Some("1,000 credentials"));
 
-    create(&app, "One more", "one_more").await;
+    create(&app, "App one more", "user_more").await;
     let page = app.get(LIST).await;
     assert_eq!(count(&page).as_deref(), Some("More than 1,000 credentials"));
     assert_eq!(usernames(&page).len(), 50);
-    assert_eq!(usernames(&page)[0], "one_more");
+    assert_eq!(usernames(&page)[0], "user_more");
 
-    // The same rule for a filter's matches: all 1,001 contain an "e"...
-    let matches = app.get(&format!("{LIST}?q=e")).await;
-    assert_eq!(
-        count(&matches).as_deref(),
-        Some("More than 1,000 credentials")
-    );
-    // ...999 of the seeded names contain "App 0" (App 0000 … App 0999)...
+    // The same rule for a filter's matches, short (a scan) or long (the
+    // index counts, then the list's order is walked): all 1,001 match...
+    for q in ["e", "USER"] {
+        let matches = app.get(&format!("{LIST}?q={q}")).await;
+        assert_eq!(
+            count(&matches).as_deref(),
+            Some("More than 1,000 credentials")
+        );
+        assert_eq!(usernames(&matches)[..2], ["user_more", "user_0999"], "{q}");
+        assert_eq!(usernames(&matches).len(), 50);
+    }
+    // ...1,000 names hold "App 0" (App 0000 … App 0999)...
     let some = app.get(&format!("{LIST}?q=app+0")).await;
     assert_eq!(count(&some).as_deref(), Some("1,000 credentials"));
-    let one = app.get(&format!("{LIST}?q=ONE_M")).await;
+    assert_eq!(usernames(&some)[0], "user_0999");
+    // ...and one holds "one mo".
+    let one = app.get(&format!("{LIST}?q=ONE+MO")).await;
     assert_eq!(count(&one).as_deref(), Some("1 credential"));
-    assert_eq!(usernames(&one), ["one_more"]);
+    assert_eq!(usernames(&one), ["user_more"]);
 }
 
 #[tokio::test]

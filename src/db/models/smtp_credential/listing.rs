@@ -7,7 +7,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::{BigInt, Bool, Text};
 
 use super::SmtpCredential;
 use crate::db::keyset::{Anchor, Cursor, Direction, keyset};
@@ -61,11 +61,15 @@ type Boxed<'a> = smtp_credentials::BoxedQuery<'a, MultiBackend>;
 impl SmtpCredential {
     /// The workspace's credentials, optionally only those whose name or
     /// username contains `filter` (any case), and only scoped credentials
-    /// none of whose domains lies outside `within` (domain names).
+    /// none of whose domains lies outside `within` (domain names). On SQLite
+    /// a filter long enough goes through the trigram index unless `common`
+    /// (it matches more than [`COUNT_CAP`]): then walking the list's order
+    /// meets a page of matches sooner than sorting them all would.
     fn filtered<'a>(
         conn: &DbConn,
         workspace: &'a WorkspaceId,
         filter: Option<&str>,
+        common: bool,
         within: Option<&[String]>,
     ) -> Boxed<'a> {
         let mut query = smtp_credentials::table
@@ -82,7 +86,7 @@ impl SmtpCredential {
                 .filter(diesel::dsl::not(diesel::dsl::exists(outside)));
         }
         match filter {
-            Some(filter) if filter.chars().count() >= TRIGRAM && is_sqlite(conn) => {
+            Some(filter) if !common && indexed(conn, filter) => {
                 query = query.filter(in_search_index(filter));
             }
             // PostgreSQL picks its trigram indexes for this by itself.
@@ -100,7 +104,12 @@ impl SmtpCredential {
         filter: Option<&str>,
         within: Option<&[String]>,
     ) -> QueryResult<Count> {
-        let rows: Vec<CredentialId> = Self::filtered(conn, workspace, filter, within)
+        if let (Some(text), None) = (filter, within)
+            && indexed(conn, text)
+        {
+            return count_in_search_index(conn, workspace, text);
+        }
+        let rows: Vec<CredentialId> = Self::filtered(conn, workspace, filter, false, within)
             .select(smtp_credentials::id)
             .limit(COUNT_CAP + 1)
             .load(conn)?;
@@ -111,7 +120,8 @@ impl SmtpCredential {
     }
 
     /// Up to `limit` credentials from `anchor` on, in scan order (see
-    /// [`crate::db::keyset::Page::from_scan`]).
+    /// [`crate::db::keyset::Page::from_scan`]). `counted` is what
+    /// [`SmtpCredential::count`] found for the same filters, if asked.
     #[allow(clippy::too_many_arguments)]
     pub fn page(
         conn: &mut DbConn,
@@ -122,8 +132,10 @@ impl SmtpCredential {
         dir: Direction,
         anchor: &Anchor<CredentialId>,
         limit: i64,
+        counted: Option<Count>,
     ) -> QueryResult<Vec<SmtpCredential>> {
-        let base = Self::filtered(conn, workspace, filter, within);
+        let common = matches!(counted, Some(Count::MoreThan(_)));
+        let base = Self::filtered(conn, workspace, filter, common, within);
         let id = smtp_credentials::id;
         match sort {
             SortKey::CreatedAt => {
@@ -157,8 +169,45 @@ impl SmtpCredential {
     }
 }
 
-fn is_sqlite(conn: &DbConn) -> bool {
-    matches!(conn, DbConn::Sqlite(_))
+/// Whether SQLite's trigram index answers this filter (PostgreSQL's
+/// planner picks its own indexes).
+fn indexed(conn: &DbConn, filter: &str) -> bool {
+    matches!(conn, DbConn::Sqlite(_)) && filter.chars().count() >= TRIGRAM
+}
+
+/// The FTS5 query for a substring: a phrase of its trigrams, which matches
+/// exactly where the text occurs, in any case.
+fn phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// [`SmtpCredential::count`] on SQLite for an indexed filter: the index's
+/// matches drive the join and the count stops past [`COUNT_CAP`], however
+/// many rows contain the text.
+fn count_in_search_index(
+    conn: &mut DbConn,
+    workspace: &WorkspaceId,
+    text: &str,
+) -> QueryResult<Count> {
+    let counted: Counted = diesel::sql_query(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM smtp_credential_search \
+         JOIN smtp_credentials ON smtp_credentials.id = smtp_credential_search.credential_id \
+         WHERE smtp_credential_search MATCH ? AND smtp_credentials.workspace_id = ? LIMIT ?)",
+    )
+    .bind::<Text, _>(phrase(text))
+    .bind::<Text, _>(workspace.as_str())
+    .bind::<BigInt, _>(COUNT_CAP + 1)
+    .get_result(conn)?;
+    Ok(match counted.n {
+        n if n > COUNT_CAP => Count::MoreThan(COUNT_CAP),
+        n => Count::Exactly(n),
+    })
 }
 
 type Condition = Box<dyn BoxableExpression<smtp_credentials::table, MultiBackend, SqlType = Bool>>;
@@ -174,17 +223,15 @@ fn contains(text: &str) -> Condition {
     )
 }
 
-/// Name or username contains `text` (at least [`TRIGRAM`] characters), in
-/// any case, as SQLite's FTS5 trigram index finds it: a phrase of the
-/// text's trigrams matches exactly where the text occurs.
+/// Name or username contains `text` (at least [`TRIGRAM`] characters), as
+/// SQLite's FTS5 trigram index finds it.
 fn in_search_index(text: &str) -> Condition {
-    let phrase = format!("\"{}\"", text.replace('"', "\"\""));
     Box::new(
         diesel::dsl::sql::<Bool>(
             "smtp_credentials.id IN (SELECT credential_id FROM smtp_credential_search \
              WHERE smtp_credential_search MATCH ",
         )
-        .bind::<Text, _>(phrase)
+        .bind::<Text, _>(phrase(text))
         .sql(")"),
     )
 }
