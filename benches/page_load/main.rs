@@ -42,7 +42,7 @@ async fn main() {
     let postgres = std::env::var("POSTERN_BENCH_DATABASE_URL").ok();
 
     let limit_dir = tempfile::tempdir().unwrap();
-    let mut ceiling = spawn(
+    let ceiling = spawn(
         Command::new(&limit)
             .env("LIMIT_ADDR", format!("127.0.0.1:{LIMIT_PORT}"))
             .env("LIMIT_DB", limit_dir.path().join("limit.db")),
@@ -67,7 +67,7 @@ async fn main() {
             started.elapsed().as_secs_f64()
         );
 
-        let mut server = spawn(
+        let server = spawn(
             Command::new(&postern)
                 .arg("serve")
                 .env("POSTERN_DATA_DIR", dir.path())
@@ -75,7 +75,7 @@ async fn main() {
                 .env("POSTERN_HTTP_ADDR", format!("127.0.0.1:{PORT}"))
                 .env("POSTERN_SMTP_ADDR", "127.0.0.1:0")
                 .env("POSTERN_LOG", "warn")
-                .env("POSTERN_API_RATE_LIMIT", "100000000"),
+                .env("POSTERN_API_RATE_LIMIT", "1000000"),
         );
         let base = format!("http://127.0.0.1:{PORT}");
         wait_for(&format!("{base}/healthz")).await;
@@ -156,25 +156,37 @@ async fn main() {
             idle as f64 / 1024.0,
             peak as f64 / 1024.0
         );
-        stop(&mut server);
+        drop(server);
         if let Some(url) = &postgres {
             support::empty_postgres(url).await;
         }
     }
-    stop(&mut ceiling);
+    drop(ceiling);
 }
 
-fn spawn(command: &mut Command) -> Child {
-    command
+/// A server process, stopped when dropped (also when the benchmark panics).
+struct Server(Child);
+
+impl Server {
+    fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(command: &mut Command) -> Server {
+    let child = command
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("start the server")
-}
-
-fn stop(child: &mut Child) {
-    let _ = Command::new("kill").arg(child.id().to_string()).status();
-    let _ = child.wait();
+        .expect("start the server");
+    Server(child)
 }
 
 async fn wait_for(url: &str) {

@@ -184,3 +184,11 @@ diesel::define_sql_function! {
     /// SQL `coalesce` for a nullable time: sorts "never" as the given time.
     fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>, y: diesel::sql_types::Timestamp) -> diesel::sql_types::Timestamp;
 }
+
+diesel::table! {
+    /// Kept by triggers on `smtp_credentials` (insert and delete).
+    credential_counts (workspace_id) {
+        workspace_id -> Text,
+        credentials -> BigInt,
+    }
+}

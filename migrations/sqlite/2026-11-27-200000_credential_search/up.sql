@@ -31,3 +31,21 @@ CREATE TRIGGER smtp_credential_search_update AFTER UPDATE OF name, username ON s
     INSERT INTO smtp_credential_search (credential_id, name, username)
         VALUES (new.id, new.name, new.username);
 END;
+
+-- How many credentials each workspace holds, kept exact by triggers in the
+-- transaction of every insert and delete, so the list shows its total
+-- without counting rows.
+CREATE TABLE credential_counts (
+    workspace_id TEXT PRIMARY KEY NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+    credentials  BIGINT NOT NULL
+);
+INSERT INTO credential_counts (workspace_id, credentials)
+    SELECT workspace_id, count(*) FROM smtp_credentials GROUP BY workspace_id;
+CREATE TRIGGER credential_counts_insert AFTER INSERT ON smtp_credentials BEGIN
+    INSERT INTO credential_counts (workspace_id, credentials) VALUES (new.workspace_id, 1)
+        ON CONFLICT (workspace_id) DO UPDATE SET credentials = credentials + 1;
+END;
+CREATE TRIGGER credential_counts_delete AFTER DELETE ON smtp_credentials BEGIN
+    UPDATE credential_counts SET credentials = credentials - 1
+        WHERE workspace_id = old.workspace_id;
+END;

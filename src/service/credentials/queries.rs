@@ -1,7 +1,7 @@
 //! Reading credentials: one, or a page of the workspace's.
 
 use crate::db::keyset::{Anchor, Cursor, Direction, Page};
-use crate::db::models::smtp_credential::{Count, CredentialView, SmtpCredential, SortKey};
+use crate::db::models::smtp_credential::{Count, CredentialView, SmtpCredential, SortKey, TRIGRAM};
 use crate::db::{Db, DbConn, DbError};
 use crate::domain::{CredentialId, WorkspaceId};
 
@@ -58,14 +58,20 @@ pub async fn get(
     .await
 }
 
-/// One page of the workspace's credentials.
+/// One page of the workspace's credentials. Its cost does not grow with
+/// the workspace, so on SQLite it runs in place like other short reads,
+/// unless a filter too short for the trigram index may scan the rows.
 pub async fn list(
     db: &Db,
     workspace: &WorkspaceId,
     request: ListRequest,
 ) -> Result<CredentialPage, DbError> {
     let workspace = workspace.clone();
-    db.query(move |conn| {
+    let scans = request
+        .filter
+        .as_ref()
+        .is_some_and(|f| f.chars().count() < TRIGRAM);
+    let read = move |conn: &mut DbConn| {
         let filter = request.filter.as_deref();
         let within = request.within_domains.as_deref();
         let total = match request.with_total {
@@ -92,6 +98,9 @@ pub async fn list(
             next: page.next,
             previous: page.previous,
         })
-    })
-    .await
+    };
+    match scans {
+        true => db.query(read).await,
+        false => db.read(read).await,
+    }
 }

@@ -1,7 +1,7 @@
 //! Listing a workspace's credentials: filtered, counted, and read a page at
 //! a time with [`crate::db::keyset`]. Nothing here costs in proportion to
-//! the workspace's size: a page walks an index from its cursor, the count
-//! stops at [`COUNT_CAP`], and a filter of [`TRIGRAM`] characters or more
+//! the workspace's size: a page walks an index from its cursor, the total
+//! is a counter and a filter's count stops at [`COUNT_CAP`], and a filter of [`TRIGRAM`] characters or more
 //! is answered by a trigram index (SQLite FTS5 `smtp_credential_search`,
 //! PostgreSQL `pg_trgm` on `lower(name)` and `lower(username)`).
 
@@ -11,7 +11,9 @@ use diesel::sql_types::{BigInt, Bool, Text};
 
 use super::SmtpCredential;
 use crate::db::keyset::{Anchor, Cursor, Direction, keyset};
-use crate::db::schema::{coalesce, domains, lower, smtp_credential_domains, smtp_credentials};
+use crate::db::schema::{
+    coalesce, credential_counts, domains, lower, smtp_credential_domains, smtp_credentials,
+};
 use crate::db::{DbConn, MultiBackend};
 use crate::domain::{CredentialId, SendingScope, WorkspaceId};
 
@@ -97,13 +99,22 @@ impl SmtpCredential {
     }
 
     /// How many credentials [`SmtpCredential::page`] can reach with these
-    /// filters, reading no more than [`COUNT_CAP`] + 1 of them.
+    /// filters: all of the workspace's exactly (a counter kept by triggers),
+    /// some of them reading no more than [`COUNT_CAP`] + 1.
     pub fn count(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
         filter: Option<&str>,
         within: Option<&[String]>,
     ) -> QueryResult<Count> {
+        if filter.is_none() && within.is_none() {
+            let total = credential_counts::table
+                .find(workspace)
+                .select(credential_counts::credentials)
+                .first(conn)
+                .optional()?;
+            return Ok(Count::Exactly(total.unwrap_or(0)));
+        }
         if let (Some(text), None) = (filter, within)
             && indexed(conn, text)
         {
