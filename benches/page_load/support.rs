@@ -53,7 +53,7 @@ pub async fn seed(database_url: &str, data_dir: &Path, n: usize) -> Seeded {
     let user = accounts::create_user(&db, account).await.unwrap();
     let workspace = workspaces::create(&db, &user.id, "Bench").await.unwrap();
     let postgres = database_url.starts_with("postgres");
-    let insert = bulk_insert(postgres, n, workspace.id.as_str(), &hash, user.id.as_str());
+    let insert = bulk_insert(postgres, n, workspace.id.as_str(), user.id.as_str());
     db.query(move |conn| {
         postern::db::write_transaction(conn, |conn| diesel::sql_query(insert).execute(conn))?;
         // What autovacuum does soon after a bulk load: statistics for the planner.
@@ -85,14 +85,14 @@ pub async fn seed(database_url: &str, data_dir: &Path, n: usize) -> Seeded {
 
 /// `n` credentials 30 s apart: names `App 0000042 Mail`, usernames
 /// `user_0000042`, a third of them used, every seventh a sandbox.
-fn bulk_insert(postgres: bool, n: usize, workspace: &str, hash: &str, user: &str) -> String {
+fn bulk_insert(postgres: bool, n: usize, workspace: &str, user: &str) -> String {
     let columns = "id, workspace_id, name, username, description, sandbox, scope, active, \
-                   password_hash, created_at, updated_at, last_used_at, last_used_ip, created_by";
+                   created_at, updated_at, last_used_at, last_used_ip, created_by";
     let rows = if postgres {
         format!(
             "SELECT lpad(to_hex(i), 8, '0') || '-0000-4000-8000-' || lpad(to_hex(i), 12, '0'), \
              '{workspace}', 'App ' || lpad(i::text, 7, '0') || ' Mail', 'user_' || lpad(i::text, 7, '0'), \
-             'Seeded for the benchmark', i % 7 = 0, 'global', i % 11 <> 0, '{hash}', \
+             'Seeded for the benchmark', i % 7 = 0, 'global', i % 11 <> 0, \
              timestamp '2026-01-01' + i * interval '30 seconds', timestamp '2026-01-01' + i * interval '30 seconds', \
              CASE WHEN i % 3 = 0 THEN timestamp '2026-11-01' - i * interval '1 second' END, '127.0.0.1', '{user}' \
              FROM generate_series(0, {last}) AS s(i)",
@@ -103,7 +103,7 @@ fn bulk_insert(postgres: bool, n: usize, workspace: &str, hash: &str, user: &str
             "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < {last}) \
              SELECT printf('%08x-0000-4000-8000-%012x', i, i), \
              '{workspace}', printf('App %07d Mail', i), printf('user_%07d', i), \
-             'Seeded for the benchmark', i % 7 = 0, 'global', i % 11 <> 0, '{hash}', \
+             'Seeded for the benchmark', i % 7 = 0, 'global', i % 11 <> 0, \
              datetime('2026-01-01', '+' || (i * 30) || ' seconds'), datetime('2026-01-01', '+' || (i * 30) || ' seconds'), \
              CASE WHEN i % 3 = 0 THEN datetime('2026-11-01', '-' || i || ' seconds') END, '127.0.0.1', '{user}' \
              FROM s",

@@ -60,24 +60,43 @@ fn never_literal() -> diesel::expression::SqlLiteral<diesel::sql_types::Timestam
 
 type Boxed<'a> = smtp_credentials::BoxedQuery<'a, MultiBackend>;
 
+/// Which of a workspace's credentials a list shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter<'a> {
+    /// Only those whose name or username contains this (any case).
+    pub text: Option<&'a str>,
+    /// Only those expiring before this time (or expired).
+    pub expiring_before: Option<NaiveDateTime>,
+    /// Only scoped credentials none of whose domains lies outside these
+    /// (domain names).
+    pub within: Option<&'a [String]>,
+}
+
+impl Filter<'_> {
+    /// Lets every credential of the workspace through.
+    fn is_none(&self) -> bool {
+        self.text.is_none() && self.expiring_before.is_none() && self.within.is_none()
+    }
+}
+
 impl SmtpCredential {
-    /// The workspace's credentials, optionally only those whose name or
-    /// username contains `filter` (any case), and only scoped credentials
-    /// none of whose domains lies outside `within` (domain names). On SQLite
-    /// a filter long enough goes through the trigram index unless `common`
-    /// (it matches more than [`COUNT_CAP`]): then walking the list's order
+    /// The workspace's credentials that `filter` lets through. On SQLite a
+    /// text long enough goes through the trigram index unless `common` (it
+    /// matches more than [`COUNT_CAP`]): then walking the list's order
     /// meets a page of matches sooner than sorting them all would.
     fn filtered<'a>(
         conn: &DbConn,
         workspace: &'a WorkspaceId,
-        filter: Option<&str>,
+        filter: &Filter<'_>,
         common: bool,
-        within: Option<&[String]>,
     ) -> Boxed<'a> {
         let mut query = smtp_credentials::table
             .filter(smtp_credentials::workspace_id.eq(workspace))
             .into_boxed();
-        if let Some(names) = within {
+        if let Some(before) = filter.expiring_before {
+            query = query.filter(smtp_credentials::expires_at.lt(before));
+        }
+        if let Some(names) = filter.within {
             let outside = smtp_credential_domains::table
                 .inner_join(domains::table)
                 .filter(smtp_credential_domains::credential_id.eq(smtp_credentials::id))
@@ -87,12 +106,12 @@ impl SmtpCredential {
                 .filter(smtp_credentials::scope.eq(SendingScope::Scoped))
                 .filter(diesel::dsl::not(diesel::dsl::exists(outside)));
         }
-        match filter {
-            Some(filter) if !common && indexed(conn, filter) => {
-                query = query.filter(in_search_index(filter));
+        match filter.text {
+            Some(text) if !common && indexed(conn, text) => {
+                query = query.filter(in_search_index(text));
             }
             // PostgreSQL picks its trigram indexes for this by itself.
-            Some(filter) => query = query.filter(contains(filter)),
+            Some(text) => query = query.filter(contains(text)),
             None => {}
         }
         query
@@ -104,10 +123,9 @@ impl SmtpCredential {
     pub fn count(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
-        filter: Option<&str>,
-        within: Option<&[String]>,
+        filter: &Filter<'_>,
     ) -> QueryResult<Count> {
-        if filter.is_none() && within.is_none() {
+        if filter.is_none() {
             let total = credential_counts::table
                 .find(workspace)
                 .select(credential_counts::credentials)
@@ -115,12 +133,14 @@ impl SmtpCredential {
                 .optional()?;
             return Ok(Count::Exactly(total.unwrap_or(0)));
         }
-        if let (Some(text), None) = (filter, within)
+        if let Some(text) = filter.text
+            && filter.within.is_none()
+            && filter.expiring_before.is_none()
             && indexed(conn, text)
         {
             return count_in_search_index(conn, workspace, text);
         }
-        let rows: Vec<CredentialId> = Self::filtered(conn, workspace, filter, false, within)
+        let rows: Vec<CredentialId> = Self::filtered(conn, workspace, filter, false)
             .select(smtp_credentials::id)
             .limit(COUNT_CAP + 1)
             .load(conn)?;
@@ -137,8 +157,7 @@ impl SmtpCredential {
     pub fn page(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
-        filter: Option<&str>,
-        within: Option<&[String]>,
+        filter: &Filter<'_>,
         sort: SortKey,
         dir: Direction,
         anchor: &Anchor<CredentialId>,
@@ -146,7 +165,7 @@ impl SmtpCredential {
         counted: Option<Count>,
     ) -> QueryResult<Vec<SmtpCredential>> {
         let common = matches!(counted, Some(Count::MoreThan(_)));
-        let base = Self::filtered(conn, workspace, filter, common, within);
+        let base = Self::filtered(conn, workspace, filter, common);
         let id = smtp_credentials::id;
         match sort {
             SortKey::CreatedAt => {
