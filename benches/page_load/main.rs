@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 use support::{Load, rss_kib, seed, sign_in, wrk};
 
 const PORT: u16 = 18_091;
+
+/// Request headers of one scenario.
+type Headers<'a> = &'a [(&'a str, &'a str)];
 const LIMIT_PORT: u16 = 18_090;
 
 fn env(name: &str, default: &str) -> String {
@@ -94,7 +97,7 @@ async fn main() {
         ];
         let bearer = format!("Bearer {}", seeded.api_key);
         let key = [("Authorization", bearer.as_str())];
-        let scenarios: Vec<(&str, String, &[(&str, &str)])> = vec![
+        let scenarios: Vec<(&str, String, Headers)> = vec![
             ("bare stack", bare_url.clone(), &[]),
             ("page: first, newest first", list.clone(), &cookie),
             ("bare stack", bare_url.clone(), &[]),

@@ -129,7 +129,7 @@ async fn the_total_stays_exact_through_concurrent_inserts_and_deletes() {
     assert_eq!(count(&page).as_deref(), Some("20 credentials"));
 
     let deletes = (0..5).map(|i| async move {
-        let id = id_of(&app, &format!("racer_{i:02}")).await;
+        let id = id_of(app, &format!("racer_{i:02}")).await;
         app.post_form(&format!("{LIST}/{id}/delete"), &[]).await
     });
     for done in futures_util::future::join_all(deletes).await {
