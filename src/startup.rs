@@ -48,6 +48,9 @@ pub struct AppState {
     pub sealer: Sealer,
     /// The dashboard's sessions (listed and signed out on /account).
     pub sessions: Sessions,
+    /// Messages counted against credentials' send limits (the SMTP
+    /// listener's own counter), for the usage the dashboard shows.
+    pub send_counter: Arc<SendCounter>,
 }
 
 pub struct Application {
@@ -152,6 +155,7 @@ impl Application {
             api_limiter,
             sealer: Sealer::derive(secret.as_bytes(), "postern idempotent replays v1"),
             sessions: sessions.clone(),
+            send_counter,
         });
         let proxies = web::Data::new(Proxies {
             trusted: config.trusted_proxies.clone(),

@@ -21,7 +21,7 @@ mod shared;
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::domain::CredentialId;
-use crate::domain::policy::{SendLimits, Window};
+use crate::domain::policy::{SendLimits, Window, group_digits};
 use crate::redis::{OutageLog, within};
 
 use self::local::LocalCounts;
@@ -81,6 +81,23 @@ pub struct Usage {
     pub used: u32,
     pub limit: u32,
     pub resets_at: DateTime<Utc>,
+}
+
+/// `312 / 1,000 today`, `4 / 10 this minute`, `40 / 100 this hour`.
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let period = match self.window {
+            Window::Minute => "this minute",
+            Window::Hour => "this hour",
+            Window::Day => "today",
+        };
+        write!(
+            f,
+            "{} / {} {period}",
+            group_digits(self.used.into()),
+            group_digits(self.limit.into())
+        )
+    }
 }
 
 /// The counts of every credential, shared by the SMTP listener and the
@@ -192,6 +209,21 @@ impl SendCounter {
             })
             .collect()
     }
+}
+
+/// The usage of each rate limit a credential has, as stored with it.
+pub async fn of_credential(
+    counter: &SendCounter,
+    credential: &CredentialId,
+    stored: &crate::db::models::smtp_credential::Policies,
+) -> Vec<Usage> {
+    let limits = SendLimits::from_columns([
+        stored.max_per_minute,
+        stored.max_per_hour,
+        stored.max_per_day,
+        stored.max_recipients,
+    ]);
+    counter.usage(credential, limits, Utc::now()).await
 }
 
 impl Default for SendCounter {

@@ -81,6 +81,8 @@ async fn a_released_message_is_given_back_and_nothing_is_counted_without_limits(
         let usage = counter.usage(&id, limits, now).await;
         assert_eq!(used(usage.clone()), [1, 1, 1], "{kind}");
         assert_eq!(usage[2].limit, 1000);
+        assert_eq!(usage[2].to_string(), "1 / 1,000 today");
+        assert_eq!(usage[0].to_string(), "1 / 10 this minute");
         assert_eq!(usage[2].resets_at, at("2026-11-28T00:00:00Z"));
         let none = SendLimits::default();
         assert!(

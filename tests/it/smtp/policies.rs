@@ -350,3 +350,36 @@ async fn a_new_credential_takes_the_workspaces_default_limits() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_detail_page_shows_what_was_sent_against_each_limit() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let mut client = authenticated(&app, &workspace, "usage_app", true, Scope::Global).await;
+    set_limit(&app, "usage_app", "max_per_minute", 10).await;
+    set_limit(&app, "usage_app", "max_per_day", 1000).await;
+    for _ in 0..3 {
+        assert_eq!(try_send(&mut client).await, 250);
+    }
+    assert_eq!(client.cmd("MAIL FROM:<a@a.example>").await.code, 250);
+    assert_eq!(
+        client.cmd("RSET").await.code,
+        250,
+        "given back: not counted"
+    );
+    let list = app
+        .get(&format!("/w/{}/settings/smtp-credentials", workspace.slug))
+        .await;
+    let href = list.attrs(
+        "tr[data-username=usage_app] a[href*='/smtp-credentials/']",
+        "href",
+    )[0]
+    .clone();
+    let page = app.get(&href).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.text_of("#send-usage").as_deref(),
+        Some("3 / 10 this minute3 / 1,000 today"),
+        "one line per rate limit"
+    );
+}

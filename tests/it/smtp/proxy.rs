@@ -141,3 +141,37 @@ async fn a_header_from_an_untrusted_peer_is_an_unknown_command_and_changes_nothi
         Some("127.0.0.1")
     );
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_allowlist_and_throttle_see_the_client() {
+    let app = behind_proxy().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let password = credential(&app, &workspace, "proxied_ip", true, Scope::Global).await;
+    super::policies::set_text(&app, "proxied_ip", "allowed_ips", "203.0.113.7").await;
+    let header = |ip: &str| format!("PROXY TCP4 {ip} 127.0.0.1 51000 2525\r\n");
+    let (mut allowed, _) = through_proxy(&app, header("203.0.113.7").as_bytes()).await;
+    assert_eq!(
+        authenticate(&mut allowed, "proxied_ip", &password)
+            .await
+            .code,
+        235
+    );
+    let (mut other, _) = through_proxy(&app, header("203.0.113.8").as_bytes()).await;
+    assert_eq!(
+        authenticate(&mut other, "proxied_ip", &password).await.code,
+        535
+    );
+    // A guesser behind the proxy is cut off; the allowed client is not.
+    let (mut guesser, _) = through_proxy(&app, header("198.51.100.66").as_bytes()).await;
+    guesser.secure().await;
+    for _ in 0..postern::smtp::AUTH_FAILURES_ALLOWED {
+        assert_eq!(guesser.auth_plain("proxied_ip", "wrong").await.code, 535);
+    }
+    let cut_off = guesser.auth_plain("proxied_ip", "wrong").await;
+    assert!(cut_off.text.starts_with("421 4.7.0"), "{}", cut_off.text);
+    let (mut again, _) = through_proxy(&app, header("203.0.113.7").as_bytes()).await;
+    assert_eq!(
+        authenticate(&mut again, "proxied_ip", &password).await.code,
+        235
+    );
+}

@@ -17,8 +17,8 @@ use crate::db::keyset::{Anchor, Cursor};
 use crate::domain::policy::{IpAllowlist, Limit, Policies as Rules, SendLimits, SenderPatterns};
 use crate::domain::{CredentialId, EXPIRY_CHOICES, Role, now, relative_time};
 use crate::error::AppResult;
-use crate::service::audit;
 use crate::service::credentials::{self, CredentialError, SecretState};
+use crate::service::{audit, send_usage};
 use crate::web::dialog::{self, ConfirmDialog};
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::frame::Frame;
@@ -160,6 +160,8 @@ struct DetailPage<'a> {
     url: String,
     c: Row,
     expires: Option<String>,
+    /// Messages sent against each rate limit ("312 / 1,000 today").
+    usage: Vec<String>,
     connection: ConnectionSettings,
     current: Option<SecretRow>,
     previous: Option<SecretRow>,
@@ -193,6 +195,12 @@ async fn page(
     let username = Some(credential.username.as_str());
     let activity =
         audit::page_about(&cx.state.db, workspace, username, anchor, ACTIVITY_PAGE).await?;
+    let usage =
+        send_usage::of_credential(&cx.state.send_counter, &credential.id, &credential.policies)
+            .await
+            .iter()
+            .map(ToString::to_string)
+            .collect();
     let base = cx.urls().credentials();
     let url = format!("{base}/{}", credential.id);
     let now = now();
@@ -205,6 +213,7 @@ async fn page(
             .map(|c| format!("{url}?before={}#activity", c.encode())),
         events: EventRow::all(activity.items),
         expires: credential.policies.expires_at.map(exact),
+        usage,
         c: Row::new(&credential, now),
         base,
         url,
