@@ -11,6 +11,7 @@ async fn set_an_expiry_and_an_allowlist_then_rotate_with_an_hours_overlap() {
         return;
     };
     browser.click("[data-testid=create-credential]").await;
+    browser.text("dialog#modal[open] #modal-title").await;
     browser.fill("#credential-name", "Billing service").await;
     browser.fill("#credential-username", "billing_app").await;
     browser.click("dialog#modal button[type=submit]").await;
@@ -38,6 +39,7 @@ async fn set_an_expiry_and_an_allowlist_then_rotate_with_an_hours_overlap() {
     assert!(expiry.starts_with("Expires "), "{expiry}");
 
     // An allowlist entry and a limit.
+    browser.text("#allowed-ips").await;
     browser.fill("#allowed-ips", "127.0.0.1").await;
     browser.fill("#max-per-hour", "1000").await;
     browser.click("[data-testid=save-policies]").await;
