@@ -9,6 +9,7 @@ mod account;
 mod api_keys;
 mod axe;
 mod browser;
+mod credential_page;
 mod credentials;
 mod first_run;
 mod keyboard;

@@ -67,10 +67,10 @@ pub fn badges(p: &Policies, now: NaiveDateTime) -> Vec<(&'static str, String)> {
         p.max_recipients,
     ];
     if limits.iter().any(Option::is_some) {
-        badges.push(("muted", "Limited".to_owned()));
+        badges.push(("policy", "Limited".to_owned()));
     }
     if !p.allowed_ips.is_empty() {
-        badges.push(("muted", "IP-bound".to_owned()));
+        badges.push(("policy", "IP-bound".to_owned()));
     }
     badges
 }
