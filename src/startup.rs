@@ -23,6 +23,7 @@ use crate::auth::{FailureThrottle, LoginThrottle};
 use crate::config::{Config, ConfigError};
 use crate::db::Db;
 use crate::secrets::Sealer;
+use crate::service::sandbox::{self, SandboxUsage};
 use crate::smtp::{self, SmtpServer};
 use crate::web::api::rate_limit::ApiRateLimiter;
 use crate::web::client::Proxies;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub sealer: Sealer,
     /// The dashboard's sessions (listed and signed out on /account).
     pub sessions: Sessions,
+    /// Sandbox mail held, against `POSTERN_SANDBOX_MAX_BYTES`.
+    pub sandbox: SandboxUsage,
 }
 
 pub struct Application {
@@ -54,6 +57,8 @@ pub struct Application {
     server: Server,
     smtp: SmtpServer,
     db: Db,
+    sandbox: SandboxUsage,
+    retention_interval: Duration,
 }
 
 fn redis_unreachable(error: impl std::fmt::Display) -> ConfigError {
@@ -93,7 +98,15 @@ impl Application {
         let key = Key::derive_from(secret.as_bytes());
         let argon2 = Argon2Slots::new(config.password_hash_slots, config.password_hash_wait);
         let smtp_host_name = config.smtp_host_name();
-        let smtp = smtp_server(&config, smtp_host_name.clone(), &db, secret, &argon2)?;
+        let sandbox = SandboxUsage::new(config.sandbox_max_bytes);
+        let smtp = smtp_server(
+            &config,
+            smtp_host_name.clone(),
+            &db,
+            secret,
+            &argon2,
+            &sandbox,
+        )?;
         let smtp_ports = smtp.1;
         let smtp = smtp.0;
         let listener = TcpListener::bind(config.http_addr).map_err(|e| {
@@ -139,6 +152,7 @@ impl Application {
             api_limiter,
             sealer: Sealer::derive(secret.as_bytes(), "postern idempotent replays v1"),
             sessions: sessions.clone(),
+            sandbox: sandbox.clone(),
         });
         let proxies = web::Data::new(Proxies {
             trusted: config.trusted_proxies.clone(),
@@ -155,6 +169,8 @@ impl Application {
             server,
             smtp,
             db,
+            sandbox,
+            retention_interval: config.sandbox_retention_interval,
         })
     }
 
@@ -180,9 +196,16 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let shutdown = CancellationToken::new();
         let smtp = tokio::spawn(self.smtp.run(shutdown.clone()));
+        let retention = tokio::spawn(sandbox::retention::run(
+            self.db.clone(),
+            self.sandbox,
+            self.retention_interval,
+            shutdown.clone(),
+        ));
         let served = self.server.await;
         shutdown.cancel();
         let _ = smtp.await;
+        let _ = retention.await;
         served
     }
 }
@@ -248,6 +271,7 @@ fn smtp_server(
     db: &Db,
     secret: &str,
     argon2: &Argon2Slots,
+    sandbox: &SandboxUsage,
 ) -> Result<(SmtpServer, Vec<u16>), ConfigError> {
     let hostname = host_name.unwrap_or_else(|| "localhost".to_owned());
     let tls = smtp::tls::acceptor(config, &hostname)?;
@@ -288,6 +312,7 @@ fn smtp_server(
         max_session: config.smtp_max_session,
         auth_throttle: FailureThrottle::new(smtp::AUTH_FAILURES_ALLOWED, Duration::from_secs(60)),
         last_used: smtp::LastUsed::default(),
+        sandbox: sandbox.clone(),
     };
     Ok((
         SmtpServer::new(

@@ -7,6 +7,7 @@ mod domain_name;
 mod email_address;
 mod ids;
 mod person;
+pub mod retention;
 mod role;
 mod slug;
 pub mod text;
@@ -23,6 +24,7 @@ pub use ids::{
     WorkspaceId,
 };
 pub use person::{NewPassword, PersonName};
+pub use retention::SandboxLimits;
 pub use role::Role;
 pub use slug::Slug;
 pub use text::{Line, LineError};

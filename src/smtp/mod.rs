@@ -36,6 +36,7 @@ pub use self::relay::Relay;
 use crate::auth::FailureThrottle;
 use crate::auth::smtp_login::SmtpLoginVerifier;
 use crate::db::Db;
+use crate::service::sandbox::SandboxUsage;
 
 /// Failed AUTHs allowed per client address per minute before `421`.
 pub const AUTH_FAILURES_ALLOWED: usize = 10;
@@ -56,6 +57,8 @@ pub struct SmtpContext {
     pub max_session: Duration,
     pub auth_throttle: FailureThrottle,
     pub last_used: LastUsed,
+    /// Sandbox mail held, against `POSTERN_SANDBOX_MAX_BYTES`.
+    pub sandbox: SandboxUsage,
 }
 
 /// Bound listeners, ready to serve.

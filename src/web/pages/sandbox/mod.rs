@@ -1,5 +1,10 @@
 //! The Sandbox: mail sent with sandbox credentials, newest first, and each
 //! message's envelope, headers and text. Message HTML is never rendered.
+//! Members and above delete mail (`delete`); admins set how much is kept
+//! (`retention`).
+
+pub mod delete;
+pub mod retention;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -8,7 +13,7 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::db::keyset::Cursor;
-use crate::domain::{MessageId, now, relative_time};
+use crate::domain::{MessageId, Role, SandboxLimits, now, relative_time};
 use crate::error::{AppError, AppResult};
 use crate::service::sandbox;
 use crate::service::sandbox::SandboxSummary;
@@ -37,6 +42,30 @@ struct SandboxPage {
     base: String,
     messages: Vec<MessageRow>,
     older: Option<String>,
+    can_delete: bool,
+    held: Held,
+    retention_href: String,
+    modal: Option<String>,
+    flash: Option<String>,
+}
+
+/// What the workspace's sandbox holds, against its limits.
+pub struct Held {
+    pub messages: i64,
+    pub size: String,
+    pub limits: SandboxLimits,
+}
+
+/// A size as people read it: `512 B`, `12.3 kB`, `4.0 MB` (powers of 1000,
+/// as the retention limit's megabytes).
+pub fn human_size(bytes: i64) -> String {
+    let bytes = bytes.max(0) as f64;
+    match bytes {
+        b if b < 1_000.0 => format!("{b} B"),
+        b if b < 1_000_000.0 => format!("{:.1} kB", b / 1e3),
+        b if b < 1_000_000_000.0 => format!("{:.1} MB", b / 1e6),
+        b => format!("{:.1} GB", b / 1e9),
+    }
 }
 
 #[derive(Template)]
@@ -45,6 +74,9 @@ struct MessagePage {
     csrf_token: String,
     frame: Frame,
     base: String,
+    id: MessageId,
+    can_delete: bool,
+    modal: Option<String>,
     username: String,
     mail_from: String,
     recipients: Vec<String>,
@@ -67,6 +99,15 @@ fn decode(raw: &str) -> Option<(NaiveDateTime, MessageId)> {
 }
 
 pub async fn list(cx: WorkspacePage, params: web::Query<SandboxParams>) -> AppResult<HttpResponse> {
+    page(&cx, &params, None).await
+}
+
+/// The list, with `modal` open over it.
+pub(super) async fn page(
+    cx: &WorkspacePage,
+    params: &SandboxParams,
+    modal: Option<String>,
+) -> AppResult<HttpResponse> {
     let base = cx.urls().sandbox();
     let before = params.before.as_deref().and_then(decode);
     let mut messages =
@@ -79,9 +120,21 @@ pub async fn list(cx: WorkspacePage, params: web::Query<SandboxParams>) -> AppRe
         )
     });
     let now = now();
+    let workspace = &cx.access.workspace.id;
+    let (count, bytes) = sandbox::usage(&cx.state.db, workspace).await?;
+    let held = Held {
+        messages: count,
+        size: human_size(bytes),
+        limits: sandbox::retention::limits(&cx.state.db, workspace).await?,
+    };
     let page = SandboxPage {
         csrf_token: cx.csrf_token(),
         frame: cx.frame(Section::Sandbox).await?,
+        can_delete: Role::can_manage_sandbox_mail(cx.access.role),
+        held,
+        retention_href: cx.urls().sandbox_retention(),
+        modal,
+        flash: cx.take_flash(),
         messages: messages
             .into_iter()
             .map(|summary| MessageRow {
@@ -100,6 +153,15 @@ pub async fn list(cx: WorkspacePage, params: web::Query<SandboxParams>) -> AppRe
 }
 
 pub async fn show(cx: WorkspacePage, Item(id): Item<MessageId>) -> AppResult<HttpResponse> {
+    message_page(&cx, id, None).await
+}
+
+/// One message's page, with `modal` open over it.
+pub(super) async fn message_page(
+    cx: &WorkspacePage,
+    id: MessageId,
+    modal: Option<String>,
+) -> AppResult<HttpResponse> {
     let message = sandbox::get(&cx.state.db, &cx.access.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -120,6 +182,9 @@ pub async fn show(cx: WorkspacePage, Item(id): Item<MessageId>) -> AppResult<Htt
         csrf_token: cx.csrf_token(),
         frame: cx.frame(Section::Sandbox).await?,
         base: cx.urls().sandbox(),
+        id: message.id,
+        can_delete: Role::can_manage_sandbox_mail(cx.access.role),
+        modal,
         username: message.username,
         mail_from: message.mail_from,
         recipients: message.rcpt_to.lines().map(str::to_owned).collect(),
