@@ -119,3 +119,26 @@ async fn deleted_mail_gives_its_space_back_to_the_filesystem_on_sqlite() {
     let after = std::fs::metadata(&file).unwrap().len();
     assert!(after < 2_000_000, "the file is still {after} bytes");
 }
+
+#[tokio::test]
+async fn an_sqlite_database_made_before_incremental_vacuum_is_converted_at_start_up() {
+    use diesel::Connection;
+    if crate::helpers::env_set("POSTERN_TEST_POSTGRES_URL") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let mut old = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    diesel::sql_query("CREATE TABLE kept (note TEXT)")
+        .execute(&mut old)
+        .unwrap();
+    diesel::sql_query("INSERT INTO kept VALUES ('from before')")
+        .execute(&mut old)
+        .unwrap();
+    drop(old);
+
+    let url = postern::db::DatabaseUrl::Sqlite(path.clone());
+    let app = spawn_app_with(move |c| c.database_url = url).await;
+    assert_eq!(pragma(&app, "auto_vacuum").await, 2, "INCREMENTAL");
+    assert_eq!(app.count_rows("kept").await, 1);
+}
