@@ -3,6 +3,7 @@
 
 mod ceiling;
 mod delete;
+mod message;
 mod retention;
 
 use chrono::Duration;
@@ -59,4 +60,74 @@ pub async fn subjects(app: &TestApp, workspace: &Workspace) -> Vec<String> {
         .into_iter()
         .map(|m| m.subject)
         .collect()
+}
+
+/// A message with a text part and these (name, type, bytes) attachments.
+pub fn multipart(text: &str, attachments: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    use base64::Engine;
+    let mut raw = String::from(
+        "From: app@example.com\r\nTo: user@example.net\r\nSubject: With attachments\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n",
+    );
+    raw.push_str(&format!(
+        "--b0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
+    ));
+    for (name, content_type, bytes) in attachments {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+        raw.push_str(&format!(
+            "--b0\r\nContent-Type: {content_type}\r\nContent-Transfer-Encoding: base64\r\n\
+             Content-Disposition: attachment; filename*=UTF-8''{}\r\n\r\n",
+            utf8_percent(name)
+        ));
+        for line in encoded.as_bytes().chunks(76) {
+            raw.push_str(std::str::from_utf8(line).unwrap());
+            raw.push_str("\r\n");
+        }
+    }
+    raw.push_str("--b0--\r\n");
+    raw.into_bytes()
+}
+
+fn utf8_percent(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A PNG of `width`×`height` pixels.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::RgbImage::from_pixel(width, height, image::Rgb([40, 90, 200]))
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+/// Stores `raw` as a message of the workspace; returns its id.
+pub async fn store_raw(app: &TestApp, workspace: &Workspace, raw: Vec<u8>) -> MessageId {
+    let workspace = workspace.id.clone();
+    app.db
+        .query(move |conn| {
+            let message = SandboxMessage {
+                id: MessageId::generate(),
+                workspace_id: workspace,
+                credential_id: None,
+                username: "seeded".into(),
+                mail_from: "app@example.com".into(),
+                rcpt_to: "user@example.net".into(),
+                subject: "With attachments".into(),
+                size: raw.len() as i64,
+                raw,
+                received_at: now(),
+            };
+            SandboxMessage::insert(conn, &message).map(|_| message.id)
+        })
+        .await
+        .unwrap()
 }

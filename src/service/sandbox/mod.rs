@@ -2,6 +2,7 @@
 //! deleted by hand or by the workspace's retention limits.
 
 mod delete;
+pub mod parts;
 pub mod retention;
 mod usage;
 

@@ -16,6 +16,7 @@ use reqwest::StatusCode;
 
 use super::Team;
 use crate::helpers::{PASSWORD, SEEDED_HASH, TestApp};
+use crate::sandbox::png;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum E {
@@ -145,6 +146,18 @@ const MATRIX: &[Row] = &[
     ("get", "/w/{slug}/sandbox/delete-all", MEMBERS_MANAGE),
     ("post", "/w/{slug}/sandbox/delete-all", MEMBERS_MANAGE),
     ("get", "/w/{slug}/sandbox/{id}", MEMBERS_SEE),
+    ("get", "/w/{slug}/sandbox/{id}/raw", MEMBERS_SEE),
+    ("get", "/w/{slug}/sandbox/{id}/download", MEMBERS_SEE),
+    (
+        "get",
+        "/w/{slug}/sandbox/{id}/attachments/{part}",
+        MEMBERS_SEE,
+    ),
+    (
+        "get",
+        "/w/{slug}/sandbox/{id}/attachments/{part}/thumbnail",
+        MEMBERS_SEE,
+    ),
     ("get", "/w/{slug}/sandbox/{id}/delete", MEMBERS_MANAGE),
     ("post", "/w/{slug}/sandbox/{id}/delete", MEMBERS_MANAGE),
     ("get", "/healthz", ALL),
@@ -182,6 +195,8 @@ async fn fixture(team: &Team, target: &User) -> Fixture {
     };
     let (credential, message) = (CredentialId::generate(), MessageId::generate());
     let (ws, c, m) = (workspace.id.clone(), credential.clone(), message.clone());
+    // With an image attachment, so its download and thumbnail answer.
+    let raw = crate::sandbox::multipart("Hi", &[("pixel.png", "image/png", &png(2, 2))]);
     app.db
         .query(move |conn| {
             let at = now() - Duration::minutes(1);
@@ -210,8 +225,8 @@ async fn fixture(team: &Team, target: &User) -> Fixture {
                     mail_from: "a@example.com".into(),
                     rcpt_to: "b@example.com".into(),
                     subject: "Hello".into(),
-                    size: 20,
-                    raw: b"Subject: Hello\r\n\r\nHi\r\n".to_vec(),
+                    size: raw.len() as i64,
+                    raw,
                     received_at: at,
                 },
             )
@@ -276,6 +291,7 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
         .replace("{slug}", &f.workspace.slug)
         .replace("{token}", &f.token)
         .replace("{path:.*}", "css/app.css")
+        .replace("{part}", "0")
         .replace("{id}", id)
 }
 

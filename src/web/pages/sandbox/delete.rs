@@ -5,7 +5,8 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use serde::Deserialize;
 
-use super::{SandboxParams, message_page, page};
+use super::message::message_page;
+use super::{SandboxParams, page};
 use crate::domain::{MessageId, Role};
 use crate::error::{AppError, AppResult};
 use crate::service::sandbox::{self, MAX_SELECTED};

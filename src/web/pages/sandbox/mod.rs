@@ -4,7 +4,11 @@
 //! (`retention`).
 
 pub mod delete;
+pub mod files;
+pub mod message;
 pub mod retention;
+
+pub use message::show;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -14,11 +18,11 @@ use serde::Deserialize;
 
 use crate::db::keyset::Cursor;
 use crate::domain::{MessageId, Role, SandboxLimits, now, relative_time};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service::sandbox;
 use crate::service::sandbox::SandboxSummary;
 use crate::web::frame::Frame;
-use crate::web::kit::{Item, Section, WorkspacePage, render};
+use crate::web::kit::{Section, WorkspacePage, render};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -66,26 +70,6 @@ pub fn human_size(bytes: i64) -> String {
         b if b < 1_000_000_000.0 => format!("{:.1} MB", b / 1e6),
         b => format!("{:.1} GB", b / 1e9),
     }
-}
-
-#[derive(Template)]
-#[template(path = "pages/sandbox/message.html")]
-struct MessagePage {
-    csrf_token: String,
-    frame: Frame,
-    base: String,
-    id: MessageId,
-    can_delete: bool,
-    modal: Option<String>,
-    username: String,
-    mail_from: String,
-    recipients: Vec<String>,
-    subject: String,
-    size: i64,
-    received: String,
-    headers: Vec<(String, String)>,
-    text: String,
-    raw: String,
 }
 
 fn cursor(m: &SandboxSummary) -> String {
@@ -148,55 +132,6 @@ pub(super) async fn page(
             .collect(),
         base,
         older,
-    };
-    render(StatusCode::OK, &page)
-}
-
-pub async fn show(cx: WorkspacePage, Item(id): Item<MessageId>) -> AppResult<HttpResponse> {
-    message_page(&cx, id, None).await
-}
-
-/// One message's page, with `modal` open over it.
-pub(super) async fn message_page(
-    cx: &WorkspacePage,
-    id: MessageId,
-    modal: Option<String>,
-) -> AppResult<HttpResponse> {
-    let message = sandbox::get(&cx.state.db, &cx.access.workspace.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let parsed = mail_parser::MessageParser::default().parse(&message.raw);
-    let headers = parsed
-        .as_ref()
-        .map(|m| {
-            m.headers_raw()
-                .map(|(n, v)| (n.to_owned(), v.trim().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let text = parsed
-        .as_ref()
-        .and_then(|m| m.body_text(0).map(|t| t.into_owned()))
-        .unwrap_or_default();
-    let page = MessagePage {
-        csrf_token: cx.csrf_token(),
-        frame: cx.frame(Section::Sandbox).await?,
-        base: cx.urls().sandbox(),
-        id: message.id,
-        can_delete: Role::can_manage_sandbox_mail(cx.access.role),
-        modal,
-        username: message.username,
-        mail_from: message.mail_from,
-        recipients: message.rcpt_to.lines().map(str::to_owned).collect(),
-        subject: message.subject,
-        size: message.size,
-        received: message
-            .received_at
-            .format("%Y-%m-%d %H:%M:%S UTC")
-            .to_string(),
-        headers,
-        text,
-        raw: String::from_utf8_lossy(&message.raw).into_owned(),
     };
     render(StatusCode::OK, &page)
 }
