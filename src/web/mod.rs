@@ -144,6 +144,7 @@ dashboard_routes! {
     post "/w/{slug}/sandbox/delete-all" => pages::sandbox::delete::delete_all,
     get "/w/{slug}/sandbox/{id}" => pages::sandbox::show,
     get "/w/{slug}/sandbox/{id}/raw" => pages::sandbox::files::raw,
+    get "/w/{slug}/sandbox/{id}/preview" => pages::sandbox::preview::preview,
     get "/w/{slug}/sandbox/{id}/download" => pages::sandbox::files::download,
     get "/w/{slug}/sandbox/{id}/attachments/{part}" => pages::sandbox::files::attachment,
     get "/w/{slug}/sandbox/{id}/attachments/{part}/thumbnail" => pages::sandbox::files::thumbnail,

@@ -4,6 +4,7 @@
 mod ceiling;
 mod delete;
 mod message;
+mod preview;
 mod retention;
 
 use chrono::Duration;
@@ -130,4 +131,36 @@ pub async fn store_raw(app: &TestApp, workspace: &Workspace, raw: Vec<u8>) -> Me
         })
         .await
         .unwrap()
+}
+
+/// A message with a text part and an HTML part.
+pub fn with_html(text: &str, html: &str) -> Vec<u8> {
+    format!(
+        "From: app@example.com\r\nTo: user@example.net\r\nSubject: Newsletter\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"a0\"\r\n\r\n\
+         --a0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n\
+         --a0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--a0--\r\n"
+    )
+    .into_bytes()
+}
+
+/// Markup that tries everything a hostile HTML mail tries, each attempt
+/// aimed at `{origin}/{what}` so a request log shows which one fired.
+pub fn hostile_html(origin: &str) -> String {
+    format!(
+        r#"<html><head><meta http-equiv="refresh" content="0;url={origin}/refresh">
+<link rel="stylesheet" href="{origin}/stylesheet">
+<style>@import url({origin}/import); .x {{ background: url({origin}/css-background); }}</style>
+<script>fetch("{origin}/script"); document.title = "pwned";</script></head>
+<body onload="fetch('{origin}/onload')">
+<h1 id="greeting">Hello from the newsletter</h1>
+<img src="{origin}/pixel.gif" alt="tracking pixel" width="1" height="1">
+<img src="nowhere" onerror="fetch('{origin}/onerror')">
+<a id="js-link" href="javascript:fetch('{origin}/javascript-link')">Click me</a>
+<svg><script>fetch("{origin}/svg")</script><image href="{origin}/svg-image"/></svg>
+<form action="{origin}/form"><input name="q"><button>Go</button></form>
+<iframe src="{origin}/iframe"></iframe>
+<div class="x" style="position:fixed;top:0;left:0;width:100%;height:100%;background-image:url({origin}/inline-style)">overlay</div>
+</body></html>"#
+    )
 }

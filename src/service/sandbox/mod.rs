@@ -3,6 +3,7 @@
 
 mod delete;
 pub mod parts;
+pub mod preview;
 pub mod retention;
 mod usage;
 

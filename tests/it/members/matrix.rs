@@ -147,6 +147,7 @@ const MATRIX: &[Row] = &[
     ("post", "/w/{slug}/sandbox/delete-all", MEMBERS_MANAGE),
     ("get", "/w/{slug}/sandbox/{id}", MEMBERS_SEE),
     ("get", "/w/{slug}/sandbox/{id}/raw", MEMBERS_SEE),
+    ("get", "/w/{slug}/sandbox/{id}/preview", MEMBERS_SEE),
     ("get", "/w/{slug}/sandbox/{id}/download", MEMBERS_SEE),
     (
         "get",

@@ -49,7 +49,7 @@ pub async fn confirm_delete(
         danger: true,
     };
     dialog::answer(&cx.req, StatusCode::OK, &confirm, |modal| {
-        message_page(&cx, message.id.clone(), Some(modal))
+        message_page(&cx, message.id.clone(), false, Some(modal))
     })
     .await
 }

@@ -3,14 +3,15 @@
 //! and the attachments have their own URLs (`files`), and the text, the
 //! HTML source and the headers shown are capped.
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::human_size;
+use super::preview::{PreviewParams, SANDBOX};
 use crate::domain::{MessageId, Role};
 use crate::error::{AppError, AppResult};
-use crate::service::sandbox::{self, parts};
+use crate::service::sandbox::{self, parts, preview};
 use crate::web::frame::Frame;
 use crate::web::kit::{Item, Section, WorkspacePage, render};
 
@@ -39,6 +40,15 @@ struct MessagePage {
     text: Shown,
     html: Option<Shown>,
     attachments: Vec<AttachmentRow>,
+    preview: Option<PreviewFrame>,
+}
+
+/// The HTML preview's frame and its remote-images switch.
+struct PreviewFrame {
+    src: String,
+    sandbox: &'static str,
+    has_remote_images: bool,
+    remote_images: bool,
 }
 
 /// Text shown on the page, and whether it was cut short.
@@ -66,26 +76,44 @@ struct AttachmentRow {
     href: String,
 }
 
-pub async fn show(cx: WorkspacePage, Item(id): Item<MessageId>) -> AppResult<HttpResponse> {
-    message_page(&cx, id, None).await
+pub async fn show(
+    cx: WorkspacePage,
+    Item(id): Item<MessageId>,
+    params: web::Query<PreviewParams>,
+) -> AppResult<HttpResponse> {
+    message_page(&cx, id, params.remote_images(), None).await
 }
 
 /// One message's page, with `modal` open over it.
 pub(super) async fn message_page(
     cx: &WorkspacePage,
     id: MessageId,
+    remote_images: bool,
     modal: Option<String>,
 ) -> AppResult<HttpResponse> {
     let message = sandbox::get(&cx.state.db, &cx.access.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let raw = message.raw;
-    let mut parts = tokio::task::spawn_blocking(move || parts::parts(&raw))
-        .await
-        .map_err(AppError::unexpected)?;
+    let (mut parts, has_remote_images) = tokio::task::spawn_blocking(move || {
+        let remote = preview::preview(&raw).is_some_and(|p| p.has_remote_images);
+        (parts::parts(&raw), remote)
+    })
+    .await
+    .map_err(AppError::unexpected)?;
     let headers_cut = parts.headers.len() > MAX_SHOWN_HEADERS;
     let base = cx.urls().sandbox();
     let files = format!("{base}/{}/attachments", message.id);
+    let preview = parts.html.is_some().then(|| PreviewFrame {
+        src: format!(
+            "{base}/{}/preview{}",
+            message.id,
+            if remote_images { "?images=remote" } else { "" }
+        ),
+        sandbox: SANDBOX,
+        has_remote_images,
+        remote_images,
+    });
     parts.headers.truncate(MAX_SHOWN_HEADERS);
     let page = MessagePage {
         csrf_token: cx.csrf_token(),
@@ -107,6 +135,7 @@ pub(super) async fn message_page(
         headers_cut,
         text: Shown::of(parts.text),
         html: parts.html.map(Shown::of),
+        preview,
         attachments: parts
             .attachments
             .into_iter()

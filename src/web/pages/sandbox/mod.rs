@@ -6,6 +6,7 @@
 pub mod delete;
 pub mod files;
 pub mod message;
+pub mod preview;
 pub mod retention;
 
 pub use message::show;
