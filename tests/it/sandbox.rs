@@ -113,6 +113,10 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
 /// Stores `raw` as a message of the workspace; returns its id.
 pub async fn store_raw(app: &TestApp, workspace: &Workspace, raw: Vec<u8>) -> MessageId {
     let workspace = workspace.id.clone();
+    let subject = String::from_utf8_lossy(&raw)
+        .lines()
+        .find_map(|line| line.strip_prefix("Subject: ").map(str::to_owned))
+        .unwrap_or_default();
     app.db
         .query(move |conn| {
             let message = SandboxMessage {
@@ -122,7 +126,7 @@ pub async fn store_raw(app: &TestApp, workspace: &Workspace, raw: Vec<u8>) -> Me
                 username: "seeded".into(),
                 mail_from: "app@example.com".into(),
                 rcpt_to: "user@example.net".into(),
-                subject: "With attachments".into(),
+                subject,
                 size: raw.len() as i64,
                 raw,
                 received_at: now(),

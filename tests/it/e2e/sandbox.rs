@@ -105,3 +105,91 @@ async fn a_message_shows_its_attachments_with_thumbnails_and_opens_its_raw_sourc
     browser.screenshot("64-sandbox-message-attachments").await;
     browser.close().await;
 }
+
+/// A stand-in for the servers a hostile message calls: counts every
+/// request by path, answers each with an empty 200.
+async fn request_log() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let hits = log.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let hits = hits.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0; 4096];
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]);
+                let path = request.split(' ').nth(1).unwrap_or("").to_owned();
+                hits.lock().unwrap().push(path);
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    (origin, log)
+}
+
+#[tokio::test]
+async fn a_hostile_html_message_runs_nothing_and_calls_no_server_until_remote_images_are_asked_for()
+{
+    let Some((app, browser)) = owner_on("/w/acme-mail/sandbox").await else {
+        return;
+    };
+    let (origin, log) = request_log().await;
+    let workspace = app
+        .db
+        .query(|conn| postern::db::models::Workspace::find_by_slug(conn, "acme-mail"))
+        .await
+        .unwrap()
+        .unwrap();
+    let raw = crate::sandbox::with_html("Hello", &crate::sandbox::hostile_html(&origin));
+    let id = crate::sandbox::store_raw(&app, &workspace, raw).await;
+    let page = format!("/w/acme-mail/sandbox/{id}");
+    browser.goto(&page).await;
+
+    // The preview rendered its content…
+    let frame = browser
+        .client
+        .find(fantoccini::Locator::Css("iframe#html-preview"))
+        .await
+        .unwrap();
+    frame.enter_frame().await.unwrap();
+    let heading = browser.text("h1").await;
+    assert_eq!(heading, "Hello from the newsletter");
+    browser.client.enter_parent_frame().await.unwrap();
+    // …and nothing ran and nothing was fetched.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(*log.lock().unwrap(), Vec::<String>::new());
+    let title = browser.client.title().await.unwrap();
+    assert!(!title.contains("pwned"), "{title}");
+    assert_eq!(browser.path().await, page);
+    browser.screenshot("65-sandbox-html-preview").await;
+
+    browser.click("[data-testid=load-remote-images]").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !log.lock().unwrap().iter().any(|p| p == "/pixel.gif") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the image never loaded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let hits = log.lock().unwrap().clone();
+    let allowed = [
+        "/pixel.gif",
+        "/css-background",
+        "/inline-style",
+        "/favicon.ico",
+    ];
+    let unexpected: Vec<&String> = hits
+        .iter()
+        .filter(|p| !allowed.contains(&p.as_str()))
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:?} of {hits:?}");
+    browser.screenshot("66-sandbox-remote-images").await;
+    browser.close().await;
+}
