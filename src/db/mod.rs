@@ -77,9 +77,10 @@ impl r2d2::ManageConnection for ConnectionManager {
                 let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(Error::ConnectionError)?;
                 conn.batch_execute(
-                    // auto_vacuum first: on a new file it must come before
-                    // any table (see `storage` for existing ones).
-                    "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                    // busy_timeout first, so nothing after it fails at once
+                    // on a locked file; auto_vacuum before any table on a new
+                    // file (see `storage` for existing ones).
+                    "PRAGMA busy_timeout = 5000; PRAGMA auto_vacuum = INCREMENTAL; PRAGMA foreign_keys = ON; \
                      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(Error::QueryError)?;

@@ -35,6 +35,7 @@ pub struct SandboxParams {
 
 pub struct MessageRow {
     pub summary: SandboxSummary,
+    pub size: String,
     pub when: String,
     pub exact: String,
 }
@@ -123,6 +124,7 @@ pub(super) async fn page(
         messages: messages
             .into_iter()
             .map(|summary| MessageRow {
+                size: human_size(summary.size),
                 when: relative_time(summary.received_at, now),
                 exact: summary
                     .received_at
