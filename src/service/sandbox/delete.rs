@@ -28,9 +28,14 @@ pub async fn delete(
                     return Ok((0, 0));
                 }
                 let ids: Vec<MessageId> = found.iter().map(|(id, _)| id.clone()).collect();
+                // What this transaction deleted: on PostgreSQL a concurrent
+                // delete may have taken some of what it read.
                 let count = SandboxMessage::delete_ids(conn, &workspace, &ids)?;
+                if count == 0 {
+                    return Ok((0, 0));
+                }
                 let target = match ids.as_slice() {
-                    [one] => one.to_string(),
+                    [one] if count == 1 => one.to_string(),
                     _ => format!("{count} messages"),
                 };
                 audit::record(conn, &workspace, &actor, "sandbox.deleted", &target, "")?;
