@@ -138,3 +138,18 @@ pub(super) async fn page(
     };
     render(StatusCode::OK, &page)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes_read_in_powers_of_a_thousand() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(999), "999 B");
+        assert_eq!(human_size(2_000), "2.0 kB");
+        assert_eq!(human_size(6_250_000), "6.2 MB");
+        assert_eq!(human_size(500_000_000_000), "500.0 GB");
+        assert_eq!(human_size(-5), "0 B");
+    }
+}
