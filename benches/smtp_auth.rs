@@ -4,6 +4,10 @@
 //! with the same load client. Run it with `scripts/bench-smtp`, which
 //! builds the load client and ceiling server from ../shared/bench/smtp-auth.
 //!
+//! Every credential carries every policy (an allowlist holding the client,
+//! expiry in a year, sender patterns, send limits that do not trip), so
+//! the run measures AUTH as it is with policies set.
+//!
 //! Environment: POSTERN_BENCH_LOAD and POSTERN_BENCH_LIMIT (the two tools),
 //! POSTERN_BENCH_CONCURRENCY (default 16), POSTERN_BENCH_SECONDS (default 10).
 
@@ -185,6 +189,8 @@ async fn seed(db: &postern::db::Db, n: usize) -> Vec<String> {
                     &workspace,
                     Some(Username::parse(&username).unwrap()),
                     fields,
+                    // A policy AUTH checks on every login: expiry in a year.
+                    Some(postern::domain::now() + chrono::Duration::days(365)),
                     actor,
                 )
                 .await
@@ -199,5 +205,27 @@ async fn seed(db: &postern::db::Db, n: usize) -> Vec<String> {
         all.extend(lines.unwrap());
     }
     all.sort();
+    with_every_policy(db).await;
     all.into_iter().map(|(_, line)| line).collect()
+}
+
+/// Sets every policy on every credential, none of which trips for the load
+/// client: its address allowed, expiry in a year, sender patterns, limits
+/// far above what the run sends.
+async fn with_every_policy(db: &postern::db::Db) {
+    let expires = postern::domain::now() + chrono::Duration::days(365);
+    db.query(move |conn| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(
+            "UPDATE smtp_credentials SET expires_at = $1, allowed_ips = $2, \
+             allowed_senders = $3, max_per_minute = 1000000, max_per_hour = 1000000, \
+             max_per_day = 1000000, max_recipients = 1000",
+        )
+        .bind::<diesel::sql_types::Timestamp, _>(expires)
+        .bind::<diesel::sql_types::Text, _>("127.0.0.1\n10.0.0.0/8\n2001:db8::/32")
+        .bind::<diesel::sql_types::Text, _>("noreply@bench.example\n*@bench.example")
+        .execute(conn)
+    })
+    .await
+    .unwrap();
 }

@@ -4,6 +4,7 @@
 
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_session::SessionMiddleware;
@@ -24,6 +25,7 @@ use crate::config::{Config, ConfigError};
 use crate::db::Db;
 use crate::secrets::Sealer;
 use crate::service::sandbox::{self, SandboxUsage};
+use crate::service::send_usage::SendCounter;
 use crate::smtp::{self, SmtpServer};
 use crate::web::api::rate_limit::ApiRateLimiter;
 use crate::web::client::Proxies;
@@ -49,6 +51,9 @@ pub struct AppState {
     pub sessions: Sessions,
     /// Sandbox mail held, against `POSTERN_SANDBOX_MAX_BYTES`.
     pub sandbox: SandboxUsage,
+    /// Messages counted against credentials' send limits (the SMTP
+    /// listener's own counter), for the usage the dashboard shows.
+    pub send_counter: Arc<SendCounter>,
 }
 
 pub struct Application {
@@ -97,6 +102,18 @@ impl Application {
         let secret = secret.expose_secret();
         let key = Key::derive_from(secret.as_bytes());
         let argon2 = Argon2Slots::new(config.password_hash_slots, config.password_hash_wait);
+        let redis = match &config.redis_url {
+            Some(url) => {
+                let pool = crate::redis::pool(url.expose_secret()).map_err(redis_unreachable)?;
+                crate::redis::ping(&pool).await.map_err(redis_unreachable)?;
+                Some(pool)
+            }
+            None => None,
+        };
+        let send_counter = Arc::new(match &redis {
+            Some(pool) => SendCounter::shared(pool.clone(), &config.redis_prefix),
+            None => SendCounter::new(),
+        });
         let smtp_host_name = config.smtp_host_name();
         let sandbox = SandboxUsage::new(config.sandbox_max_bytes);
         let smtp = smtp_server(
@@ -106,6 +123,7 @@ impl Application {
             secret,
             &argon2,
             &sandbox,
+            send_counter.clone(),
         )?;
         let smtp_ports = smtp.1;
         let smtp = smtp.0;
@@ -119,14 +137,6 @@ impl Application {
             .local_addr()
             .map_err(|e| setting_error("POSTERN_HTTP_ADDR", e))?
             .port();
-        let redis = match &config.redis_url {
-            Some(url) => {
-                let pool = crate::redis::pool(url.expose_secret()).map_err(redis_unreachable)?;
-                crate::redis::ping(&pool).await.map_err(redis_unreachable)?;
-                Some(pool)
-            }
-            None => None,
-        };
         let prefix = &config.redis_prefix;
         let (api_limiter, login_throttle, sessions, backing) = match redis {
             Some(pool) => (
@@ -153,6 +163,7 @@ impl Application {
             sealer: Sealer::derive(secret.as_bytes(), "postern idempotent replays v1"),
             sessions: sessions.clone(),
             sandbox: sandbox.clone(),
+            send_counter,
         });
         let proxies = web::Data::new(Proxies {
             trusted: config.trusted_proxies.clone(),
@@ -272,6 +283,7 @@ fn smtp_server(
     secret: &str,
     argon2: &Argon2Slots,
     sandbox: &SandboxUsage,
+    send_counter: Arc<SendCounter>,
 ) -> Result<(SmtpServer, Vec<u16>), ConfigError> {
     let hostname = host_name.unwrap_or_else(|| "localhost".to_owned());
     let tls = smtp::tls::acceptor(config, &hostname)?;
@@ -313,6 +325,8 @@ fn smtp_server(
         auth_throttle: FailureThrottle::new(smtp::AUTH_FAILURES_ALLOWED, Duration::from_secs(60)),
         last_used: smtp::LastUsed::default(),
         sandbox: sandbox.clone(),
+        trusted_proxies: config.trusted_proxies.clone(),
+        send_counter,
     };
     Ok((
         SmtpServer::new(

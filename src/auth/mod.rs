@@ -7,6 +7,7 @@ pub mod api_key;
 pub mod login_throttle;
 pub mod password;
 pub mod smtp_login;
+pub mod stored_policies;
 pub mod throttle;
 
 pub use login_throttle::LoginThrottle;

@@ -1,20 +1,27 @@
 //! Checking an SMTP username and password, fast and revocable at once.
 //!
-//! The credential row is read on every AUTH, so a deactivated, regenerated
-//! or deleted credential fails the very next attempt on every instance.
-//! argon2id costs tens of milliseconds, so a verified login is remembered
-//! under a keyed hash (HMAC-SHA256 with the server secret) of the credential
-//! id, its stored password hash and the presented password: a repeat login
-//! skips argon2 only while all three are unchanged. argon2 runs in the
+//! The credential row and its valid secrets are read on every AUTH, so a
+//! deactivated, expired, rotated or deleted credential — or a previous
+//! password past its overlap — fails the very next attempt on every
+//! instance. argon2id costs tens of milliseconds, so a verified login is
+//! remembered under a keyed hash (HMAC-SHA256 with the server secret) of the
+//! credential id, the secret's id and stored hash, and the presented
+//! password: a repeat login skips argon2 only for a secret the database
+//! still calls valid. argon2 runs in the
 //! process's shared [`Argon2Slots`] (one verify per core at a time, with the
 //! dashboard's), so a burst of new logins never delays other connections'
 //! replies nor grows memory.
 
+use std::net::IpAddr;
+use std::sync::Arc;
+
 use crate::auth::password::Argon2Slots;
-use crate::db::models::SmtpCredential;
+use crate::auth::stored_policies;
 use crate::db::models::smtp_credential::CredentialForAuth;
+use crate::db::models::{CredentialSecret, SmtpCredential};
 use crate::db::{Db, DbError};
-use crate::domain::{CredentialId, SendingScope, Username, WorkspaceId};
+use crate::domain::policy::Policies;
+use crate::domain::{CredentialId, SecretId, SendingScope, Username, WorkspaceId, now};
 use hmac::{KeyInit, Mac};
 use sha2::Sha256;
 
@@ -27,8 +34,62 @@ pub struct AuthenticatedCredential {
     pub sandbox: bool,
     /// `None` for a global credential; else the domains it may send from.
     pub domains: Option<Vec<String>>,
-    /// To notice a regeneration during a session.
-    pub password_hash: String,
+    /// The password it authenticated with, to notice mid-session that it
+    /// was rotated away or revoked.
+    pub secret_id: SecretId,
+    /// Read with the credential on every AUTH and MAIL, never cached.
+    pub policies: Arc<Policies>,
+}
+
+/// Why an AUTH was refused: logged, never told (the client gets the same
+/// `535 5.7.8` for each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    UnknownUser,
+    WrongPassword,
+    Inactive,
+    Expired,
+    /// The client's address is outside the credential's allowlist.
+    AddressNotAllowed,
+    /// The stored policies cannot be read (see `stored_policies`).
+    UnreadablePolicy,
+}
+
+impl Refusal {
+    /// The reason as the log writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownUser => "unknown user",
+            Self::WrongPassword => "wrong password",
+            Self::Inactive => "inactive",
+            Self::Expired => "expired",
+            Self::AddressNotAllowed => "address not allowed",
+            Self::UnreadablePolicy => "unreadable policy",
+        }
+    }
+}
+
+/// A credential as AUTH reads it: the row and its secrets valid now.
+type AuthRow = Option<(CredentialForAuth, Vec<CredentialSecret>)>;
+
+fn read_for_auth(
+    conn: &mut crate::db::DbConn,
+    row: diesel::QueryResult<Option<CredentialForAuth>>,
+) -> diesel::QueryResult<AuthRow> {
+    let Some(credential) = row? else {
+        return Ok(None);
+    };
+    let secrets = CredentialSecret::valid_of(conn, &credential.id, now())?;
+    Ok(Some((credential, secrets)))
+}
+
+/// The credential's policies, or `None` (logged) when they cannot be read.
+fn readable_policies(credential: &CredentialForAuth) -> Option<Policies> {
+    stored_policies::parse(&credential.policies)
+        .inspect_err(|error| {
+            tracing::error!(username = %credential.username, %error, "credential policies unreadable");
+        })
+        .ok()
 }
 
 pub struct SmtpLoginVerifier {
@@ -55,12 +116,13 @@ impl SmtpLoginVerifier {
         }
     }
 
-    fn cache_key(&self, credential: &CredentialForAuth, password: &str) -> [u8; 32] {
+    fn cache_key(&self, secret: &CredentialSecret, password: &str) -> [u8; 32] {
         let mut mac =
             <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("32-byte key");
         for part in [
-            credential.id.as_str().as_bytes(),
-            credential.password_hash.as_bytes(),
+            secret.credential_id.as_str().as_bytes(),
+            secret.id.as_str().as_bytes(),
+            secret.password_hash.as_bytes(),
             password.as_bytes(),
         ] {
             mac.update(&(part.len() as u64).to_be_bytes());
@@ -69,75 +131,128 @@ impl SmtpLoginVerifier {
         mac.finalize().into_bytes().into()
     }
 
-    /// `Ok(None)` for an unknown username, a wrong password or an inactive
-    /// credential alike; `Err` only when the database cannot be reached.
-    /// A username no credential can have (see [`Username`]: a NUL, a line
-    /// break, the wrong length) is unknown without a database read, which
-    /// PostgreSQL would refuse; it still costs one argon2 verify, so the
-    /// time taken does not tell it apart.
+    /// `Ok(Err(_))` for an unknown username, a wrong password, an inactive
+    /// or expired credential alike (the reason is for the log only); `Err`
+    /// only when the database cannot be reached. A username no credential
+    /// can have (see [`Username`]: a NUL, a line break, the wrong length) is
+    /// unknown without a database read, which PostgreSQL would refuse; it
+    /// still costs one argon2 verify, so the time taken does not tell it
+    /// apart. During a rotation's overlap either secret is accepted.
     pub async fn verify(
         &self,
         username: &str,
         password: &str,
-    ) -> Result<Option<AuthenticatedCredential>, DbError> {
+        client: IpAddr,
+    ) -> Result<Result<AuthenticatedCredential, Refusal>, DbError> {
         if Username::parse(username).is_err() {
             self.argon2(password.to_owned(), None).await;
-            return Ok(None);
+            return Ok(Err(Refusal::UnknownUser));
         }
         let name = username.to_owned();
         let row = self
             .db
-            .read(move |conn| SmtpCredential::for_auth_by_username(conn, &name))
+            .read(move |conn| {
+                let row = SmtpCredential::for_auth_by_username(conn, &name);
+                read_for_auth(conn, row)
+            })
             .await?;
-        let Some(credential) = row else {
+        let Some((credential, secrets)) = row else {
             self.argon2(password.to_owned(), None).await;
-            return Ok(None);
+            return Ok(Err(Refusal::UnknownUser));
         };
-        let key = self.cache_key(&credential, password);
-        let cached = self.verified.get(&key).is_some();
-        let matches = cached
-            || self
-                .argon2(password.to_owned(), Some(credential.password_hash.clone()))
-                .await;
-        if !matches || !credential.active {
-            return Ok(None);
+        let Some(secret) = self.matching_secret(&secrets, password).await else {
+            return Ok(Err(Refusal::WrongPassword));
+        };
+        if !credential.active {
+            return Ok(Err(Refusal::Inactive));
         }
-        if !cached {
-            self.verified.insert(key, ());
+        if credential.policies.is_expired_at(now()) {
+            return Ok(Err(Refusal::Expired));
+        }
+        let Some(policies) = readable_policies(&credential) else {
+            return Ok(Err(Refusal::UnreadablePolicy));
+        };
+        if !policies.allowed_ips.contains(client) {
+            return Ok(Err(Refusal::AddressNotAllowed));
         }
         let domains = self.scope_domains(&credential).await?;
-        Ok(Some(AuthenticatedCredential {
+        Ok(Ok(AuthenticatedCredential {
             id: credential.id,
             workspace_id: credential.workspace_id,
             username: credential.username,
             sandbox: credential.sandbox,
             domains,
-            password_hash: credential.password_hash,
+            secret_id: secret,
+            policies: Arc::new(policies),
         }))
     }
 
-    /// Re-reads a credential mid-session: `None` once it has been deleted,
-    /// deactivated or regenerated since it authenticated.
+    /// The secret `password` belongs to: from the cache, else by argon2
+    /// (current secret first). A credential without secrets still costs
+    /// one verify.
+    async fn matching_secret(
+        &self,
+        secrets: &[CredentialSecret],
+        password: &str,
+    ) -> Option<SecretId> {
+        let keys: Vec<[u8; 32]> = secrets
+            .iter()
+            .map(|s| self.cache_key(s, password))
+            .collect();
+        if let Some(i) = keys.iter().position(|k| self.verified.get(k).is_some()) {
+            return Some(secrets[i].id.clone());
+        }
+        if secrets.is_empty() {
+            self.argon2(password.to_owned(), None).await;
+        }
+        for (secret, key) in secrets.iter().zip(keys) {
+            if self
+                .argon2(password.to_owned(), Some(secret.password_hash.clone()))
+                .await
+            {
+                self.verified.insert(key, ());
+                return Some(secret.id.clone());
+            }
+        }
+        None
+    }
+
+    /// Re-reads a credential mid-session, with its policies as they are
+    /// now: `None` once it has been deleted, deactivated or has expired,
+    /// its password was rotated away, or `client` left its allowlist.
     pub async fn recheck(
         &self,
         login: &AuthenticatedCredential,
+        client: IpAddr,
     ) -> Result<Option<AuthenticatedCredential>, DbError> {
         let id = login.id.clone();
         let row = self
             .db
-            .read(move |conn| SmtpCredential::for_auth_by_id(conn, &id))
+            .read(move |conn| {
+                let row = SmtpCredential::for_auth_by_id(conn, &id);
+                read_for_auth(conn, row)
+            })
             .await?;
-        let Some(credential) = row.filter(|c| {
+        let Some((credential, _)) = row.filter(|(c, secrets)| {
             c.active
-                && c.password_hash == login.password_hash
+                && !c.policies.is_expired_at(now())
+                && secrets.iter().any(|s| s.id == login.secret_id)
                 && c.workspace_id == login.workspace_id
         }) else {
             return Ok(None);
         };
+        let Some(policies) = readable_policies(&credential) else {
+            return Ok(None);
+        };
+        if !policies.allowed_ips.contains(client) {
+            tracing::info!(username = %login.username, %client, "address no longer allowed");
+            return Ok(None);
+        }
         let domains = self.scope_domains(&credential).await?;
         Ok(Some(AuthenticatedCredential {
             sandbox: credential.sandbox,
             domains,
+            policies: Arc::new(policies),
             ..login.clone()
         }))
     }

@@ -21,6 +21,11 @@ diesel::table! {
         slug -> Text,
         name -> Text,
         created_at -> Timestamp,
+        max_credential_lifetime_days -> Nullable<Integer>,
+        default_max_per_minute -> Nullable<Integer>,
+        default_max_per_hour -> Nullable<Integer>,
+        default_max_per_day -> Nullable<Integer>,
+        default_max_recipients -> Nullable<Integer>,
     }
 }
 
@@ -60,12 +65,32 @@ diesel::table! {
         sandbox -> Bool,
         scope -> Text,
         active -> Bool,
-        password_hash -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
         last_used_ip -> Nullable<Text>,
         created_by -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        allowed_ips -> Text,
+        allowed_senders -> Text,
+        max_per_minute -> Nullable<Integer>,
+        max_per_hour -> Nullable<Integer>,
+        max_per_day -> Nullable<Integer>,
+        max_recipients -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    /// A credential's passwords: the current one (`valid_until` NULL) and,
+    /// during a rotation's overlap, the previous one until `valid_until`.
+    credential_secrets (id) {
+        id -> Text,
+        credential_id -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+        valid_until -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        last_used_ip -> Nullable<Text>,
     }
 }
 
@@ -170,6 +195,7 @@ diesel::table! {
 }
 
 diesel::joinable!(smtp_credential_domains -> smtp_credentials (credential_id));
+diesel::joinable!(credential_secrets -> smtp_credentials (credential_id));
 diesel::joinable!(smtp_credential_domains -> domains (domain_id));
 diesel::joinable!(domains -> workspaces (workspace_id));
 diesel::joinable!(smtp_credentials -> workspaces (workspace_id));
@@ -182,6 +208,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     domains,
     smtp_credentials,
     smtp_credential_domains,
+    credential_secrets,
     audit_events,
     sandbox_messages,
     sandbox_retention,

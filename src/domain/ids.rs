@@ -77,6 +77,11 @@ uuid_id!(
     InvitationId
 );
 uuid_id!(
+    /// Identifies one password of an SMTP credential (a credential holds
+    /// two during a rotation's overlap).
+    SecretId
+);
+uuid_id!(
     /// Identifies a dashboard session (shown on the Account page; never its key).
     SessionId
 );

@@ -5,8 +5,11 @@ mod api_scope;
 mod credential;
 mod domain_name;
 mod email_address;
+mod expiry;
 mod ids;
+mod overlap;
 mod person;
+pub mod policy;
 pub mod retention;
 mod role;
 mod slug;
@@ -19,10 +22,14 @@ pub use api_scope::{ApiAction, ApiScope, ApiScopes, Reach, ScopeTarget};
 pub use credential::{CredentialName, Description, Mode, SendingScope};
 pub use domain_name::DomainName;
 pub use email_address::EmailAddress;
-pub use ids::{
-    ApiKeyId, AuditEventId, CredentialId, DomainId, InvitationId, MessageId, SessionId, UserId,
-    WorkspaceId,
+pub use expiry::{
+    EXPIRY_CHOICES, MAX_LIFETIME_DAYS, check_lifetime, parse_expiry, parse_lifetime_days,
 };
+pub use ids::{
+    ApiKeyId, AuditEventId, CredentialId, DomainId, InvitationId, MessageId, SecretId, SessionId,
+    UserId, WorkspaceId,
+};
+pub use overlap::Overlap;
 pub use person::{NewPassword, PersonName};
 pub use retention::SandboxLimits;
 pub use role::Role;

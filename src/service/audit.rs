@@ -1,7 +1,7 @@
 //! The activity log: who did what to which credential, from where.
 
 use crate::db::keyset::{Anchor, Page};
-use crate::db::models::AuditEvent;
+pub use crate::db::models::AuditEvent;
 use crate::db::{Db, DbConn, DbError};
 use crate::domain::{AuditEventId, UserId, WorkspaceId, now};
 
@@ -45,9 +45,22 @@ pub async fn page(
     anchor: Anchor<AuditEventId>,
     limit: i64,
 ) -> Result<Page<AuditEvent, AuditEventId>, DbError> {
+    page_about(db, workspace, None, anchor, limit).await
+}
+
+/// As [`page`], only the entries about the credential with this username
+/// (its target names it as `Name (username)`; usernames never change).
+pub async fn page_about(
+    db: &Db,
+    workspace: &WorkspaceId,
+    username: Option<&str>,
+    anchor: Anchor<AuditEventId>,
+    limit: i64,
+) -> Result<Page<AuditEvent, AuditEventId>, DbError> {
     let workspace = workspace.clone();
+    let suffix = username.map(|u| format!("({u})"));
     db.query(move |conn| {
-        let rows = AuditEvent::page(conn, &workspace, &anchor, limit + 1)?;
+        let rows = AuditEvent::page(conn, &workspace, suffix.as_deref(), &anchor, limit + 1)?;
         Ok(Page::from_scan(rows, &anchor, limit, AuditEvent::cursor))
     })
     .await
@@ -62,6 +75,10 @@ pub fn action_label(action: &str) -> &str {
         "smtp_credential.deactivated" => "Deactivated SMTP credential",
         "smtp_credential.updated" => "Edited SMTP credential",
         "smtp_credential.deleted" => "Deleted SMTP credential",
+        "smtp_credential.renewed" => "Renewed SMTP credential",
+        "smtp_credential.previous_password_revoked" => "Revoked previous password",
+        "smtp_credential.policies_changed" => "Changed credential policies",
+        "workspace.credential_lifetime_changed" => "Changed maximum credential lifetime",
         "domain.added" => "Added sending domain",
         "domain.removed" => "Removed sending domain",
         "api_key.created" => "Created API key",

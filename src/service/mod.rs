@@ -12,6 +12,7 @@ pub mod invitations;
 pub mod last_used;
 pub mod members;
 pub mod sandbox;
+pub mod send_usage;
 pub mod sessions;
 pub mod workspaces;
 

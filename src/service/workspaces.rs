@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-pub use crate::db::models::WorkspaceWithRole;
+pub use crate::db::models::{CredentialRules, WorkspaceWithRole};
 use crate::db::models::{Membership, Workspace};
 use crate::db::{Db, DbConn, DbError, GlobalLock, lock_global, lock_workspace, write_transaction};
 use crate::domain::{Role, Slug, UserId, WorkspaceId};
@@ -109,4 +109,48 @@ pub async fn delete(db: &Db, workspace: &WorkspaceId) -> Result<(), DbError> {
     tracing::info!(workspace = %id, "deleting workspace");
     db.query(move |conn| Workspace::delete(conn, &id).map(|_| ()))
         .await
+}
+
+/// The workspace's rules for its credentials (maximum lifetime, default
+/// limits).
+pub async fn credential_rules(
+    db: &Db,
+    workspace: &WorkspaceId,
+) -> Result<CredentialRules, DbError> {
+    let id = workspace.clone();
+    db.query(move |conn| CredentialRules::of(conn, &id)).await
+}
+
+/// Sets the longest a new or renewed credential may live, in days (`None`
+/// for no limit); credentials already made keep their expiry.
+pub async fn set_credential_lifetime(
+    db: &Db,
+    workspace: &WorkspaceId,
+    days: Option<i32>,
+    actor: Actor,
+) -> Result<(), DbError> {
+    let id = workspace.clone();
+    db.query(move |conn| {
+        write_transaction(conn, |conn| {
+            lock_workspace(conn, &id)?;
+            let rules = CredentialRules {
+                max_credential_lifetime_days: days,
+                ..CredentialRules::of(conn, &id)?
+            };
+            CredentialRules::set(conn, &id, &rules)?;
+            let details = match days {
+                Some(days) => format!("{days} days"),
+                None => "no limit".to_owned(),
+            };
+            audit::record(
+                conn,
+                &id,
+                &actor,
+                "workspace.credential_lifetime_changed",
+                "maximum credential lifetime",
+                &details,
+            )
+        })
+    })
+    .await
 }

@@ -14,6 +14,7 @@ use super::reply::{self, Reply};
 use super::session::{AuthOutcome, Delivered, Delivery, Effect, Fresh, Session, Settings, Step};
 use crate::auth::smtp_login::AuthenticatedCredential;
 use crate::service::sandbox::{self, Stored};
+use crate::service::send_usage::Reservation;
 
 /// How a connection goes on after a stretch of input.
 enum Next {
@@ -26,37 +27,9 @@ pub async fn serve(stream: tokio::net::TcpStream, peer: SocketAddr, ctx: &SmtpCo
     let _ = stream.set_nodelay(true);
     tracing::debug!(%peer, "SMTP connection");
     let mut connection = Connection::new(ctx, peer);
-    let mut stream = stream;
-    let greeting = connection.session.greeting();
-    if stream.write_all(greeting.as_bytes()).await.is_err() {
-        return;
-    }
-    match connection.drive(&mut stream).await {
-        Ok(Next::StartTls) => {}
-        Ok(Next::Close) => return,
-        Err(error) => {
-            tracing::debug!(%peer, %error, "SMTP connection ended");
-            return;
-        }
-    }
-    let handshake = tokio::time::timeout(ctx.tls_handshake_timeout, ctx.tls.accept(stream)).await;
-    let mut tls = match handshake {
-        Ok(Ok(tls)) => tls,
-        Ok(Err(error)) => {
-            tracing::debug!(%peer, %error, "TLS handshake failed");
-            return;
-        }
-        Err(_) => {
-            tracing::debug!(%peer, "TLS handshake timed out");
-            return;
-        }
-    };
-    connection.upstream = None;
-    connection.session.tls_started();
-    if let Err(error) = connection.drive(&mut tls).await {
-        tracing::debug!(%peer, %error, "SMTP connection ended");
-    }
-    let _ = tls.shutdown().await;
+    connection.run(stream).await;
+    // However it ended, a message counted but not accepted is given back.
+    connection.release_reservation().await;
 }
 
 struct Connection<'a> {
@@ -68,6 +41,9 @@ struct Connection<'a> {
     upstream: Option<Upstream>,
     /// Read buffer, kept for the whole connection (plain and TLS parts).
     input: Vec<u8>,
+    /// The message of the open transaction, counted against the
+    /// credential's rate limits until it is accepted or given back.
+    reservation: Option<Reservation>,
 }
 
 impl<'a> Connection<'a> {
@@ -86,7 +62,45 @@ impl<'a> Connection<'a> {
             session: Session::new(settings, peer, Instant::now()),
             upstream: None,
             input: vec![0; 8 * 1024],
+            reservation: None,
         }
+    }
+
+    /// The plain part, then (after STARTTLS) the TLS part.
+    async fn run(&mut self, mut stream: tokio::net::TcpStream) {
+        let (ctx, peer) = (self.ctx, self.peer);
+        let greeting = self.session.greeting();
+        if stream.write_all(greeting.as_bytes()).await.is_err() {
+            return;
+        }
+        match self.drive(&mut stream).await {
+            Ok(Next::StartTls) => {}
+            Ok(Next::Close) => return,
+            Err(error) => {
+                tracing::debug!(%peer, %error, "SMTP connection ended");
+                return;
+            }
+        }
+        let handshake =
+            tokio::time::timeout(ctx.tls_handshake_timeout, ctx.tls.accept(stream)).await;
+        let mut tls = match handshake {
+            Ok(Ok(tls)) => tls,
+            Ok(Err(error)) => {
+                tracing::debug!(%peer, %error, "TLS handshake failed");
+                return;
+            }
+            Err(_) => {
+                tracing::debug!(%peer, "TLS handshake timed out");
+                return;
+            }
+        };
+        self.upstream = None;
+        self.session.tls_started();
+        self.release_reservation().await;
+        if let Err(error) = self.drive(&mut tls).await {
+            tracing::debug!(%peer, %error, "SMTP connection ended");
+        }
+        let _ = tls.shutdown().await;
     }
 
     /// Reads and answers until the client quits, asks for TLS, or goes idle.
@@ -135,6 +149,9 @@ impl<'a> Connection<'a> {
                     Step::Close => break Some(Next::Close),
                 }
             };
+            if !self.session.in_transaction() {
+                self.release_reservation().await;
+            }
             let out = self.session.output();
             if !out.is_empty() {
                 stream.write_all(out).await?;
@@ -157,10 +174,30 @@ impl<'a> Connection<'a> {
                 let outcome = self.authenticate(&username, &password).await;
                 self.session.on_auth_result(outcome);
             }
-            Effect::RecordLastUsed(id) => self.ctx.last_used.record(&self.ctx.db, &id, &self.ip()),
+            Effect::RecordLastUsed(id, secret) => {
+                self.ctx
+                    .last_used
+                    .record(&self.ctx.db, &id, &secret, &self.ip())
+            }
             Effect::Recheck(login) => {
                 let fresh = self.recheck(&login).await;
                 self.session.on_credential(fresh);
+            }
+            Effect::ReserveSend { credential, limits } => {
+                // A new MAIL: any earlier reservation's transaction is over.
+                self.release_reservation().await;
+                let counter = &self.ctx.send_counter;
+                let reserved = match counter
+                    .reserve(&credential, limits, chrono::Utc::now())
+                    .await
+                {
+                    Ok(reservation) => {
+                        self.reservation = reservation;
+                        Ok(())
+                    }
+                    Err(exceeded) => Err(exceeded),
+                };
+                self.session.on_send_reserved(reserved);
             }
             Effect::RelayRecipient { from, to } => {
                 let verdict = self.relay_recipient(&from, &to).await;
@@ -172,6 +209,13 @@ impl<'a> Connection<'a> {
                 let delivered = self.deliver(delivery).await;
                 self.session.on_delivered(delivered);
             }
+        }
+    }
+
+    /// Gives back a message that was counted but not accepted.
+    async fn release_reservation(&mut self) {
+        if let Some(reservation) = self.reservation.take() {
+            self.ctx.send_counter.release(reservation).await;
         }
     }
 
@@ -188,15 +232,20 @@ impl<'a> Connection<'a> {
         let Ok(attempt) = self.ctx.auth_throttle.reserve(&ip).await else {
             return AuthOutcome::Throttled;
         };
-        match self.ctx.verifier.verify(username, password).await {
-            Ok(Some(login)) => {
+        match self
+            .ctx
+            .verifier
+            .verify(username, password, self.peer.ip())
+            .await
+        {
+            Ok(Ok(login)) => {
                 attempt.release();
                 AuthOutcome::Verified(login)
             }
-            Ok(None) => {
+            Ok(Err(refusal)) => {
                 attempt.failed();
                 // Escaped (Debug): the client's bytes must not make log lines.
-                tracing::info!(peer = %self.peer, username = ?username.chars().take(64).collect::<String>(), "SMTP AUTH failed");
+                tracing::info!(peer = %self.peer, username = ?username.chars().take(64).collect::<String>(), reason = refusal.as_str(), "SMTP AUTH failed");
                 AuthOutcome::Refused
             }
             Err(error) => {
@@ -208,7 +257,7 @@ impl<'a> Connection<'a> {
     }
 
     async fn recheck(&self, login: &AuthenticatedCredential) -> Fresh {
-        match self.ctx.verifier.recheck(login).await {
+        match self.ctx.verifier.recheck(login, self.peer.ip()).await {
             Ok(Some(fresh)) => Fresh::Valid(fresh),
             Ok(None) => Fresh::Revoked,
             Err(error) => {
@@ -254,6 +303,10 @@ impl<'a> Connection<'a> {
                 None => reply::SMARTHOST_DOWN,
             }
         };
+        if (200..300).contains(&reply.code) {
+            // Accepted: the message stays counted.
+            self.reservation = None;
+        }
         tracing::info!(
             peer = %self.peer,
             username = %login.username,

@@ -105,29 +105,41 @@ fn is_field(line: &[u8]) -> bool {
 /// (lower case). A message without a `From:` address does not pass: the
 /// header is what recipients see and what DMARC aligns on.
 pub fn from_header_within(message: &[u8], domains: &[String]) -> bool {
+    let addresses = from_addresses(message);
+    !addresses.is_empty()
+        && addresses.iter().all(|address| {
+            address.as_ref().is_ok_and(|a| {
+                a.rsplit_once('@')
+                    .is_some_and(|(_, d)| domains.iter().any(|domain| domain == d))
+            })
+        })
+}
+
+/// Every address of every `From:` header, lower-cased; `Err` (as given)
+/// for one that is not a plain valid address. Empty without a `From:`
+/// address.
+pub fn from_addresses(message: &[u8]) -> Vec<Result<String, String>> {
     let Some(headers) = MessageParser::default().parse_headers(message) else {
-        return false;
+        return Vec::new();
     };
-    let mut seen = false;
+    let mut found = Vec::new();
     for value in headers.header_values(HeaderName::From) {
         let Some(addresses) = value.as_address() else {
-            return false;
+            found.push(Err(String::new()));
+            continue;
         };
         for addr in addresses.iter() {
-            seen = true;
             // The parser is lenient: `<b@evil.example>a@a.example` comes out
             // as `b@evil.examplea@a.example`. Only a valid address passes.
-            let domain = addr
-                .address()
-                .filter(|a| a.validate_email())
-                .and_then(|a| a.rsplit_once('@'))
-                .map(|(_, d)| d.to_lowercase());
-            if !domain.is_some_and(|d| domains.contains(&d)) {
-                return false;
-            }
+            let given = addr.address().unwrap_or_default();
+            found.push(if given.validate_email() {
+                Ok(given.to_lowercase())
+            } else {
+                Err(given.to_owned())
+            });
         }
     }
-    seen
+    found
 }
 
 #[cfg(test)]
@@ -156,6 +168,21 @@ mod tests {
 
     fn domains() -> Vec<String> {
         vec!["a.example".to_owned()]
+    }
+
+    #[test]
+    fn every_from_address_is_listed_lowercased_and_an_invalid_one_as_given() {
+        let message =
+            b"From: App <App@A.Example>, b@evil.example a@a.example\r\nFrom: c@c.example\r\n\r\n";
+        assert_eq!(
+            from_addresses(message),
+            [
+                Ok("app@a.example".to_owned()),
+                Err("b@evil.example a@a.example".to_owned()),
+                Ok("c@c.example".to_owned()),
+            ]
+        );
+        assert!(from_addresses(b"Subject: none\r\n\r\n").is_empty());
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod connection;
 mod connections;
 mod last_used;
 mod message;
+mod proxy_protocol;
 mod relay;
 pub mod reply;
 pub mod sasl;
@@ -24,7 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -37,6 +38,7 @@ use crate::auth::FailureThrottle;
 use crate::auth::smtp_login::SmtpLoginVerifier;
 use crate::db::Db;
 use crate::service::sandbox::SandboxUsage;
+use crate::service::send_usage::SendCounter;
 
 /// Failed AUTHs allowed per client address per minute before `421`.
 pub const AUTH_FAILURES_ALLOWED: usize = 10;
@@ -59,6 +61,12 @@ pub struct SmtpContext {
     pub last_used: LastUsed,
     /// Sandbox mail held, against `POSTERN_SANDBOX_MAX_BYTES`.
     pub sandbox: SandboxUsage,
+    /// Peers that must start with a PROXY protocol header, whose source
+    /// address is then the client's (`POSTERN_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Messages counted against credentials' send limits (shared with the
+    /// dashboard, which shows them).
+    pub send_counter: Arc<SendCounter>,
 }
 
 /// Bound listeners, ready to serve.
@@ -102,24 +110,27 @@ impl SmtpServer {
                             continue;
                         }
                     };
-                    let admitted = connections.admit(peer.ip());
-                    let (ctx, shutdown) = (ctx.clone(), shutdown.clone());
+                    let (ctx, connections, shutdown) =
+                        (ctx.clone(), connections.clone(), shutdown.clone());
                     sessions.spawn(async move {
-                        let _admitted = match admitted {
+                        let Some((stream, client)) = open(stream, peer, &ctx).await else {
+                            return;
+                        };
+                        let _admitted = match connections.admit(client.ip()) {
                             Ok(admitted) => admitted,
                             Err(refused) => {
                                 let reply = match refused {
                                     Refused::Busy => reply::BUSY,
                                     Refused::BusyFromAddress => reply::BUSY_FROM_ADDRESS,
                                 };
-                                tracing::debug!(%peer, ?refused, "SMTP connection turned away");
+                                tracing::debug!(%client, ?refused, "SMTP connection turned away");
                                 let mut stream = stream;
                                 let _ = stream.write_all(reply.to_line().as_bytes()).await;
                                 return;
                             }
                         };
                         tokio::select! {
-                            _ = connection::serve(stream, peer, &ctx) => {}
+                            _ = connection::serve(stream, client, &ctx) => {}
                             _ = async { shutdown.cancelled().await; tokio::time::sleep(Duration::from_secs(10)).await } => {}
                         }
                     });
@@ -133,6 +144,42 @@ impl SmtpServer {
         sessions.close();
         sessions.wait().await;
     }
+}
+
+/// The connection and its client's address: the peer's own, or, from a
+/// trusted proxy, the one its PROXY protocol header gives (read within the
+/// TLS handshake timeout). `None` when a trusted proxy sent no valid header:
+/// the connection is answered `421` and closed.
+async fn open(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    ctx: &SmtpContext,
+) -> Option<(TcpStream, SocketAddr)> {
+    let from = peer.ip().to_canonical();
+    if !ctx.trusted_proxies.iter().any(|net| net.contains(&from)) {
+        return Some((stream, peer));
+    }
+    let header = tokio::time::timeout(
+        ctx.tls_handshake_timeout,
+        proxy_protocol::read_client(&mut stream, peer),
+    )
+    .await;
+    match header {
+        Ok(Ok(client)) => return Some((stream, client)),
+        // A connection closed at once: a plain TCP health check.
+        Ok(Err(proxy_protocol::HeaderError::Io(error))) => {
+            tracing::debug!(%peer, %error, "SMTP connection from a trusted proxy ended");
+            return None;
+        }
+        Ok(Err(error)) => {
+            tracing::warn!(%peer, %error, "SMTP connection from a trusted proxy refused");
+        }
+        Err(_) => tracing::warn!(%peer, "no PROXY protocol header from a trusted proxy in time"),
+    }
+    let _ = stream
+        .write_all(reply::PROXY_HEADER_REQUIRED.to_line().as_bytes())
+        .await;
+    None
 }
 
 /// Binds every address, or says which one failed.

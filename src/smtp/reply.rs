@@ -87,6 +87,11 @@ pub const FROM_HEADER_NOT_ALLOWED: Reply = reply(
     "5.7.1",
     "The From: header must only name addresses in this credential's domains",
 );
+pub const FROM_HEADER_MISSING: Reply = reply(
+    550,
+    "5.7.1",
+    "The From: header must name an address this credential may send as",
+);
 pub const INVALID_DOMAIN: Reply = reply(501, "5.5.4", "Invalid domain name");
 pub const PARAMETER_NOT_SUPPORTED: Reply =
     reply(555, "5.5.4", "Parameter not supported (see the EHLO reply)");
@@ -141,3 +146,69 @@ pub const SESSION_EXPIRED: Reply = reply(
     "Session time limit reached, closing connection",
 );
 pub const SHUTTING_DOWN: Reply = reply(421, "4.3.2", "Shutting down, try again later");
+pub const PROXY_HEADER_REQUIRED: Reply = reply(
+    421,
+    "4.7.0",
+    "PROXY protocol header expected, closing connection",
+);
+
+/// An address as a reply names it: at most 254 characters, printable.
+fn quoted(address: &str) -> String {
+    address
+        .chars()
+        .take(254)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// MAIL FROM outside the credential's sender patterns.
+pub fn sender_refused(address: &str) -> Reply {
+    Reply::new(
+        550,
+        "5.7.1",
+        format!(
+            "Sender <{}> is not allowed for this credential",
+            quoted(address)
+        ),
+    )
+}
+
+/// A `From:` address outside the credential's sender patterns.
+pub fn from_header_refused(address: &str) -> Reply {
+    Reply::new(
+        550,
+        "5.7.1",
+        format!(
+            "From: address <{}> is not allowed for this credential",
+            quoted(address)
+        ),
+    )
+}
+
+/// A rate limit reached at MAIL FROM: which, and when to retry.
+pub fn rate_limited(exceeded: &crate::service::send_usage::Exceeded) -> Reply {
+    Reply::new(
+        451,
+        "4.7.1",
+        format!(
+            "Sending limit of {} {} per {} reached for this credential, try again after {}",
+            crate::domain::policy::group_digits(exceeded.limit.into()),
+            if exceeded.limit == 1 {
+                "message"
+            } else {
+                "messages"
+            },
+            exceeded.window.noun(),
+            exceeded.retry_at.format("%Y-%m-%d %H:%M:%S UTC")
+        ),
+    )
+}
+
+/// One recipient more than the credential's cap.
+pub fn recipient_cap(cap: u32) -> Reply {
+    Reply::new(
+        452,
+        "4.5.3",
+        format!("Too many recipients: this credential may send to {cap} per message"),
+    )
+}

@@ -23,6 +23,7 @@ mod arguments;
 mod auth;
 mod command;
 mod effect;
+mod policy;
 #[cfg(test)]
 mod tests;
 mod transaction;
@@ -108,11 +109,24 @@ enum State {
 
 /// The effect a session waits for, and what it needs to go on.
 enum Waiting {
-    Throttle { mechanism: u64, initial: String },
+    Throttle {
+        mechanism: u64,
+        initial: String,
+    },
     Verification,
-    Sender { from: String },
-    Recipient { to: String },
-    Message { message: Vec<u8> },
+    Sender {
+        from: String,
+    },
+    Reservation {
+        from: String,
+        login: AuthenticatedCredential,
+    },
+    Recipient {
+        to: String,
+    },
+    Message {
+        message: Vec<u8>,
+    },
     Delivery,
 }
 

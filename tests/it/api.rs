@@ -8,6 +8,7 @@ pub mod helpers;
 mod idempotency;
 mod keys_page;
 mod pagination;
+mod policies;
 mod rate_limit;
 mod scopes;
 mod shapes;

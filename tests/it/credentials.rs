@@ -2,11 +2,14 @@
 
 mod actions;
 mod create;
+pub mod expiry;
 mod list;
+mod overlap;
+mod policies;
 mod roles;
 
-use postern::db::models::SmtpCredential;
 use postern::db::models::smtp_credential::CredentialForAuth;
+use postern::db::models::{CredentialSecret, SmtpCredential};
 
 use crate::helpers::{Page, TestApp};
 
@@ -41,9 +44,17 @@ async fn stored(app: &TestApp, username: &str) -> CredentialForAuth {
         .expect("credential exists")
 }
 
-/// The stored hash of a credential's password.
+/// The stored hash of a credential's current password.
 pub async fn stored_hash(app: &TestApp, username: &str) -> String {
-    stored(app, username).await.password_hash
+    let id = stored(app, username).await.id;
+    app.db
+        .query(move |conn| CredentialSecret::valid_of(conn, &id, postern::domain::now()))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.valid_until.is_none())
+        .expect("a current password")
+        .password_hash
 }
 
 /// The credential's id.

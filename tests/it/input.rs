@@ -171,6 +171,7 @@ async fn a_credential_named_with_a_control_character_before_the_rule_can_be_dele
             sandbox: false,
             scope: Scope::Global,
         },
+        None,
         Actor {
             label: "owner@example.com".into(),
             user_id: Some(owner.id.clone()),

@@ -16,6 +16,7 @@ use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
 mod domains;
 mod invitations;
 mod members;
+mod rotations;
 mod sandbox;
 mod workspaces;
 

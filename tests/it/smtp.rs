@@ -10,8 +10,11 @@ mod commands;
 mod connections;
 mod data;
 pub mod delivery;
+mod lifetime;
 mod log;
+mod policies;
 mod protocol;
+mod proxy;
 mod relay;
 mod revocation;
 mod sink;
@@ -54,6 +57,7 @@ pub async fn credential(
         &workspace.id,
         Some(username),
         fields,
+        None,
         actor,
     )
     .await

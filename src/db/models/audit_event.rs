@@ -33,16 +33,32 @@ impl AuditEvent {
 
     /// Up to `limit` entries from `anchor` on, newest first, in scan order
     /// (see [`crate::db::keyset::Page::from_scan`]).
+    /// With `target_suffix`, only entries whose target ends with it.
     pub fn page(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
+        target_suffix: Option<&str>,
         anchor: &Anchor<AuditEventId>,
         limit: i64,
     ) -> QueryResult<Vec<AuditEvent>> {
-        let query = audit_events::table
+        let mut query = audit_events::table
             .filter(audit_events::workspace_id.eq(workspace))
             .select(AuditEvent::as_select())
             .into_boxed();
+        if let Some(suffix) = target_suffix {
+            let escaped: String = suffix
+                .chars()
+                .flat_map(|c| match c {
+                    '%' | '_' | '\\' => vec!['\\', c],
+                    c => vec![c],
+                })
+                .collect();
+            query = query.filter(
+                audit_events::target
+                    .like(format!("%{escaped}"))
+                    .escape('\\'),
+            );
+        }
         let (at, id) = (audit_events::at, audit_events::id);
         keyset!(query, at, id, Direction::Desc, anchor, limit).load(conn)
     }

@@ -2,6 +2,7 @@
 
 pub mod api_key;
 pub mod audit_event;
+pub mod credential_secret;
 pub mod domain;
 pub mod idempotency_key;
 pub mod invitation;
@@ -15,6 +16,7 @@ pub mod workspace;
 
 pub use api_key::ApiKey;
 pub use audit_event::AuditEvent;
+pub use credential_secret::CredentialSecret;
 pub use domain::{Domain, DomainUsage};
 pub use idempotency_key::IdempotencyRecord;
 pub use invitation::Invitation;
@@ -24,4 +26,4 @@ pub use sandbox_retention::SandboxRetention;
 pub use session::{SessionSummary, StoredSession};
 pub use smtp_credential::{CredentialView, NewSmtpCredential, SmtpCredential};
 pub use user::{NewUser, User};
-pub use workspace::Workspace;
+pub use workspace::{CredentialRules, Workspace};

@@ -1,6 +1,6 @@
 //! The `smtp_credentials` table: the row, its insert and change forms, and
-//! its queries. The password exists only as an argon2id hash, which the row
-//! leaves out: only [`CredentialForAuth`] (SMTP AUTH) reads it.
+//! its queries. The passwords live in `credential_secrets`
+//! ([`super::credential_secret`]) as argon2id hashes.
 
 mod listing;
 mod view;
@@ -8,11 +8,12 @@ mod view;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::credential_secret::CredentialSecret;
 use crate::db::DbConn;
 use crate::db::schema::{domains, lower, smtp_credential_domains, smtp_credentials};
 use crate::domain::{CredentialId, DomainId, SendingScope, UserId, WorkspaceId, now};
 
-pub use listing::{NEVER, SortKey};
+pub use listing::{Filter, NEVER, SortKey};
 pub use view::{CredentialDomain, CredentialView};
 
 /// An SMTP username/password pair, as the dashboard and the API show it.
@@ -33,6 +34,31 @@ pub struct SmtpCredential {
     pub last_used_at: Option<NaiveDateTime>,
     pub last_used_ip: Option<String>,
     pub created_by: Option<UserId>,
+    #[diesel(embed)]
+    pub policies: Policies,
+}
+
+/// What a credential may do, as stored: checked on every AUTH and MAIL FROM.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = smtp_credentials, treat_none_as_null = true)]
+pub struct Policies {
+    /// AUTH fails from this time on.
+    pub expires_at: Option<NaiveDateTime>,
+    /// Normalised CIDRs, one per line; empty for any address.
+    pub allowed_ips: String,
+    /// Lower-cased sender patterns, one per line; empty for any sender.
+    pub allowed_senders: String,
+    pub max_per_minute: Option<i32>,
+    pub max_per_hour: Option<i32>,
+    pub max_per_day: Option<i32>,
+    pub max_recipients: Option<i32>,
+}
+
+impl Policies {
+    /// Whether the credential no longer authenticates at `now`.
+    pub fn is_expired_at(&self, now: NaiveDateTime) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
 }
 
 /// A credential to insert. [`NewSmtpCredential::new`] fills in what a new
@@ -48,12 +74,16 @@ pub struct NewSmtpCredential {
     pub sandbox: bool,
     pub scope: SendingScope,
     pub active: bool,
+    /// Stored as the credential's first secret.
+    #[diesel(skip_insertion)]
     pub password_hash: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub last_used_ip: Option<String>,
     pub created_by: Option<UserId>,
+    #[diesel(embed)]
+    pub policies: Policies,
 }
 
 impl NewSmtpCredential {
@@ -75,6 +105,7 @@ impl NewSmtpCredential {
             last_used_at: None,
             last_used_ip: None,
             created_by: None,
+            policies: Policies::default(),
         }
     }
 }
@@ -91,8 +122,8 @@ pub struct CredentialChanges<'a> {
 }
 
 /// What SMTP AUTH needs of a credential: no more columns than that, since
-/// it is read on every login. `Debug` leaves the hash out.
-#[derive(Clone, Queryable, Selectable)]
+/// it is read on every login (its secrets are read beside it).
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = smtp_credentials)]
 pub struct CredentialForAuth {
     pub id: CredentialId,
@@ -101,15 +132,21 @@ pub struct CredentialForAuth {
     pub sandbox: bool,
     pub scope: SendingScope,
     pub active: bool,
-    pub password_hash: String,
+    #[diesel(embed)]
+    pub policies: Policies,
 }
 
 impl SmtpCredential {
-    /// Inserts `new` and reads the row back.
+    /// Inserts `new` with its password as the current secret, and reads
+    /// the row back.
     pub fn insert(conn: &mut DbConn, new: &NewSmtpCredential) -> QueryResult<SmtpCredential> {
         diesel::insert_into(smtp_credentials::table)
             .values(new)
             .execute(conn)?;
+        CredentialSecret::insert(
+            conn,
+            &CredentialSecret::new(&new.id, &new.password_hash, new.updated_at),
+        )?;
         smtp_credentials::table
             .find(&new.id)
             .select(SmtpCredential::as_select())
@@ -183,18 +220,23 @@ impl SmtpCredential {
             .map(|_| ())
     }
 
-    /// Replaces the password's hash.
-    pub fn set_password_hash(
+    /// Writes the policies.
+    pub fn set_policies(
         conn: &mut DbConn,
         id: &CredentialId,
-        hash: &str,
+        policies: &Policies,
         now: NaiveDateTime,
     ) -> QueryResult<()> {
         diesel::update(smtp_credentials::table.find(id))
-            .set((
-                smtp_credentials::password_hash.eq(hash),
-                smtp_credentials::updated_at.eq(now),
-            ))
+            .set((policies, smtp_credentials::updated_at.eq(now)))
+            .execute(conn)
+            .map(|_| ())
+    }
+
+    /// Marks the credential changed (its secrets changed).
+    pub fn touch(conn: &mut DbConn, id: &CredentialId, now: NaiveDateTime) -> QueryResult<()> {
+        diesel::update(smtp_credentials::table.find(id))
+            .set(smtp_credentials::updated_at.eq(now))
             .execute(conn)
             .map(|_| ())
     }

@@ -15,6 +15,34 @@ pub struct Workspace {
     pub created_at: NaiveDateTime,
 }
 
+/// What a workspace asks of its credentials: a maximum lifetime, and the
+/// send limits new credentials start with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = workspaces, treat_none_as_null = true)]
+pub struct CredentialRules {
+    pub max_credential_lifetime_days: Option<i32>,
+    pub default_max_per_minute: Option<i32>,
+    pub default_max_per_hour: Option<i32>,
+    pub default_max_per_day: Option<i32>,
+    pub default_max_recipients: Option<i32>,
+}
+
+impl CredentialRules {
+    pub fn of(conn: &mut DbConn, id: &WorkspaceId) -> QueryResult<CredentialRules> {
+        workspaces::table
+            .find(id)
+            .select(CredentialRules::as_select())
+            .first(conn)
+    }
+
+    pub fn set(conn: &mut DbConn, id: &WorkspaceId, rules: &CredentialRules) -> QueryResult<()> {
+        diesel::update(workspaces::table.find(id))
+            .set(rules)
+            .execute(conn)
+            .map(|_| ())
+    }
+}
+
 impl Workspace {
     /// Inserts a workspace under the first free variant of `slug`
     /// (`acme`, `acme-2`, `acme-3`, …).

@@ -1,24 +1,31 @@
-//! Changing credentials: create, regenerate, (de)activate, edit, delete.
+//! Changing credentials: create, (de)activate, edit, renew, delete.
 
 use crate::auth::password::Argon2Slots;
-use crate::db::models::smtp_credential::{CredentialChanges, CredentialView, NewSmtpCredential};
-use crate::db::models::{Domain, SmtpCredential};
+use chrono::NaiveDateTime;
+
+use crate::db::models::smtp_credential::{
+    CredentialChanges, CredentialView, NewSmtpCredential, Policies,
+};
+use crate::db::models::{CredentialRules, Domain, SmtpCredential};
 use crate::db::{Db, DbConn, lock_workspace, write_transaction};
-use crate::domain::{CredentialId, Username, WorkspaceId, now};
+use crate::domain::{CredentialId, Username, WorkspaceId, check_lifetime, now};
 use crate::service::audit::{self, Actor};
 use crate::service::is_unique_violation;
 
 use super::queries::load;
 use super::{CredentialError, CredentialFields, Scope, WithPassword, generate_password};
 
-/// Creates a credential; a blank username gets a generated one. The password
-/// is hashed in one of `argon2`'s slots, or the create is refused as busy.
+/// Creates a credential expiring at `expires_at` (within the workspace's
+/// maximum lifetime) with the workspace's default send limits; a blank
+/// username gets a generated one. The password is hashed in one of
+/// `argon2`'s slots, or the create is refused as busy.
 pub async fn create(
     db: &Db,
     argon2: &Argon2Slots,
     workspace: &WorkspaceId,
     username: Option<Username>,
     fields: CredentialFields,
+    expires_at: Option<NaiveDateTime>,
     actor: Actor,
 ) -> Result<WithPassword, CredentialError> {
     let password = generate_password();
@@ -36,6 +43,10 @@ pub async fn create(
                     sandbox: fields.sandbox,
                     scope: fields.scope.kind(),
                     created_by: actor.user_id.clone(),
+                    policies: Policies {
+                        expires_at,
+                        ..Policies::default()
+                    },
                     ..NewSmtpCredential::new(
                         workspace.clone(),
                         &fields.name,
@@ -68,6 +79,14 @@ fn insert(
         // credential with it or is gone already (404), whatever the scope.
         lock_workspace(conn, &new.workspace_id)?;
         check_domains(conn, &new.workspace_id, &fields.scope)?;
+        let rules = CredentialRules::of(conn, &new.workspace_id)?;
+        check_lifetime(
+            new.policies.expires_at,
+            rules.max_credential_lifetime_days,
+            now(),
+        )
+        .map_err(CredentialError::Lifetime)?;
+        let new = &with_default_limits(new, &rules);
         let credential = SmtpCredential::insert(conn, new).map_err(|e| {
             if is_unique_violation(&e) {
                 CredentialError::UsernameTaken
@@ -85,6 +104,27 @@ fn insert(
         )?;
         Ok(CredentialView::load_one(conn, credential)?)
     })
+}
+
+/// `new` with the workspace's default send limits wherever it sets none.
+fn with_default_limits(new: &NewSmtpCredential, rules: &CredentialRules) -> NewSmtpCredential {
+    let (minute, hour, day, recipients) = (
+        rules.default_max_per_minute,
+        rules.default_max_per_hour,
+        rules.default_max_per_day,
+        rules.default_max_recipients,
+    );
+    let mut new = new.clone();
+    let policies = &mut new.policies;
+    for (limit, default) in [
+        (&mut policies.max_per_minute, minute),
+        (&mut policies.max_per_hour, hour),
+        (&mut policies.max_per_day, day),
+        (&mut policies.max_recipients, recipients),
+    ] {
+        *limit = limit.or(default);
+    }
+    new
 }
 
 /// Checks a scope's domains; call it after [`lock_workspace`].
@@ -106,7 +146,7 @@ fn check_domains(
 
 /// Writes `action` on `credential` to the activity log, naming the
 /// credential by name and username.
-fn record(
+pub(super) fn record(
     conn: &mut DbConn,
     credential: &SmtpCredential,
     actor: &Actor,
@@ -126,7 +166,7 @@ fn record(
 
 /// Runs `change` on a credential of the workspace under the workspace's
 /// lock, and answers with the credential as it is then.
-async fn change<F>(
+pub(super) async fn change<F>(
     db: &Db,
     workspace: &WorkspaceId,
     id: CredentialId,
@@ -146,29 +186,6 @@ where
         })
     })
     .await
-}
-
-/// Replaces the password; the old one stops working at once. The new one
-/// is hashed as in [`create`].
-pub async fn regenerate(
-    db: &Db,
-    argon2: &Argon2Slots,
-    workspace: &WorkspaceId,
-    id: CredentialId,
-    actor: Actor,
-) -> Result<WithPassword, CredentialError> {
-    let password = generate_password();
-    let hash = argon2.hash(password.clone()).await?;
-    let view = change(db, workspace, id, move |conn, credential| {
-        SmtpCredential::set_password_hash(conn, &credential.id, &hash, now())?;
-        record(conn, credential, &actor, "smtp_credential.regenerated", "")?;
-        Ok(())
-    })
-    .await?;
-    Ok(WithPassword {
-        credential: view,
-        password,
-    })
 }
 
 /// Activates or deactivates a credential (logged only when it changes);
@@ -220,6 +237,42 @@ pub async fn update(
             &actor,
             "smtp_credential.updated",
             &fields.details(),
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// Sets when the credential expires (`None`: never), within the workspace's
+/// maximum lifetime; its password stays. An expired credential works again
+/// from the next AUTH on.
+pub async fn renew(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: CredentialId,
+    expires_at: Option<NaiveDateTime>,
+    actor: Actor,
+) -> Result<CredentialView, CredentialError> {
+    change(db, workspace, id, move |conn, credential| {
+        let at = now();
+        let rules = CredentialRules::of(conn, &credential.workspace_id)?;
+        check_lifetime(expires_at, rules.max_credential_lifetime_days, at)
+            .map_err(CredentialError::Lifetime)?;
+        let policies = Policies {
+            expires_at,
+            ..credential.policies.clone()
+        };
+        SmtpCredential::set_policies(conn, &credential.id, &policies, at)?;
+        let details = match expires_at {
+            Some(t) => format!("expires {}", t.format("%Y-%m-%d %H:%M UTC")),
+            None => "never expires".to_owned(),
+        };
+        record(
+            conn,
+            credential,
+            &actor,
+            "smtp_credential.renewed",
+            &details,
         )?;
         Ok(())
     })

@@ -12,17 +12,21 @@
 
 mod changes;
 mod input;
+mod policies;
 mod queries;
+mod secrets;
 
 use crate::auth::password::Busy;
 use crate::db::DbError;
 use crate::domain::{DomainId, Mode, SendingScope};
 
 pub use crate::db::keyset::{Anchor, Cursor, Direction};
-pub use crate::db::models::smtp_credential::{CredentialDomain, CredentialView, SortKey};
-pub use changes::{create, delete, regenerate, set_active, update};
+pub use crate::db::models::smtp_credential::{CredentialDomain, CredentialView, Policies, SortKey};
+pub use changes::{create, delete, renew, set_active, update};
 pub use input::{CredentialInput, Domains, InputErrors, Parsed, Problem, check, parse};
-pub use queries::{CredentialPage, ListRequest, PAGE_SIZE, get, list};
+pub use policies::{rules_of, set_policies};
+pub use queries::{CredentialPage, EXPIRING_SOON_DAYS, ListRequest, PAGE_SIZE, get, list};
+pub use secrets::{SecretState, Secrets, regenerate, revoke_previous, secrets};
 
 /// Which sending domains a credential may use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +84,10 @@ pub enum CredentialError {
     UsernameTaken,
     #[error("a chosen domain does not belong to this workspace")]
     UnknownDomain,
+    /// The expiry is beyond the workspace's maximum lifetime (the message
+    /// says by how much may be chosen).
+    #[error("{0}")]
+    Lifetime(String),
     /// No password hashing slot came free in time; nothing was written.
     #[error(transparent)]
     Busy(#[from] Busy),

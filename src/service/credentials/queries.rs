@@ -1,7 +1,7 @@
 //! Reading credentials: one, or a page of the workspace's.
 
 use crate::db::keyset::{Anchor, Cursor, Direction, Page};
-use crate::db::models::smtp_credential::{CredentialView, SmtpCredential, SortKey};
+use crate::db::models::smtp_credential::{CredentialView, Filter, SmtpCredential, SortKey};
 use crate::db::{Db, DbConn, DbError};
 use crate::domain::{CredentialId, WorkspaceId};
 
@@ -9,6 +9,9 @@ use super::CredentialError;
 
 /// Rows per page of the dashboard's table.
 pub const PAGE_SIZE: i64 = 50;
+
+/// A credential expiring within this many days is "expiring soon".
+pub const EXPIRING_SOON_DAYS: i64 = 14;
 
 /// A page of credentials and where the neighbouring pages start.
 pub struct CredentialPage {
@@ -25,6 +28,8 @@ pub struct ListRequest {
     pub sort: SortKey,
     pub dir: Direction,
     pub filter: Option<String>,
+    /// Only credentials expiring before this time (or expired).
+    pub expiring_before: Option<chrono::NaiveDateTime>,
     /// Only scoped credentials all of whose domains are among these names
     /// (what a domain-scoped API key may see); `None` for all.
     pub within_domains: Option<Vec<String>>,
@@ -66,17 +71,19 @@ pub async fn list(
 ) -> Result<CredentialPage, DbError> {
     let workspace = workspace.clone();
     db.query(move |conn| {
-        let filter = request.filter.as_deref();
-        let within = request.within_domains.as_deref();
+        let filter = Filter {
+            text: request.filter.as_deref(),
+            expiring_before: request.expiring_before,
+            within: request.within_domains.as_deref(),
+        };
         let total = match request.with_total {
-            true => Some(SmtpCredential::count(conn, &workspace, filter, within)?),
+            true => Some(SmtpCredential::count(conn, &workspace, &filter)?),
             false => None,
         };
         let rows = SmtpCredential::page(
             conn,
             &workspace,
-            filter,
-            within,
+            &filter,
             request.sort,
             request.dir,
             &request.anchor,

@@ -114,8 +114,10 @@ impl Session<'_> {
         let next = match outcome {
             AuthOutcome::Verified(login) => {
                 tracing::info!(peer = %self.peer, username = %login.username, "SMTP AUTH succeeded");
-                self.effects
-                    .push_back(Effect::RecordLastUsed(login.id.clone()));
+                self.effects.push_back(Effect::RecordLastUsed(
+                    login.id.clone(),
+                    login.secret_id.clone(),
+                ));
                 self.login = Some(login);
                 self.reply(reply::AUTH_OK);
                 Next::Continue

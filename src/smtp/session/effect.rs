@@ -6,7 +6,8 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 
 use crate::auth::smtp_login::AuthenticatedCredential;
-use crate::domain::CredentialId;
+use crate::domain::policy::SendLimits;
+use crate::domain::{CredentialId, SecretId};
 use crate::smtp::message;
 use crate::smtp::reply::Reply;
 
@@ -19,11 +20,20 @@ pub enum Effect {
     /// Verify a username and password, counting the attempt against the
     /// client's address; answer with `on_auth_result`.
     Authenticate { username: String, password: String },
-    /// Record that the credential was used, from the client's address.
-    RecordLastUsed(CredentialId),
+    /// Record that the credential was used with this secret, from the
+    /// client's address.
+    RecordLastUsed(CredentialId, SecretId),
     /// Read the credential again (it may have been revoked); answer with
     /// `on_credential`.
     Recheck(AuthenticatedCredential),
+    /// Count one message against the credential's rate limits; answer
+    /// with `on_send_reserved`. The driver keeps the reservation until the
+    /// message is accepted, and gives it back once the session is no
+    /// longer [`in_transaction`](super::Session::in_transaction).
+    ReserveSend {
+        credential: CredentialId,
+        limits: SendLimits,
+    },
     /// Ask the smarthost to take one more recipient, opening its
     /// transaction from `from` first if none is open; answer with
     /// `on_relay_reply`.
@@ -42,8 +52,15 @@ impl fmt::Debug for Effect {
                 .debug_struct("Authenticate")
                 .field("username", username)
                 .finish_non_exhaustive(),
-            Effect::RecordLastUsed(id) => f.debug_tuple("RecordLastUsed").field(id).finish(),
+            Effect::RecordLastUsed(id, secret) => f
+                .debug_tuple("RecordLastUsed")
+                .field(id)
+                .field(secret)
+                .finish(),
             Effect::Recheck(login) => f.debug_tuple("Recheck").field(&login.username).finish(),
+            Effect::ReserveSend { credential, .. } => {
+                f.debug_tuple("ReserveSend").field(credential).finish()
+            }
             Effect::RelayRecipient { from, to } => f
                 .debug_struct("RelayRecipient")
                 .field("from", from)

@@ -6,6 +6,7 @@
 mod auth;
 mod commands;
 mod data;
+mod policy;
 mod transaction;
 
 use std::net::SocketAddr;
@@ -16,7 +17,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::{AuthOutcome, Delivered, Delivery, Effect, Fresh, Session, Settings, Step};
 use crate::auth::smtp_login::AuthenticatedCredential;
-use crate::domain::{CredentialId, WorkspaceId};
+use crate::domain::{CredentialId, SecretId, WorkspaceId};
 use crate::service::sandbox::SandboxUsage;
 use crate::smtp::reply::{self, Reply};
 
@@ -43,6 +44,10 @@ pub struct World {
     /// Smarthost transactions opened and abandoned.
     pub relay_opened: usize,
     pub relay_abandoned: usize,
+    /// Messages counted against the rate limits.
+    pub reserved: usize,
+    /// The rate limit a reservation finds reached.
+    pub exceeded: Option<crate::service::send_usage::Exceeded>,
 }
 
 /// A sandbox credential of all domains.
@@ -53,7 +58,8 @@ pub fn credential() -> AuthenticatedCredential {
         username: USERNAME.into(),
         sandbox: true,
         domains: None,
-        password_hash: "$argon2id$stored".into(),
+        secret_id: SecretId::generate(),
+        policies: Default::default(),
     }
 }
 
@@ -71,6 +77,8 @@ impl Default for World {
             last_used: Vec::new(),
             relay_opened: 0,
             relay_abandoned: 0,
+            reserved: 0,
+            exceeded: None,
         }
     }
 }
@@ -185,7 +193,7 @@ impl Client {
                 };
                 self.session.on_auth_result(outcome);
             }
-            Effect::RecordLastUsed(id) => world.last_used.push(id),
+            Effect::RecordLastUsed(id, _) => world.last_used.push(id),
             Effect::Recheck(_) => {
                 let fresh = match &world.credential {
                     _ if world.database_down => Fresh::Unavailable,
@@ -193,6 +201,16 @@ impl Client {
                     None => Fresh::Revoked,
                 };
                 self.session.on_credential(fresh);
+            }
+            Effect::ReserveSend { .. } => {
+                let reserved = match world.exceeded.clone() {
+                    Some(exceeded) => Err(exceeded),
+                    None => {
+                        world.reserved += 1;
+                        Ok(())
+                    }
+                };
+                self.session.on_send_reserved(reserved);
             }
             Effect::RelayRecipient { to, .. } => {
                 if !self.relay_open && !world.smarthost_down {

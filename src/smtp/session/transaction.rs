@@ -71,10 +71,7 @@ impl Session<'_> {
             self.reply(reply::NO_SMARTHOST);
             return Next::Continue;
         }
-        self.login = Some(login);
-        self.mail_from = Some(from);
-        self.reply(reply::SENDER_OK);
-        Next::Continue
+        self.sender_policies(from, login)
     }
 
     /// Production mail is asked of the smarthost first (see `relay`).
@@ -84,6 +81,10 @@ impl Session<'_> {
         };
         if self.rcpt_to.len() >= MAX_RECIPIENTS {
             self.reply(reply::TOO_MANY_RECIPIENTS);
+            return Next::Continue;
+        }
+        if let Some(refusal) = self.recipient_cap_reached() {
+            self.reply(refusal);
             return Next::Continue;
         }
         if self.is_production() {
@@ -185,6 +186,9 @@ impl Session<'_> {
                 tracing::info!(peer = %self.peer, username = %fresh.username, "From: header outside the credential's domains");
                 return self.finish(reply::FROM_HEADER_NOT_ALLOWED);
             }
+        }
+        if let Some(refusal) = self.refusal_of_from_header(&fresh, &message) {
+            return self.finish(refusal);
         }
         let delivery = Delivery {
             login: fresh,

@@ -135,6 +135,9 @@ impl From<CredentialError> for ApiError {
                 "domains".to_owned(),
                 vec!["Use sending domains of this account.".to_owned()],
             )])),
+            CredentialError::Lifetime(message) => {
+                Self::invalid(BTreeMap::from([("expires_at".to_owned(), vec![message])]))
+            }
             CredentialError::Busy(_) => Self::Busy,
             CredentialError::Db(e) => e.into(),
         }

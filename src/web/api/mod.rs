@@ -38,8 +38,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/accounts/{account_id}/smtp-credentials/{smtp_credential_id}")
                     .route(get_or_head().to(smtp_credentials::get))
+                    .route(web::patch().to(smtp_credentials::patch))
                     .route(web::delete().to(smtp_credentials::delete))
-                    .default_service(method_not_allowed(&["get", "delete"])),
+                    .default_service(method_not_allowed(&["get", "patch", "delete"])),
+            )
+            .service(
+                web::resource(
+                    "/accounts/{account_id}/smtp-credentials/{smtp_credential_id}/rotate",
+                )
+                .route(web::post().to(smtp_credentials::rotate))
+                .default_service(method_not_allowed(&["post"])),
             )
             .default_service(web::to(no_such_endpoint)),
     );

@@ -23,6 +23,8 @@ use super::smtp_credentials::{self, CredentialRules};
         smtp_credentials::list,
         smtp_credentials::create,
         smtp_credentials::get,
+        smtp_credentials::edit::patch,
+        smtp_credentials::edit::rotate,
         smtp_credentials::delete,
     ),
     modifiers(&BearerKeys, &BodyLimit, &RateLimitHeaders, &CredentialRules),

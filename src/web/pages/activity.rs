@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::db::keyset::{Anchor, Cursor};
 use crate::domain::{now, relative_time};
 use crate::error::AppResult;
-use crate::service::audit::{self, action_label};
+use crate::service::audit::{self, AuditEvent, action_label};
 use crate::web::frame::Frame;
 use crate::web::kit::{Section, WorkspacePage, render};
 
@@ -30,6 +30,26 @@ pub struct EventRow {
     pub ip: String,
     pub when: String,
     pub exact: String,
+}
+
+impl EventRow {
+    /// The rows of `events`, their times relative to now.
+    pub fn all(events: Vec<AuditEvent>) -> Vec<EventRow> {
+        let now = now();
+        events
+            .into_iter()
+            .map(|e| EventRow {
+                label: action_label(&e.action).to_owned(),
+                when: relative_time(e.at, now),
+                exact: e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                ip: e.ip.unwrap_or_default(),
+                action: e.action,
+                actor: e.actor,
+                target: e.target,
+                details: e.details,
+            })
+            .collect()
+    }
 }
 
 #[derive(Template)]
@@ -54,21 +74,7 @@ pub async fn list(
     let older = page
         .next
         .map(|cursor| format!("{}?before={}", cx.urls().activity(), cursor.encode()));
-    let now = now();
-    let events = page
-        .items
-        .into_iter()
-        .map(|e| EventRow {
-            label: action_label(&e.action).to_owned(),
-            when: relative_time(e.at, now),
-            exact: e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            ip: e.ip.unwrap_or_default(),
-            action: e.action,
-            actor: e.actor,
-            target: e.target,
-            details: e.details,
-        })
-        .collect();
+    let events = EventRow::all(page.items);
     let page = ActivityPage {
         csrf_token: cx.csrf_token(),
         frame: cx.frame(Section::Activity).await?,

@@ -1,6 +1,7 @@
 //! Settings → General: the workspace's name (admins and owners rename it),
-//! leaving it (anyone but its last owner), and deleting it (owners, after
-//! typing its name).
+//! its credentials' maximum lifetime (admins and owners), leaving it
+//! (anyone but its last owner), and deleting it (owners, after typing its
+//! name).
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -8,7 +9,7 @@ use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
-use crate::domain::{Line, Role};
+use crate::domain::{Line, MAX_LIFETIME_DAYS, Role, parse_lifetime_days};
 use crate::error::AppResult;
 use crate::service::members::{self, MemberError};
 use crate::service::workspaces::{self, NAME_MAX};
@@ -21,6 +22,13 @@ use crate::web::kit::{Done, Section, WorkspacePage, WorkspaceUrls, render, see_o
 #[serde(default)]
 pub struct RenameForm {
     pub name: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LifetimeForm {
+    /// Days; blank for no limit.
+    pub max_lifetime_days: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -39,7 +47,10 @@ struct GeneralPage<'a> {
     workspace_name: &'a str,
     can_admin: bool,
     is_owner: bool,
+    max_lifetime: i32,
     name: &'a str,
+    /// The maximum credential lifetime in days, as stored or as posted.
+    lifetime: String,
     confirm_name: &'a str,
     errors: FieldErrors,
     modal: Option<String>,
@@ -51,6 +62,7 @@ struct GeneralPage<'a> {
 #[derive(Default)]
 struct Extras<'a> {
     name: Option<&'a str>,
+    lifetime: Option<&'a str>,
     confirm_name: &'a str,
     errors: FieldErrors,
 }
@@ -62,7 +74,16 @@ async fn page(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let workspace = &cx.access.workspace;
+    let lifetime = match extras.lifetime {
+        Some(posted) => posted.to_owned(),
+        None => workspaces::credential_rules(&cx.state.db, &workspace.id)
+            .await?
+            .max_credential_lifetime_days
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    };
     let page = GeneralPage {
+        lifetime,
         csrf_token: cx.csrf_token(),
         frame: cx.frame(Section::General).await?,
         urls: cx.urls(),
@@ -70,6 +91,7 @@ async fn page(
         workspace_name: &workspace.name,
         can_admin: Role::can_administer(cx.access.role),
         is_owner: cx.access.role.is_owner(),
+        max_lifetime: MAX_LIFETIME_DAYS,
         name: extras.name.unwrap_or(&workspace.name),
         confirm_name: extras.confirm_name,
         errors: extras.errors,
@@ -108,6 +130,34 @@ pub async fn rename(
     cx.session
         .flash(&format!("The workspace is now called {name}."));
     Ok(see_other(&cx.urls().general()))
+}
+
+/// Sets (or, blank, lifts) the longest a new or renewed credential may live.
+pub async fn set_credential_lifetime(
+    cx: WorkspacePage,
+    web::Form(form): web::Form<LifetimeForm>,
+) -> AppResult<HttpResponse> {
+    cx.require(Role::can_administer)?;
+    let days = match parse_lifetime_days(&form.max_lifetime_days) {
+        Ok(days) => days,
+        Err(message) => {
+            let mut errors = FieldErrors::default();
+            errors.add("max_lifetime_days", message);
+            let extras = Extras {
+                lifetime: Some(form.max_lifetime_days.trim()),
+                errors,
+                ..Extras::default()
+            };
+            return page(&cx, extras, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let workspace = &cx.access.workspace.id;
+    workspaces::set_credential_lifetime(&cx.state.db, workspace, days, cx.actor()).await?;
+    let message = match days {
+        Some(days) => format!("New and renewed credentials must now expire within {days} days."),
+        None => "Credentials may now live without limit.".to_owned(),
+    };
+    Ok(Done::to(&cx.urls().general(), &message).redirect(&cx.req, &cx.session))
 }
 
 pub async fn confirm_leave(cx: WorkspacePage) -> AppResult<HttpResponse> {

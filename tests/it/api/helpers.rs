@@ -25,6 +25,15 @@ impl ApiResponse {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// A create's body as a later GET answers it: without the password.
+    pub fn body_without_password(&self) -> Value {
+        let mut body = self.body.clone();
+        if let Some(object) = body.as_object_mut() {
+            object.remove("password");
+        }
+        body
+    }
+
     /// The `errors` messages for one field of a 422.
     pub fn field_errors(&self, field: &str) -> Vec<String> {
         self.body["errors"][field]

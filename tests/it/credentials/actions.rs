@@ -12,7 +12,8 @@ async fn regenerating_replaces_the_password_at_once() {
 
     let confirm = app.get(&format!("{LIST}/{id}/regenerate")).await;
     assert_eq!(confirm.status, 200);
-    confirm.assert_contains("The current password stops working immediately");
+    confirm.assert_contains("the current password stops working immediately");
+    confirm.assert_contains("Keep the old password working for");
     assert_eq!(
         app.count_rows("audit_events").await,
         1,
@@ -29,6 +30,11 @@ async fn regenerating_replaces_the_password_at_once() {
     assert!(
         !password::verify(&first, &hash),
         "the old password no longer verifies"
+    );
+    assert_eq!(
+        app.count_rows("credential_secrets").await,
+        1,
+        "without an overlap the old password is gone"
     );
 }
 

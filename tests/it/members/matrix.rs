@@ -72,6 +72,31 @@ const MATRIX: &[Row] = &[
     ),
     (
         "get",
+        "/w/{slug}/settings/smtp-credentials/{id}",
+        MEMBERS_SEE,
+    ),
+    (
+        "post",
+        "/w/{slug}/settings/smtp-credentials/{id}/renew",
+        MEMBERS_MANAGE,
+    ),
+    (
+        "post",
+        "/w/{slug}/settings/smtp-credentials/{id}/policies",
+        MEMBERS_MANAGE,
+    ),
+    (
+        "get",
+        "/w/{slug}/settings/smtp-credentials/{id}/revoke-previous",
+        MEMBERS_MANAGE,
+    ),
+    (
+        "post",
+        "/w/{slug}/settings/smtp-credentials/{id}/revoke-previous",
+        MEMBERS_MANAGE,
+    ),
+    (
+        "get",
         "/w/{slug}/settings/smtp-credentials/{id}/edit",
         MEMBERS_MANAGE,
     ),
@@ -135,6 +160,11 @@ const MATRIX: &[Row] = &[
     ("post", "/w/{slug}/settings/members/{id}/remove", ADMINS),
     ("get", "/w/{slug}/settings/general", MEMBERS_SEE),
     ("post", "/w/{slug}/settings/general", ADMINS),
+    (
+        "post",
+        "/w/{slug}/settings/general/credential-lifetime",
+        ADMINS,
+    ),
     ("get", "/w/{slug}/settings/leave", MEMBERS_SEE),
     ("post", "/w/{slug}/settings/leave", MEMBERS_SEE),
     ("post", "/w/{slug}/settings/delete", OWNERS),

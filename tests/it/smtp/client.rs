@@ -48,6 +48,11 @@ impl Client {
         Client::greeted(stream, trusting(app)).await
     }
 
+    /// Reads the greeting on a stream already connected to the app.
+    pub async fn over(app: &TestApp, stream: TcpStream) -> (Client, Reply) {
+        Client::greeted(stream, trusting(app)).await
+    }
+
     async fn greeted(stream: TcpStream, config: Arc<ClientConfig>) -> (Client, Reply) {
         let mut client = Client {
             plain: Some(BufReader::new(stream)),
@@ -61,11 +66,16 @@ impl Client {
     /// Connects, says EHLO, and starts TLS.
     pub async fn connect_tls(app: &TestApp) -> Client {
         let (mut client, _) = Client::connect(app).await;
-        client.cmd("EHLO test.example").await;
-        assert_eq!(client.cmd("STARTTLS").await.code, 220);
-        client.start_tls().await;
-        client.cmd("EHLO test.example").await;
+        client.secure().await;
         client
+    }
+
+    /// Says EHLO, starts TLS and says EHLO again.
+    pub async fn secure(&mut self) {
+        self.cmd("EHLO test.example").await;
+        assert_eq!(self.cmd("STARTTLS").await.code, 220);
+        self.start_tls().await;
+        self.cmd("EHLO test.example").await;
     }
 
     pub async fn start_tls(&mut self) {

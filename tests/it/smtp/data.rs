@@ -215,7 +215,8 @@ async fn storing_for_a_credential_deleted_meanwhile_keeps_nothing_and_says_so() 
         username: "gone".into(),
         sandbox: true,
         domains: None,
-        password_hash: String::new(),
+        secret_id: postern::domain::SecretId::generate(),
+        policies: Default::default(),
     };
     let stored = sandbox::store(
         &app.db,

@@ -39,19 +39,28 @@ fn never_literal() -> diesel::expression::SqlLiteral<diesel::sql_types::Timestam
 
 type Boxed<'a> = smtp_credentials::BoxedQuery<'a, MultiBackend>;
 
+/// Which of a workspace's credentials a list shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter<'a> {
+    /// Only those whose name or username contains this (any case).
+    pub text: Option<&'a str>,
+    /// Only those expiring before this time (or expired).
+    pub expiring_before: Option<NaiveDateTime>,
+    /// Only scoped credentials none of whose domains lies outside these
+    /// (domain names).
+    pub within: Option<&'a [String]>,
+}
+
 impl SmtpCredential {
-    /// The workspace's credentials, optionally only those whose name or
-    /// username contains `filter` (any case), and only scoped credentials
-    /// none of whose domains lies outside `within` (domain names).
-    fn filtered<'a>(
-        workspace: &'a WorkspaceId,
-        filter: Option<&str>,
-        within: Option<&[String]>,
-    ) -> Boxed<'a> {
+    /// The workspace's credentials that `filter` lets through.
+    fn filtered<'a>(workspace: &'a WorkspaceId, filter: &Filter<'_>) -> Boxed<'a> {
         let mut query = smtp_credentials::table
             .filter(smtp_credentials::workspace_id.eq(workspace))
             .into_boxed();
-        if let Some(names) = within {
+        if let Some(before) = filter.expiring_before {
+            query = query.filter(smtp_credentials::expires_at.lt(before));
+        }
+        if let Some(names) = filter.within {
             let outside = smtp_credential_domains::table
                 .inner_join(domains::table)
                 .filter(smtp_credential_domains::credential_id.eq(smtp_credentials::id))
@@ -61,8 +70,8 @@ impl SmtpCredential {
                 .filter(smtp_credentials::scope.eq(SendingScope::Scoped))
                 .filter(diesel::dsl::not(diesel::dsl::exists(outside)));
         }
-        if let Some(filter) = filter {
-            let pattern = like_pattern(filter);
+        if let Some(text) = filter.text {
+            let pattern = like_pattern(text);
             query = query.filter(
                 lower(smtp_credentials::name)
                     .like(pattern.clone())
@@ -77,12 +86,9 @@ impl SmtpCredential {
     pub fn count(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
-        filter: Option<&str>,
-        within: Option<&[String]>,
+        filter: &Filter<'_>,
     ) -> QueryResult<i64> {
-        Self::filtered(workspace, filter, within)
-            .count()
-            .get_result(conn)
+        Self::filtered(workspace, filter).count().get_result(conn)
     }
 
     /// Up to `limit` credentials from `anchor` on, in scan order (see
@@ -91,14 +97,13 @@ impl SmtpCredential {
     pub fn page(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
-        filter: Option<&str>,
-        within: Option<&[String]>,
+        filter: &Filter<'_>,
         sort: SortKey,
         dir: Direction,
         anchor: &Anchor<CredentialId>,
         limit: i64,
     ) -> QueryResult<Vec<SmtpCredential>> {
-        let base = Self::filtered(workspace, filter, within);
+        let base = Self::filtered(workspace, filter);
         let id = smtp_credentials::id;
         match sort {
             SortKey::CreatedAt => {

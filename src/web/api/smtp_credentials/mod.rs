@@ -1,12 +1,14 @@
-//! `/v2/accounts/{account_id}/smtp-credentials`: list, create, get, delete.
+//! `/v2/accounts/{account_id}/smtp-credentials`: list, create, get, edit,
+//! rotate, delete.
 //! Every handler calls `service::credentials`, like the dashboard does.
 
+pub mod edit;
 mod schema;
 
 use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use super::idempotency::{self, Idempotent};
-use crate::domain::{ApiAction, CredentialId, Mode, Reach, WorkspaceId};
+use crate::domain::{ApiAction, CredentialId, Mode, Reach, WorkspaceId, now, parse_expiry};
 use crate::service::credentials::{
     self, Anchor, CredentialInput, CredentialView, Cursor, Direction, Domains, ListRequest, Parsed,
     Problem, SortKey,
@@ -15,11 +17,13 @@ use crate::startup::AppState;
 use crate::web::forms::FieldErrors;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use chrono::NaiveDateTime;
 
+pub use edit::{RotateSmtpCredential, UpdateSmtpCredential, patch, rotate};
 pub use schema::{
     CreateHeaders, CreateSmtpCredential, CreatedSmtpCredential, CredentialObjectType,
-    CredentialRules, Deleted, ListObjectType, ListQuery, Pagination, ScopeName, SmtpCredential,
-    SmtpCredentialList,
+    CredentialRules, Deleted, ListObjectType, ListQuery, Pagination, ScopeName, SendLimits,
+    SmtpCredential, SmtpCredentialList,
 };
 
 /// The most credentials a list page holds (and its default size).
@@ -119,6 +123,7 @@ pub async fn list(
             sort: SortKey::CreatedAt,
             dir: Direction::Desc,
             filter: None,
+            expiring_before: None,
             within_domains,
             anchor,
             limit,
@@ -214,11 +219,14 @@ async fn create_credential(
             "The body is not valid JSON of the documented shape: {e}"
         ))
     })?;
-    let Parsed {
-        username,
-        fields,
-        domain_names,
-    } = parse(state, workspace, input).await?;
+    let (
+        Parsed {
+            username,
+            fields,
+            domain_names,
+        },
+        expires_at,
+    ) = parse(state, workspace, input).await?;
     if !caller.scopes.allows(ApiAction::Write, &domain_names) {
         return Err(forbidden(ApiAction::Write));
     }
@@ -228,6 +236,7 @@ async fn create_credential(
         workspace,
         username,
         fields,
+        expires_at,
         caller.actor(req),
     )
     .await?;
@@ -249,7 +258,8 @@ async fn parse(
     state: &AppState,
     workspace: &WorkspaceId,
     body: CreateSmtpCredential,
-) -> Result<Parsed, ApiError> {
+) -> Result<(Parsed, Option<NaiveDateTime>), ApiError> {
+    let expires_at = parse_expiry(body.expires_at.as_deref().unwrap_or(""), now());
     let input = CredentialInput {
         name: body.name.unwrap_or_default(),
         username: body.username,
@@ -260,11 +270,18 @@ async fn parse(
         scope: body.scope,
         domains: Domains::Names(body.domains.unwrap_or_default()),
     };
-    credentials::parse(&state.db, workspace, input)
-        .await?
-        .map_err(|problems| {
-            ApiError::from_fields(&FieldErrors::from_problems(problems, Problem::api_message))
-        })
+    let parsed = credentials::parse(&state.db, workspace, input).await?;
+    let mut errors = match &parsed {
+        Ok(_) => FieldErrors::default(),
+        Err(problems) => FieldErrors::from_problems(problems.clone(), Problem::api_message),
+    };
+    if let Err(message) = &expires_at {
+        errors.add("expires_at", message.as_str());
+    }
+    match (parsed, expires_at) {
+        (Ok(parsed), Ok(expires_at)) => Ok((parsed, expires_at)),
+        _ => Err(ApiError::from_fields(&errors)),
+    }
 }
 
 /// Get an SMTP credential

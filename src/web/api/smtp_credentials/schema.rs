@@ -7,7 +7,7 @@ use utoipa::openapi::{Object, RefOr, Schema};
 use utoipa::{IntoParams, Modify, ToSchema};
 
 use crate::domain::{CredentialName, Description, SendingScope, Username};
-use crate::service::credentials::CredentialView;
+use crate::service::credentials::{CredentialView, Policies};
 
 /// `object` of a credential.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -54,6 +54,33 @@ pub struct SmtpCredential {
     pub active: bool,
     /// The last successful SMTP AUTH (recorded at most once a minute).
     pub last_used_at: Option<DateTime<Utc>>,
+    /// From this time on SMTP AUTH fails; `null`: never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The addresses and CIDR ranges SMTP AUTH is accepted from; `null`:
+    /// any address.
+    pub allowed_ips: Option<Vec<String>>,
+    /// The sender patterns (`noreply@a.example`, `*@a.example`) MAIL FROM
+    /// and the `From:` header must match; `null`: any sender.
+    pub allowed_senders: Option<Vec<String>>,
+    /// Send limits; `null` when none is set.
+    pub limits: Option<SendLimits>,
+}
+
+/// A credential's send limits; each `null` when not set.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct SendLimits {
+    /// Messages per minute.
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub per_minute: Option<i32>,
+    /// Messages per hour.
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub per_hour: Option<i32>,
+    /// Messages per day.
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub per_day: Option<i32>,
+    /// Recipients of one message.
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub recipients_per_message: Option<i32>,
 }
 
 /// A newly created credential with its password: shown this once.
@@ -144,6 +171,11 @@ pub struct CreateSmtpCredential {
     /// Sending domains of this account: at least one for a scoped
     /// credential, none for a global one. A domain named twice counts once.
     pub domains: Option<Vec<String>>,
+    /// When the credential stops working: an RFC 3339 time in the future,
+    /// or `30d`, `90d`, `365d` from now; left out or `null` for never. It
+    /// must fall within the account's maximum credential lifetime, if set.
+    #[schema(examples("2027-01-31T12:00:00Z", "90d"))]
+    pub expires_at: Option<String>,
 }
 
 /// Documents the bounds of [`CreateSmtpCredential`]'s texts from the
@@ -190,6 +222,32 @@ impl Modify for CredentialRules {
     }
 }
 
+/// A stored list (one entry per line) as JSON: `None` when empty.
+fn lines(stored: &str) -> Option<Vec<String>> {
+    let entries: Vec<String> = stored.lines().map(str::to_owned).collect();
+    (!entries.is_empty()).then_some(entries)
+}
+
+impl SendLimits {
+    fn of(p: &Policies) -> Option<SendLimits> {
+        let limits = SendLimits {
+            per_minute: p.max_per_minute,
+            per_hour: p.max_per_hour,
+            per_day: p.max_per_day,
+            recipients_per_message: p.max_recipients,
+        };
+        let any = [
+            p.max_per_minute,
+            p.max_per_hour,
+            p.max_per_day,
+            p.max_recipients,
+        ]
+        .iter()
+        .any(Option::is_some);
+        any.then_some(limits)
+    }
+}
+
 fn rfc3339(at: chrono::NaiveDateTime) -> DateTime<Utc> {
     at.and_utc()
 }
@@ -210,6 +268,10 @@ impl From<CredentialView> for SmtpCredential {
             domains,
             active: c.active,
             last_used_at: c.last_used_at.map(rfc3339),
+            expires_at: c.policies.expires_at.map(rfc3339),
+            allowed_ips: lines(&c.policies.allowed_ips),
+            allowed_senders: lines(&c.policies.allowed_senders),
+            limits: SendLimits::of(&c.policies),
         }
     }
 }

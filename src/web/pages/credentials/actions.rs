@@ -7,13 +7,14 @@ use serde::Deserialize;
 
 use super::changes::finish;
 use super::dialogs::{Editing, form_dialog, password_dialog};
-use crate::domain::{CredentialId, DomainId, Mode, Role, SendingScope};
+use crate::domain::{CredentialId, DomainId, Mode, Role, SendingScope, now, parse_expiry};
 use crate::error::AppResult;
 use crate::service::credentials::{
     self, CredentialError, CredentialInput, CredentialView, Domains, Parsed, Problem,
 };
 use crate::web::forms::{FieldErrors, HtmlForm};
 use crate::web::kit::{Item, WorkspacePage};
+use chrono::NaiveDateTime;
 
 /// The create/edit form as posted (and as re-shown with errors).
 #[derive(Debug, Default, Deserialize)]
@@ -27,6 +28,11 @@ pub struct CredentialForm {
     /// `global` or `scoped`.
     pub scope: String,
     pub domains: Vec<String>,
+    /// One of [`crate::domain::EXPIRY_CHOICES`]' values, or `date` for
+    /// `expires_on`.
+    pub expires: String,
+    /// A date and time (UTC), when `expires` is `date`.
+    pub expires_on: String,
     /// The list's query string, to return to it without JavaScript.
     pub back: String,
 }
@@ -40,8 +46,13 @@ impl CredentialForm {
             mode: Mode::from_sandbox(c.sandbox).as_str().into(),
             scope: c.scope.as_str().into(),
             domains: c.domains.iter().map(|d| d.id.to_string()).collect(),
-            back: String::new(),
+            ..Self::default()
         }
+    }
+
+    /// When the credential is to expire, as chosen.
+    pub fn expiry(&self) -> Result<Option<NaiveDateTime>, String> {
+        expiry_of(&self.expires, &self.expires_on)
     }
 
     pub fn is_sandbox(&self) -> bool {
@@ -88,6 +99,19 @@ impl CredentialForm {
     }
 }
 
+/// The expiry chosen in a form: `expires` is one of [`crate::domain::EXPIRY_CHOICES`]'
+/// values, or `date` for the date and time in `expires_on`.
+pub fn expiry_of(expires: &str, expires_on: &str) -> Result<Option<NaiveDateTime>, String> {
+    let raw = match expires {
+        "date" if expires_on.trim().is_empty() => {
+            return Err("Choose the date it expires.".into());
+        }
+        "date" => expires_on,
+        choice => choice,
+    };
+    parse_expiry(raw, now())
+}
+
 /// Reads the form with the credential rules; its problems worded for the form.
 async fn parse(
     cx: &WorkspacePage,
@@ -118,11 +142,19 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     cx.require(Role::can_manage_credentials)?;
     let invalid = StatusCode::UNPROCESSABLE_ENTITY;
-    let Parsed {
-        username, fields, ..
-    } = match parse(&cx, &mut form).await? {
-        Ok(parsed) => parsed,
-        Err(errors) => {
+    let parsed = parse(&cx, &mut form).await?;
+    let (username, fields, expires_at) = match (parsed, form.expiry()) {
+        (
+            Ok(Parsed {
+                username, fields, ..
+            }),
+            Ok(expires_at),
+        ) => (username, fields, expires_at),
+        (parsed, expires_at) => {
+            let mut errors = parsed.err().unwrap_or_default();
+            if let Err(message) = expires_at {
+                errors.add("expires", message);
+            }
             return form_dialog(&cx, &form, &errors, None, invalid).await;
         }
     };
@@ -133,6 +165,7 @@ pub async fn create(
         &workspace.id,
         username,
         fields,
+        expires_at,
         cx.actor(),
     )
     .await;
@@ -148,6 +181,10 @@ pub async fn create(
         }
         Err(CredentialError::UnknownDomain) => {
             errors.add("domains", "Choose domains of this workspace.");
+            form_dialog(&cx, &form, &errors, None, invalid).await
+        }
+        Err(CredentialError::Lifetime(message)) => {
+            errors.add("expires", message);
             form_dialog(&cx, &form, &errors, None, invalid).await
         }
         Err(e) => Err(e.into()),

@@ -9,7 +9,7 @@ use super::actions::BackParam;
 use super::dialogs::{ctx_for, password_dialog, show};
 use super::params::ListState;
 use super::view::{Row, RowFragment};
-use crate::domain::{CredentialId, Role, now};
+use crate::domain::{CredentialId, Overlap, Role, now};
 use crate::error::AppResult;
 use crate::service::credentials;
 use crate::web::dialog::ConfirmDialog;
@@ -53,7 +53,7 @@ async fn confirm(
     let (title, warning, verb, button, danger) = match kind {
         Confirm::Regenerate => (
             "Regenerate password?",
-            "The current password stops working immediately. Applications using it cannot send until you give them the new one.",
+            "Unless you keep it working for a while, the current password stops working immediately: applications using it cannot send until you give them the new one.",
             "regenerate",
             "Regenerate password",
             false,
@@ -66,7 +66,7 @@ async fn confirm(
             true,
         ),
     };
-    let dialog = ConfirmDialog {
+    let confirm = ConfirmDialog {
         csrf_token: &ctx.csrf_token,
         back: &ctx.back,
         title,
@@ -78,18 +78,63 @@ async fn confirm(
         button,
         danger,
     };
-    show(&cx, back, StatusCode::OK, &dialog).await
+    match kind {
+        Confirm::Regenerate => {
+            let dialog = RegenerateDialog {
+                confirm,
+                overlaps: &Overlap::CHOICES,
+            };
+            show(&cx, back, StatusCode::OK, &dialog).await
+        }
+        Confirm::Delete => show(&cx, back, StatusCode::OK, &confirm).await,
+    }
+}
+
+/// The regenerate confirmation, which also asks how long the old password
+/// keeps working.
+#[derive(askama::Template)]
+#[template(path = "partials/credentials/_regenerate.html")]
+struct RegenerateDialog<'a> {
+    confirm: ConfirmDialog<'a>,
+    overlaps: &'a [(u32, &'a str)],
+}
+
+/// The template reads the confirm dialog's fields as its own.
+impl<'a> std::ops::Deref for RegenerateDialog<'a> {
+    type Target = ConfirmDialog<'a>;
+
+    fn deref(&self) -> &ConfirmDialog<'a> {
+        &self.confirm
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct RegenerateForm {
+    pub back: String,
+    /// Seconds the old password keeps working (one of [`Overlap::CHOICES`]).
+    pub overlap: i64,
 }
 
 pub async fn regenerate(
     cx: WorkspacePage,
     Item(id): Item<CredentialId>,
-    form: web::Form<BackParam>,
+    form: web::Form<RegenerateForm>,
 ) -> AppResult<HttpResponse> {
     cx.require(Role::can_manage_credentials)?;
     let (state, workspace) = (&cx.state, &cx.access.workspace);
-    let regenerated =
-        credentials::regenerate(&state.db, &state.argon2, &workspace.id, id, cx.actor()).await?;
+    // The form offers only valid choices; anything else is a forged post.
+    let overlap = Overlap::from_seconds(form.overlap)
+        .ok_or_else(|| crate::error::AppError::BadRequest("unknown overlap".into()))?;
+    let regenerated = credentials::regenerate(
+        &state.db,
+        &state.argon2,
+        &workspace.id,
+        id,
+        overlap,
+        cx.actor(),
+    )
+    .await?;
     tracing::info!(workspace = %workspace.slug, username = %regenerated.credential.username, "SMTP password regenerated");
     password_dialog(&cx, &form.back, "New password", &regenerated).await
 }

@@ -77,6 +77,7 @@ pub async fn form_dialog(
         errors,
         domains: &domains,
         limits: &FieldLimits::default(),
+        expiry_choices: &crate::domain::EXPIRY_CHOICES,
     };
     show(cx, &form.back, status, &dialog).await
 }

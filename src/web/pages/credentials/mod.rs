@@ -8,6 +8,7 @@
 
 mod actions;
 mod changes;
+mod detail;
 mod dialogs;
 mod list;
 mod params;
@@ -15,4 +16,5 @@ mod view;
 
 pub use actions::{create, edit, edit_form, new_form};
 pub use changes::{activate, confirm_delete, confirm_regenerate, deactivate, delete, regenerate};
+pub use detail::{confirm_revoke_previous, renew, revoke_previous, set_policies, show};
 pub use list::list;

@@ -4,14 +4,18 @@
 
 use serde::Deserialize;
 
-use crate::domain::CredentialId;
-use crate::service::credentials::{Anchor, Cursor, Direction, ListRequest, PAGE_SIZE, SortKey};
+use crate::domain::{CredentialId, now};
+use crate::service::credentials::{
+    Anchor, Cursor, Direction, EXPIRING_SOON_DAYS, ListRequest, PAGE_SIZE, SortKey,
+};
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct ListParams {
     pub sort: Option<String>,
     pub dir: Option<String>,
     pub q: Option<String>,
+    /// `expiring`: only credentials expired or expiring within 14 days.
+    pub show: Option<String>,
     pub after: Option<String>,
     pub before: Option<String>,
 }
@@ -23,6 +27,8 @@ pub struct ListState {
     pub sort: SortKey,
     pub dir: Direction,
     pub q: String,
+    /// Only credentials expired or expiring within [`EXPIRING_SOON_DAYS`].
+    pub expiring: bool,
     pub anchor: Anchor<CredentialId>,
 }
 
@@ -58,6 +64,7 @@ impl ListState {
             sort,
             dir,
             q,
+            expiring: params.show.as_deref() == Some("expiring"),
             anchor,
         }
     }
@@ -73,6 +80,9 @@ impl ListState {
             sort: self.sort,
             dir: self.dir,
             filter: (!self.q.is_empty()).then(|| self.q.clone()),
+            expiring_before: self
+                .expiring
+                .then(|| now() + chrono::Duration::days(EXPIRING_SOON_DAYS)),
             within_domains: None,
             anchor: self.anchor.clone(),
             limit: PAGE_SIZE,
@@ -93,6 +103,9 @@ impl ListState {
         query.append_pair("sort", sort).append_pair("dir", dir);
         if !self.q.is_empty() {
             query.append_pair("q", &self.q);
+        }
+        if self.expiring {
+            query.append_pair("show", "expiring");
         }
         if let Some((key, cursor)) = page {
             query.append_pair(key, &cursor.encode());
@@ -189,5 +202,18 @@ mod tests {
         assert!(state.sort_href("created_at").contains("q=billing+%26+co"));
         let back = ListState::from_query("acme", &state.current_query());
         assert_eq!(back.q, "billing & co");
+        assert!(!back.expiring);
+    }
+
+    #[test]
+    fn the_expiring_soon_filter_survives_in_links() {
+        let params = ListParams {
+            show: Some("expiring".into()),
+            ..ListParams::default()
+        };
+        let state = ListState::new("acme", &params);
+        assert!(state.request().expiring_before.is_some());
+        assert!(state.sort_href("created_at").ends_with("&show=expiring"));
+        assert!(ListState::from_query("acme", &state.current_query()).expiring);
     }
 }

@@ -5,7 +5,9 @@ use chrono::NaiveDateTime;
 
 use super::params::ListState;
 use crate::domain::{CredentialName, Description, Username, relative_time};
-use crate::service::credentials::{CredentialPage, CredentialView, Direction};
+use crate::service::credentials::{
+    CredentialPage, CredentialView, Direction, EXPIRING_SOON_DAYS, Policies,
+};
 use crate::service::domains::Domain;
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
@@ -41,6 +43,36 @@ pub struct Row {
     pub last_used_ip: String,
     pub created: String,
     pub created_exact: String,
+    /// The policy badges: (CSS modifier, text), as [`badges`] gives them.
+    pub badges: Vec<(&'static str, String)>,
+}
+
+/// "Expired", "Expires in N days" (within two weeks), "Limited" (a send
+/// limit is set), "IP-bound" (an address allowlist is set).
+pub fn badges(p: &Policies, now: NaiveDateTime) -> Vec<(&'static str, String)> {
+    let mut badges = Vec::new();
+    match p.expires_at {
+        Some(at) if at <= now => badges.push(("expired", "Expired".to_owned())),
+        Some(at) if at - now <= chrono::Duration::days(EXPIRING_SOON_DAYS) => {
+            let days = ((at - now).num_hours() + 23) / 24;
+            let unit = if days == 1 { "day" } else { "days" };
+            badges.push(("expiring", format!("Expires in {days} {unit}")));
+        }
+        _ => {}
+    }
+    let limits = [
+        p.max_per_minute,
+        p.max_per_hour,
+        p.max_per_day,
+        p.max_recipients,
+    ];
+    if limits.iter().any(Option::is_some) {
+        badges.push(("muted", "Limited".to_owned()));
+    }
+    if !p.allowed_ips.is_empty() {
+        badges.push(("muted", "IP-bound".to_owned()));
+    }
+    badges
 }
 
 impl std::ops::Deref for Row {
@@ -65,6 +97,7 @@ impl Row {
             last_used_ip: c.last_used_ip.clone().unwrap_or_default(),
             created: c.created_at.format("%b %-d, %Y").to_string(),
             created_exact: exact(c.created_at),
+            badges: badges(&c.policies, now),
         }
     }
 }
@@ -138,6 +171,8 @@ pub struct FormDialog<'a> {
     pub errors: &'a FieldErrors,
     pub domains: &'a [Domain],
     pub limits: &'a FieldLimits,
+    /// Besides "on a date": (value, label).
+    pub expiry_choices: &'a [(&'a str, &'a str)],
 }
 
 /// The bounds the form states (`maxlength`, the username hint), taken from
@@ -198,6 +233,7 @@ mod tests {
             errors: &FieldErrors::default(),
             domains: &[],
             limits: &FieldLimits::default(),
+            expiry_choices: &[],
         }
         .render()
         .unwrap();
