@@ -130,6 +130,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    sandbox_retention (workspace_id) {
+        workspace_id -> Text,
+        max_messages -> BigInt,
+        max_age_days -> BigInt,
+        max_bytes -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     api_keys (id) {
         id -> Text,
         workspace_id -> Text,
@@ -201,6 +211,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     credential_secrets,
     audit_events,
     sandbox_messages,
+    sandbox_retention,
     api_keys,
     idempotency_keys,
     invitations,

@@ -14,6 +14,7 @@ mod credentials;
 mod first_run;
 mod keyboard;
 mod members;
+mod sandbox;
 mod smtp;
 mod theme;
 
