@@ -112,7 +112,7 @@ async fn main() {
         .await
         .unwrap();
     assert!(
-        first.contains("10000 credentials"),
+        first.contains("10,000 credentials"),
         "the page shows all credentials"
     );
     let older = first

@@ -24,6 +24,7 @@ use crate::auth::{FailureThrottle, LoginThrottle};
 use crate::config::{Config, ConfigError};
 use crate::db::Db;
 use crate::secrets::Sealer;
+use crate::service::sandbox::{self, SandboxUsage};
 use crate::service::send_usage::SendCounter;
 use crate::smtp::{self, SmtpServer};
 use crate::web::api::rate_limit::ApiRateLimiter;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub sealer: Sealer,
     /// The dashboard's sessions (listed and signed out on /account).
     pub sessions: Sessions,
+    /// Sandbox mail held, against `POSTERN_SANDBOX_MAX_BYTES`.
+    pub sandbox: SandboxUsage,
     /// Messages counted against credentials' send limits (the SMTP
     /// listener's own counter), for the usage the dashboard shows.
     pub send_counter: Arc<SendCounter>,
@@ -59,6 +62,8 @@ pub struct Application {
     server: Server,
     smtp: SmtpServer,
     db: Db,
+    sandbox: SandboxUsage,
+    retention_interval: Duration,
 }
 
 fn redis_unreachable(error: impl std::fmt::Display) -> ConfigError {
@@ -110,12 +115,14 @@ impl Application {
             None => SendCounter::new(),
         });
         let smtp_host_name = config.smtp_host_name();
+        let sandbox = SandboxUsage::new(config.sandbox_max_bytes);
         let smtp = smtp_server(
             &config,
             smtp_host_name.clone(),
             &db,
             secret,
             &argon2,
+            &sandbox,
             send_counter.clone(),
         )?;
         let smtp_ports = smtp.1;
@@ -155,6 +162,7 @@ impl Application {
             api_limiter,
             sealer: Sealer::derive(secret.as_bytes(), "postern idempotent replays v1"),
             sessions: sessions.clone(),
+            sandbox: sandbox.clone(),
             send_counter,
         });
         let proxies = web::Data::new(Proxies {
@@ -172,6 +180,8 @@ impl Application {
             server,
             smtp,
             db,
+            sandbox,
+            retention_interval: config.sandbox_retention_interval,
         })
     }
 
@@ -197,9 +207,16 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let shutdown = CancellationToken::new();
         let smtp = tokio::spawn(self.smtp.run(shutdown.clone()));
+        let retention = tokio::spawn(sandbox::retention::run(
+            self.db.clone(),
+            self.sandbox,
+            self.retention_interval,
+            shutdown.clone(),
+        ));
         let served = self.server.await;
         shutdown.cancel();
         let _ = smtp.await;
+        let _ = retention.await;
         served
     }
 }
@@ -265,6 +282,7 @@ fn smtp_server(
     db: &Db,
     secret: &str,
     argon2: &Argon2Slots,
+    sandbox: &SandboxUsage,
     send_counter: Arc<SendCounter>,
 ) -> Result<(SmtpServer, Vec<u16>), ConfigError> {
     let hostname = host_name.unwrap_or_else(|| "localhost".to_owned());
@@ -306,6 +324,7 @@ fn smtp_server(
         max_session: config.smtp_max_session,
         auth_throttle: FailureThrottle::new(smtp::AUTH_FAILURES_ALLOWED, Duration::from_secs(60)),
         last_used: smtp::LastUsed::default(),
+        sandbox: sandbox.clone(),
         trusted_proxies: config.trusted_proxies.clone(),
         send_counter,
     };

@@ -51,6 +51,11 @@ pub struct Config {
     pub smtp_max_session: std::time::Duration,
     /// An idle SMTP client is disconnected after this long.
     pub smtp_idle_timeout: std::time::Duration,
+    /// The most bytes of sandbox mail the instance keeps (all workspaces);
+    /// at it, new sandbox mail gets `452 4.3.1`. No ceiling when unset.
+    pub sandbox_max_bytes: Option<u64>,
+    /// How often the sandbox retention job runs.
+    pub sandbox_retention_interval: std::time::Duration,
     /// Where production mail is relayed: `smtp://host:port`, `smtp://…?tls=required`, `smtps://…`.
     pub smarthost: Option<SecretString>,
     /// PEM certificate chain and private key for STARTTLS; self-signed when unset.
@@ -125,6 +130,8 @@ pub const SETTINGS: &[&str] = &[
     "smtp_tls_handshake_timeout_secs",
     "smtp_max_session_secs",
     "smtp_idle_timeout_secs",
+    "sandbox_max_bytes",
+    "sandbox_retention_interval_secs",
     "smarthost",
     "tls_cert",
     "tls_key",

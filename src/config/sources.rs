@@ -134,6 +134,13 @@ impl Config {
                 std::time::Duration::from_secs(3),
                 |v| parse_number(v, 0, 60_000).map(|n| std::time::Duration::from_millis(n as u64)),
             )?,
+            sandbox_max_bytes: src
+                .parse("sandbox_max_bytes", None, |v| parse_bytes(v).map(Some))?,
+            sandbox_retention_interval: src.parse(
+                "sandbox_retention_interval_secs",
+                std::time::Duration::from_secs(60),
+                |v| parse_number(v, 1, 86_400).map(|n| std::time::Duration::from_secs(n as u64)),
+            )?,
             smarthost: src.parse("smarthost", None, |v| {
                 let url = url::Url::parse(v.trim())
                     .map_err(|e| format!("not a URL ({e}); use smtp://host:port"))?;

@@ -217,3 +217,20 @@ fn debug_output_shows_no_secret_key_and_no_password_in_a_url() {
         assert!(!printed.contains(secret), "{secret} in {printed}");
     }
 }
+
+#[test]
+fn the_sandbox_ceiling_reads_sizes_and_names_the_variable() {
+    let config = Config::from_sources(None, env(&[])).unwrap();
+    assert_eq!(config.sandbox_max_bytes, None);
+    let config = Config::from_sources(None, env(&[("POSTERN_SANDBOX_MAX_BYTES", "5GB")])).unwrap();
+    assert_eq!(config.sandbox_max_bytes, Some(5_000_000_000));
+    let config =
+        Config::from_sources(None, env(&[("POSTERN_SANDBOX_MAX_BYTES", "2 MiB")])).unwrap();
+    assert_eq!(config.sandbox_max_bytes, Some(2 << 20));
+    for bad in ["lots", "0", "5XB", "-1"] {
+        let error = Config::from_sources(None, env(&[("POSTERN_SANDBOX_MAX_BYTES", bad)]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("POSTERN_SANDBOX_MAX_BYTES: "), "{error}");
+    }
+}

@@ -56,3 +56,31 @@ pub(super) fn parse_networks(value: &str) -> Result<Vec<ipnet::IpNet>, String> {
         })
         .collect()
 }
+
+/// A size in bytes: a whole number, optionally followed by `KB`, `MB`,
+/// `GB`, `TB` (powers of 1000) or `KiB`, `MiB`, `GiB`, `TiB` (of 1024).
+pub(super) fn parse_bytes(value: &str) -> Result<u64, String> {
+    let text = value.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        _ => 0,
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{value:?} is not a size like 5000000000, 5GB or 500MiB"))
+}

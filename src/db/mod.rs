@@ -8,6 +8,7 @@
 pub mod keyset;
 pub mod models;
 pub mod schema;
+pub mod storage;
 mod url;
 
 use std::time::Duration;
@@ -76,7 +77,10 @@ impl r2d2::ManageConnection for ConnectionManager {
                 let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(Error::ConnectionError)?;
                 conn.batch_execute(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                    // busy_timeout first, so nothing after it fails at once
+                    // on a locked file; auto_vacuum before any table on a new
+                    // file (see `storage` for existing ones).
+                    "PRAGMA busy_timeout = 5000; PRAGMA auto_vacuum = INCREMENTAL; PRAGMA foreign_keys = ON; \
                      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(Error::QueryError)?;
@@ -196,7 +200,10 @@ impl Db {
     /// Applies pending migrations of the connection's backend; returns their names.
     pub fn migrate(&self) -> Result<Vec<String>, String> {
         let mut conn = self.get().map_err(|e| e.to_string())?;
-        run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))
+        let applied = run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
+        storage::enable_incremental_vacuum(&mut conn)
+            .map_err(|e| format!("cannot enable incremental vacuum: {e}"))?;
+        Ok(applied)
     }
 }
 

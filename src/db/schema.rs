@@ -130,6 +130,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    sandbox_retention (workspace_id) {
+        workspace_id -> Text,
+        max_messages -> BigInt,
+        max_age_days -> BigInt,
+        max_bytes -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     api_keys (id) {
         id -> Text,
         workspace_id -> Text,
@@ -201,6 +211,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     credential_secrets,
     audit_events,
     sandbox_messages,
+    sandbox_retention,
     api_keys,
     idempotency_keys,
     invitations,
@@ -210,4 +221,12 @@ diesel::allow_tables_to_appear_in_same_query!(
 diesel::define_sql_function! {
     /// SQL `coalesce` for a nullable time: sorts "never" as the given time.
     fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>, y: diesel::sql_types::Timestamp) -> diesel::sql_types::Timestamp;
+}
+
+diesel::table! {
+    /// Kept by triggers on `smtp_credentials` (insert and delete).
+    credential_counts (workspace_id) {
+        workspace_id -> Text,
+        credentials -> BigInt,
+    }
 }

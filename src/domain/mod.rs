@@ -10,6 +10,7 @@ mod ids;
 mod overlap;
 mod person;
 pub mod policy;
+pub mod retention;
 mod role;
 mod slug;
 pub mod text;
@@ -30,6 +31,7 @@ pub use ids::{
 };
 pub use overlap::Overlap;
 pub use person::{NewPassword, PersonName};
+pub use retention::SandboxLimits;
 pub use role::Role;
 pub use slug::Slug;
 pub use text::{Line, LineError};

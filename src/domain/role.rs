@@ -45,7 +45,12 @@ impl Role {
         self >= Self::Member
     }
 
-    /// Manage API keys, sending domains and members.
+    /// Delete (and release) sandbox mail.
+    pub fn can_manage_sandbox_mail(self) -> bool {
+        self >= Self::Member
+    }
+
+    /// Manage API keys, sending domains, members and sandbox retention.
     pub fn can_administer(self) -> bool {
         self >= Self::Admin
     }

@@ -90,7 +90,7 @@ pub async fn needs_setup(db: &Db) -> Result<bool, DbError> {
 /// or signed out everywhere since (its session version moved on).
 pub async fn signed_in(db: &Db, id: UserId, version: i32) -> Result<Option<User>, DbError> {
     let user = db
-        .query(move |conn| User::find(conn, &id).optional())
+        .read(move |conn| User::find(conn, &id).optional())
         .await?;
     Ok(user.filter(|u| !u.disabled && u.session_version == version))
 }

@@ -90,6 +90,9 @@ pub fn action_label(action: &str) -> &str {
         "member.removed" => "Removed member",
         "member.left" => "Left the workspace",
         "workspace.renamed" => "Renamed workspace",
+        "sandbox.deleted" => "Deleted sandbox mail",
+        "sandbox.emptied" => "Deleted all sandbox mail",
+        "sandbox.retention_changed" => "Changed sandbox retention",
         other => other,
     }
 }

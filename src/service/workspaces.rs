@@ -36,7 +36,7 @@ pub(crate) fn insert(
 /// Every workspace `user` belongs to, by name, with their role in it.
 pub async fn of_user(db: &Db, user: &UserId) -> Result<Vec<WorkspaceWithRole>, DbError> {
     let user = user.clone();
-    db.query(move |conn| Membership::workspaces_of(conn, &user))
+    db.read(move |conn| Membership::workspaces_of(conn, &user))
         .await
 }
 
@@ -49,7 +49,7 @@ pub async fn membership(
     slug: &Slug,
 ) -> Result<Option<WorkspaceWithRole>, DbError> {
     let (user, slug) = (user.clone(), slug.as_str().to_owned());
-    db.query(move |conn| Membership::find_by_slug(conn, &user, &slug))
+    db.read(move |conn| Membership::find_by_slug(conn, &user, &slug))
         .await
 }
 

@@ -13,6 +13,7 @@ use super::relay::Upstream;
 use super::reply::{self, Reply};
 use super::session::{AuthOutcome, Delivered, Delivery, Effect, Fresh, Session, Settings, Step};
 use crate::auth::smtp_login::AuthenticatedCredential;
+use crate::service::sandbox::{self, Stored};
 use crate::service::send_usage::Reservation;
 
 /// How a connection goes on after a stretch of input.
@@ -53,6 +54,7 @@ impl<'a> Connection<'a> {
             max_session: ctx.max_session,
             plaintext_auth: ctx.allow_plaintext_auth && peer.ip().is_loopback(),
             relay: ctx.relay.is_some(),
+            sandbox: &ctx.sandbox,
         };
         Self {
             ctx,
@@ -283,11 +285,13 @@ impl<'a> Connection<'a> {
             login, from, to, ..
         } = *delivery;
         let reply = if login.sandbox {
-            match crate::service::sandbox::store(&self.ctx.db, &login, &from, &to, message).await {
-                Ok(Some(id)) => {
+            let (db, usage) = (&self.ctx.db, &self.ctx.sandbox);
+            match sandbox::store(db, usage, &login, &from, &to, message).await {
+                Ok(Stored::Kept(id)) => {
                     Reply::new(250, "2.0.0", format!("Captured in the sandbox as {id}"))
                 }
-                Ok(None) => return Delivered::CredentialGone,
+                Ok(Stored::Full) => reply::SANDBOX_FULL,
+                Ok(Stored::CredentialGone) => return Delivered::CredentialGone,
                 Err(error) => {
                     tracing::error!(%error, "sandbox message not stored");
                     reply::TEMPORARY_FAILURE

@@ -37,6 +37,7 @@ pub use self::relay::Relay;
 use crate::auth::FailureThrottle;
 use crate::auth::smtp_login::SmtpLoginVerifier;
 use crate::db::Db;
+use crate::service::sandbox::SandboxUsage;
 use crate::service::send_usage::SendCounter;
 
 /// Failed AUTHs allowed per client address per minute before `421`.
@@ -58,6 +59,8 @@ pub struct SmtpContext {
     pub max_session: Duration,
     pub auth_throttle: FailureThrottle,
     pub last_used: LastUsed,
+    /// Sandbox mail held, against `POSTERN_SANDBOX_MAX_BYTES`.
+    pub sandbox: SandboxUsage,
     /// Peers that must start with a PROXY protocol header, whose source
     /// address is then the client's (`POSTERN_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<ipnet::IpNet>,

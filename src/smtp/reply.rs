@@ -99,6 +99,12 @@ pub const NESTED_MAIL: Reply = reply(503, "5.5.1", "Sender already specified");
 pub const NEED_MAIL: Reply = reply(503, "5.5.1", "MAIL FROM first");
 pub const NEED_RCPT: Reply = reply(503, "5.5.1", "RCPT TO first");
 pub const TOO_MANY_RECIPIENTS: Reply = reply(452, "4.5.3", "Too many recipients");
+/// The instance holds `POSTERN_SANDBOX_MAX_BYTES` of sandbox mail.
+pub const SANDBOX_FULL: Reply = reply(
+    452,
+    "4.3.1",
+    "Insufficient system storage: the sandbox is full, delete some of its mail",
+);
 pub const TOO_BIG: Reply = reply(552, "5.3.4", "Message size exceeds the fixed maximum");
 pub const HEADER_CONTROL_CHARACTER: Reply = reply(
     550,

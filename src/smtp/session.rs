@@ -32,6 +32,7 @@ pub use self::effect::{AuthOutcome, Delivered, Delivery, Effect, Fresh};
 use self::transaction::DataReceiver;
 use super::reply::{self, Reply};
 use crate::auth::smtp_login::AuthenticatedCredential;
+use crate::service::sandbox::SandboxUsage;
 
 /// Most recipients one message may have.
 const MAX_RECIPIENTS: usize = 100;
@@ -55,6 +56,8 @@ pub struct Settings<'a> {
     pub plaintext_auth: bool,
     /// A smarthost is configured, so production mail can be sent.
     pub relay: bool,
+    /// How much sandbox mail the instance holds, against its ceiling.
+    pub sandbox: &'a SandboxUsage,
 }
 
 /// What the driver does next.

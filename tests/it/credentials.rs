@@ -7,6 +7,7 @@ mod list;
 mod overlap;
 mod policies;
 mod roles;
+mod search;
 
 use postern::db::models::smtp_credential::CredentialForAuth;
 use postern::db::models::{CredentialSecret, SmtpCredential};

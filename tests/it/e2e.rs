@@ -9,10 +9,12 @@ mod account;
 mod api_keys;
 mod axe;
 mod browser;
+mod credential_page;
 mod credentials;
 mod first_run;
 mod keyboard;
 mod members;
+mod sandbox;
 mod smtp;
 mod theme;
 

@@ -17,6 +17,7 @@ mod members;
 mod password_hashing;
 mod proxies;
 mod races;
+mod sandbox;
 mod security;
 mod sessions;
 mod setup;

@@ -17,6 +17,7 @@ mod domains;
 mod invitations;
 mod members;
 mod rotations;
+mod sandbox;
 mod workspaces;
 
 pub const MEMBERS: &str = "/w/acme-mail/settings/members";

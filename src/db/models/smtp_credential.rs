@@ -13,7 +13,7 @@ use crate::db::DbConn;
 use crate::db::schema::{domains, lower, smtp_credential_domains, smtp_credentials};
 use crate::domain::{CredentialId, DomainId, SendingScope, UserId, WorkspaceId, now};
 
-pub use listing::{Filter, NEVER, SortKey};
+pub use listing::{COUNT_CAP, Count, Filter, NEVER, SortKey, TRIGRAM};
 pub use view::{CredentialDomain, CredentialView};
 
 /// An SMTP username/password pair, as the dashboard and the API show it.

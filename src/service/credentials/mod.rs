@@ -21,7 +21,9 @@ use crate::db::DbError;
 use crate::domain::{DomainId, Mode, SendingScope};
 
 pub use crate::db::keyset::{Anchor, Cursor, Direction};
-pub use crate::db::models::smtp_credential::{CredentialDomain, CredentialView, Policies, SortKey};
+pub use crate::db::models::smtp_credential::{
+    COUNT_CAP, Count, CredentialDomain, CredentialView, Policies, SortKey,
+};
 pub use changes::{create, delete, renew, set_active, update};
 pub use input::{CredentialInput, Domains, InputErrors, Parsed, Problem, check, parse};
 pub use policies::{rules_of, set_policies};

@@ -1,7 +1,9 @@
 //! Reading credentials: one, or a page of the workspace's.
 
 use crate::db::keyset::{Anchor, Cursor, Direction, Page};
-use crate::db::models::smtp_credential::{CredentialView, Filter, SmtpCredential, SortKey};
+use crate::db::models::smtp_credential::{
+    Count, CredentialView, Filter, SmtpCredential, SortKey, TRIGRAM,
+};
 use crate::db::{Db, DbConn, DbError};
 use crate::domain::{CredentialId, WorkspaceId};
 
@@ -16,8 +18,8 @@ pub const EXPIRING_SOON_DAYS: i64 = 14;
 /// A page of credentials and where the neighbouring pages start.
 pub struct CredentialPage {
     pub items: Vec<CredentialView>,
-    /// How many match in all, when asked for.
-    pub total: Option<i64>,
+    /// How many match (exact up to a cap), when asked for.
+    pub total: Option<Count>,
     pub next: Option<Cursor<CredentialId>>,
     pub previous: Option<Cursor<CredentialId>>,
 }
@@ -35,7 +37,7 @@ pub struct ListRequest {
     pub within_domains: Option<Vec<String>>,
     pub anchor: Anchor<CredentialId>,
     pub limit: i64,
-    /// Also count every match (a scan of the workspace's rows).
+    /// Also count the matches, up to [`super::COUNT_CAP`].
     pub with_total: bool,
 }
 
@@ -63,14 +65,22 @@ pub async fn get(
     .await
 }
 
-/// One page of the workspace's credentials.
+/// One page of the workspace's credentials. Its cost does not grow with
+/// the workspace, so on SQLite it runs in place like other short reads,
+/// unless a filter may scan the rows (a text too short for the trigram
+/// index, or the expiry filter).
 pub async fn list(
     db: &Db,
     workspace: &WorkspaceId,
     request: ListRequest,
 ) -> Result<CredentialPage, DbError> {
     let workspace = workspace.clone();
-    db.query(move |conn| {
+    let scans = request.expiring_before.is_some()
+        || request
+            .filter
+            .as_ref()
+            .is_some_and(|f| f.chars().count() < TRIGRAM);
+    let read = move |conn: &mut DbConn| {
         let filter = Filter {
             text: request.filter.as_deref(),
             expiring_before: request.expiring_before,
@@ -88,6 +98,7 @@ pub async fn list(
             request.dir,
             &request.anchor,
             request.limit + 1,
+            total,
         )?;
         let page = Page::from_scan(rows, &request.anchor, request.limit, |c| {
             c.cursor(request.sort)
@@ -98,6 +109,9 @@ pub async fn list(
             next: page.next,
             previous: page.previous,
         })
-    })
-    .await
+    };
+    match scans {
+        true => db.query(read).await,
+        false => db.read(read).await,
+    }
 }

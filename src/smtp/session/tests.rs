@@ -18,6 +18,7 @@ use base64::engine::general_purpose::STANDARD;
 use super::{AuthOutcome, Delivered, Delivery, Effect, Fresh, Session, Settings, Step};
 use crate::auth::smtp_login::AuthenticatedCredential;
 use crate::domain::{CredentialId, SecretId, WorkspaceId};
+use crate::service::sandbox::SandboxUsage;
 use crate::smtp::reply::{self, Reply};
 
 const USERNAME: &str = "app_user";
@@ -99,8 +100,13 @@ pub fn settings() -> Settings<'static> {
         max_session: LIFETIME,
         plaintext_auth: false,
         relay: true,
+        sandbox: &NO_CEILING,
     }
 }
+
+/// Sandbox mail without a ceiling.
+static NO_CEILING: std::sync::LazyLock<SandboxUsage> =
+    std::sync::LazyLock::new(|| SandboxUsage::new(None));
 
 impl Client {
     /// A plaintext session from a remote address.

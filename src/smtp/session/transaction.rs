@@ -62,6 +62,11 @@ impl Session<'_> {
                 return Next::Continue;
             }
         }
+        // At the ceiling: not one more byte fits.
+        if login.sandbox && !self.settings.sandbox.has_room_for(1) {
+            self.reply(reply::SANDBOX_FULL);
+            return Next::Continue;
+        }
         if !login.sandbox && !self.settings.relay {
             self.reply(reply::NO_SMARTHOST);
             return Next::Continue;

@@ -11,6 +11,7 @@ pub enum Section {
     SmtpCredentials,
     Domains,
     Sandbox,
+    SandboxRetention,
     General,
     Members,
     ApiKeys,
@@ -27,7 +28,12 @@ pub struct Group {
 pub const NAVIGATION: &[Group] = &[
     Group {
         title: "Email",
-        sections: &[Section::SmtpCredentials, Section::Domains, Section::Sandbox],
+        sections: &[
+            Section::SmtpCredentials,
+            Section::Domains,
+            Section::Sandbox,
+            Section::SandboxRetention,
+        ],
     },
     Group {
         title: "Workspace",
@@ -47,6 +53,7 @@ impl Section {
             Self::SmtpCredentials => "SMTP Credentials",
             Self::Domains => "Domains",
             Self::Sandbox => "Sandbox",
+            Self::SandboxRetention => "Sandbox retention",
             Self::General => "General",
             Self::Members => "Members",
             Self::ApiKeys => "API keys",
@@ -68,6 +75,7 @@ impl Section {
             Self::SmtpCredentials => urls.credentials(),
             Self::Domains => urls.domains(),
             Self::Sandbox => urls.sandbox(),
+            Self::SandboxRetention => urls.sandbox_retention(),
             Self::General => urls.general(),
             Self::Members => urls.members(),
             Self::ApiKeys => urls.api_keys(),
@@ -86,6 +94,9 @@ impl Section {
             }
             Self::Sandbox => {
                 r#"<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M3.5 6h13v9h-13zM3.5 6l6.5 5 6.5-5" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/></svg>"#
+            }
+            Self::SandboxRetention => {
+                r#"<svg viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="6.5" fill="none" stroke="currentColor" stroke-width="1.5"/><path d="M10 6v4l2.8 1.8" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round" stroke-linejoin="round"/></svg>"#
             }
             Self::General => {
                 r#"<svg viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="2.6" fill="none" stroke="currentColor" stroke-width="1.5"/><path d="M10 3v2.2M10 14.8V17M3 10h2.2M14.8 10H17M5 5l1.6 1.6M13.4 13.4 15 15M5 15l1.6-1.6M13.4 6.6 15 5" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round"/></svg>"#

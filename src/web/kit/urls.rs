@@ -70,6 +70,11 @@ impl WorkspaceUrls {
         format!("{}/sandbox", self.root)
     }
 
+    /// Settings → Sandbox retention.
+    pub fn sandbox_retention(&self) -> String {
+        self.section("sandbox")
+    }
+
     /// A settings section by its URL segment (`domains`, `api-keys`, …).
     pub fn section(&self, segment: &str) -> String {
         format!("{}/settings/{segment}", self.root)

@@ -16,6 +16,7 @@ use reqwest::StatusCode;
 
 use super::Team;
 use crate::helpers::{PASSWORD, SEEDED_HASH, TestApp};
+use crate::sandbox::png;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum E {
@@ -168,8 +169,28 @@ const MATRIX: &[Row] = &[
     ("post", "/w/{slug}/settings/leave", MEMBERS_SEE),
     ("post", "/w/{slug}/settings/delete", OWNERS),
     ("get", "/w/{slug}/settings/activity", MEMBERS_SEE),
+    ("get", "/w/{slug}/settings/sandbox", MEMBERS_SEE),
+    ("post", "/w/{slug}/settings/sandbox", ADMINS),
     ("get", "/w/{slug}/sandbox", MEMBERS_SEE),
+    ("post", "/w/{slug}/sandbox/delete", MEMBERS_MANAGE),
+    ("get", "/w/{slug}/sandbox/delete-all", MEMBERS_MANAGE),
+    ("post", "/w/{slug}/sandbox/delete-all", MEMBERS_MANAGE),
     ("get", "/w/{slug}/sandbox/{id}", MEMBERS_SEE),
+    ("get", "/w/{slug}/sandbox/{id}/raw", MEMBERS_SEE),
+    ("get", "/w/{slug}/sandbox/{id}/preview", MEMBERS_SEE),
+    ("get", "/w/{slug}/sandbox/{id}/download", MEMBERS_SEE),
+    (
+        "get",
+        "/w/{slug}/sandbox/{id}/attachments/{part}",
+        MEMBERS_SEE,
+    ),
+    (
+        "get",
+        "/w/{slug}/sandbox/{id}/attachments/{part}/thumbnail",
+        MEMBERS_SEE,
+    ),
+    ("get", "/w/{slug}/sandbox/{id}/delete", MEMBERS_MANAGE),
+    ("post", "/w/{slug}/sandbox/{id}/delete", MEMBERS_MANAGE),
     ("get", "/healthz", ALL),
     ("get", "/readyz", ALL),
     ("get", "/static/{path:.*}", ALL),
@@ -205,6 +226,8 @@ async fn fixture(team: &Team, target: &User) -> Fixture {
     };
     let (credential, message) = (CredentialId::generate(), MessageId::generate());
     let (ws, c, m) = (workspace.id.clone(), credential.clone(), message.clone());
+    // With an image attachment, so its download and thumbnail answer.
+    let raw = crate::sandbox::multipart("Hi", &[("pixel.png", "image/png", &png(2, 2))]);
     app.db
         .query(move |conn| {
             let at = now() - Duration::minutes(1);
@@ -233,8 +256,8 @@ async fn fixture(team: &Team, target: &User) -> Fixture {
                     mail_from: "a@example.com".into(),
                     rcpt_to: "b@example.com".into(),
                     subject: "Hello".into(),
-                    size: 20,
-                    raw: b"Subject: Hello\r\n\r\nHi\r\n".to_vec(),
+                    size: raw.len() as i64,
+                    raw,
                     received_at: at,
                 },
             )
@@ -299,6 +322,7 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
         .replace("{slug}", &f.workspace.slug)
         .replace("{token}", &f.token)
         .replace("{path:.*}", "css/app.css")
+        .replace("{part}", "0")
         .replace("{id}", id)
 }
 

@@ -220,6 +220,7 @@ async fn storing_for_a_credential_deleted_meanwhile_keeps_nothing_and_says_so() 
     };
     let stored = sandbox::store(
         &app.db,
+        &sandbox::SandboxUsage::new(None),
         &login,
         "app@a.example",
         &["customer@example.net".to_owned()],
@@ -227,6 +228,9 @@ async fn storing_for_a_credential_deleted_meanwhile_keeps_nothing_and_says_so() 
     )
     .await
     .expect("not a database failure");
-    assert_eq!(stored, None);
+    assert!(
+        matches!(stored, sandbox::Stored::CredentialGone),
+        "{stored:?}"
+    );
     assert_eq!(app.count_rows("sandbox_messages").await, 0);
 }

@@ -52,7 +52,11 @@ async fn sandbox_mail_sent_with_lettre_appears_on_the_sandbox_page() {
         Some("Welcome aboard")
     );
     page.assert_contains("Hello from the Welcome aboard test.");
-    page.assert_contains("Received: from");
+    page.assert_contains("<dt>Received</dt>");
+    // The raw source is not in the page; it has its own URL.
+    app.get(&format!("/w/acme-mail/sandbox/{id}/raw"))
+        .await
+        .assert_contains("Received: from");
 
     let credentials = app.get("/w/acme-mail/settings/smtp-credentials").await;
     let last_used = credentials.text_of("tr[data-username=sandbox_app] td[data-label='Last used']");

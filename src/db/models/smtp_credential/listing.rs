@@ -1,12 +1,19 @@
 //! Listing a workspace's credentials: filtered, counted, and read a page at
-//! a time with [`crate::db::keyset`].
+//! a time with [`crate::db::keyset`]. Nothing here costs in proportion to
+//! the workspace's size: a page walks an index from its cursor, the total
+//! is a counter and a filter's count stops at [`COUNT_CAP`], and a filter of [`TRIGRAM`] characters or more
+//! is answered by a trigram index (SQLite FTS5 `smtp_credential_search`,
+//! PostgreSQL `pg_trgm` on `lower(name)` and `lower(username)`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
 
 use super::SmtpCredential;
 use crate::db::keyset::{Anchor, Cursor, Direction, keyset};
-use crate::db::schema::{coalesce, domains, lower, smtp_credential_domains, smtp_credentials};
+use crate::db::schema::{
+    coalesce, credential_counts, domains, lower, smtp_credential_domains, smtp_credentials,
+};
 use crate::db::{DbConn, MultiBackend};
 use crate::domain::{CredentialId, SendingScope, WorkspaceId};
 
@@ -26,6 +33,20 @@ impl SortKey {
             Self::LastUsedAt => "last_used_at",
         }
     }
+}
+
+/// A count stops here: past it the dashboard says "more than".
+pub const COUNT_CAP: i64 = 1_000;
+
+/// A trigram index answers filters at least this long; shorter ones scan
+/// the workspace's rows in the list's order.
+pub const TRIGRAM: usize = 3;
+
+/// How many credentials match: exact up to [`COUNT_CAP`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Exactly(i64),
+    MoreThan(i64),
 }
 
 /// "Never used" sorts as this time.
@@ -51,9 +72,24 @@ pub struct Filter<'a> {
     pub within: Option<&'a [String]>,
 }
 
+impl Filter<'_> {
+    /// Lets every credential of the workspace through.
+    fn is_none(&self) -> bool {
+        self.text.is_none() && self.expiring_before.is_none() && self.within.is_none()
+    }
+}
+
 impl SmtpCredential {
-    /// The workspace's credentials that `filter` lets through.
-    fn filtered<'a>(workspace: &'a WorkspaceId, filter: &Filter<'_>) -> Boxed<'a> {
+    /// The workspace's credentials that `filter` lets through. On SQLite a
+    /// text long enough goes through the trigram index unless `common` (it
+    /// matches more than [`COUNT_CAP`]): then walking the list's order
+    /// meets a page of matches sooner than sorting them all would.
+    fn filtered<'a>(
+        conn: &DbConn,
+        workspace: &'a WorkspaceId,
+        filter: &Filter<'_>,
+        common: bool,
+    ) -> Boxed<'a> {
         let mut query = smtp_credentials::table
             .filter(smtp_credentials::workspace_id.eq(workspace))
             .into_boxed();
@@ -70,29 +106,53 @@ impl SmtpCredential {
                 .filter(smtp_credentials::scope.eq(SendingScope::Scoped))
                 .filter(diesel::dsl::not(diesel::dsl::exists(outside)));
         }
-        if let Some(text) = filter.text {
-            let pattern = like_pattern(text);
-            query = query.filter(
-                lower(smtp_credentials::name)
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(lower(smtp_credentials::username).like(pattern).escape('\\')),
-            );
+        match filter.text {
+            Some(text) if !common && indexed(conn, text) => {
+                query = query.filter(in_search_index(text));
+            }
+            // PostgreSQL picks its trigram indexes for this by itself.
+            Some(text) => query = query.filter(contains(text)),
+            None => {}
         }
         query
     }
 
-    /// How many credentials [`SmtpCredential::page`] can reach with these filters.
+    /// How many credentials [`SmtpCredential::page`] can reach with these
+    /// filters: all of the workspace's exactly (a counter kept by triggers),
+    /// some of them reading no more than [`COUNT_CAP`] + 1.
     pub fn count(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
         filter: &Filter<'_>,
-    ) -> QueryResult<i64> {
-        Self::filtered(workspace, filter).count().get_result(conn)
+    ) -> QueryResult<Count> {
+        if filter.is_none() {
+            let total = credential_counts::table
+                .find(workspace)
+                .select(credential_counts::credentials)
+                .first(conn)
+                .optional()?;
+            return Ok(Count::Exactly(total.unwrap_or(0)));
+        }
+        if let Some(text) = filter.text
+            && filter.within.is_none()
+            && filter.expiring_before.is_none()
+            && indexed(conn, text)
+        {
+            return count_in_search_index(conn, workspace, text);
+        }
+        let rows: Vec<CredentialId> = Self::filtered(conn, workspace, filter, false)
+            .select(smtp_credentials::id)
+            .limit(COUNT_CAP + 1)
+            .load(conn)?;
+        Ok(match rows.len() as i64 {
+            n if n > COUNT_CAP => Count::MoreThan(COUNT_CAP),
+            n => Count::Exactly(n),
+        })
     }
 
     /// Up to `limit` credentials from `anchor` on, in scan order (see
-    /// [`crate::db::keyset::Page::from_scan`]).
+    /// [`crate::db::keyset::Page::from_scan`]). `counted` is what
+    /// [`SmtpCredential::count`] found for the same filters, if asked.
     #[allow(clippy::too_many_arguments)]
     pub fn page(
         conn: &mut DbConn,
@@ -102,8 +162,10 @@ impl SmtpCredential {
         dir: Direction,
         anchor: &Anchor<CredentialId>,
         limit: i64,
+        counted: Option<Count>,
     ) -> QueryResult<Vec<SmtpCredential>> {
-        let base = Self::filtered(workspace, filter);
+        let common = matches!(counted, Some(Count::MoreThan(_)));
+        let base = Self::filtered(conn, workspace, filter, common);
         let id = smtp_credentials::id;
         match sort {
             SortKey::CreatedAt => {
@@ -135,6 +197,73 @@ impl SmtpCredential {
             id: self.id.clone(),
         }
     }
+}
+
+/// Whether SQLite's trigram index answers this filter (PostgreSQL's
+/// planner picks its own indexes).
+fn indexed(conn: &DbConn, filter: &str) -> bool {
+    matches!(conn, DbConn::Sqlite(_)) && filter.chars().count() >= TRIGRAM
+}
+
+/// The FTS5 query for a substring: a phrase of its trigrams, which matches
+/// exactly where the text occurs, in any case.
+fn phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// [`SmtpCredential::count`] on SQLite for an indexed filter: the index's
+/// matches drive the join and the count stops past [`COUNT_CAP`], however
+/// many rows contain the text.
+fn count_in_search_index(
+    conn: &mut DbConn,
+    workspace: &WorkspaceId,
+    text: &str,
+) -> QueryResult<Count> {
+    let counted: Counted = diesel::sql_query(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM smtp_credential_search \
+         JOIN smtp_credentials ON smtp_credentials.id = smtp_credential_search.credential_id \
+         WHERE smtp_credential_search MATCH ? AND smtp_credentials.workspace_id = ? LIMIT ?)",
+    )
+    .bind::<Text, _>(phrase(text))
+    .bind::<Text, _>(workspace.as_str())
+    .bind::<BigInt, _>(COUNT_CAP + 1)
+    .get_result(conn)?;
+    Ok(match counted.n {
+        n if n > COUNT_CAP => Count::MoreThan(COUNT_CAP),
+        n => Count::Exactly(n),
+    })
+}
+
+type Condition = Box<dyn BoxableExpression<smtp_credentials::table, MultiBackend, SqlType = Bool>>;
+
+/// Name or username contains `text`, in any case (a scan).
+fn contains(text: &str) -> Condition {
+    let pattern = like_pattern(text);
+    Box::new(
+        lower(smtp_credentials::name)
+            .like(pattern.clone())
+            .escape('\\')
+            .or(lower(smtp_credentials::username).like(pattern).escape('\\')),
+    )
+}
+
+/// Name or username contains `text` (at least [`TRIGRAM`] characters), as
+/// SQLite's FTS5 trigram index finds it.
+fn in_search_index(text: &str) -> Condition {
+    Box::new(
+        diesel::dsl::sql::<Bool>(
+            "smtp_credentials.id IN (SELECT credential_id FROM smtp_credential_search \
+             WHERE smtp_credential_search MATCH ",
+        )
+        .bind::<Text, _>(phrase(text))
+        .sql(")"),
+    )
 }
 
 /// `%text%`, lower-cased, with LIKE's wildcards escaped.

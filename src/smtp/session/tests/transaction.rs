@@ -1,4 +1,5 @@
 use super::{Client, World, codes, credential, settings};
+use crate::service::sandbox::SandboxUsage;
 use crate::smtp::reply::Reply;
 
 fn production() -> World {
@@ -75,6 +76,28 @@ fn production_mail_without_a_smarthost_gets_451() {
         client
             .cmd("MAIL FROM:<a@example.com>")
             .starts_with("451 4.3.5")
+    );
+}
+
+#[test]
+fn sandbox_mail_at_the_instance_ceiling_gets_452_at_mail() {
+    let full: &'static SandboxUsage = Box::leak(Box::new(SandboxUsage::new(Some(0))));
+    let mut at_ceiling = settings();
+    at_ceiling.sandbox = full;
+    let mut client = Client::tls_with(at_ceiling.clone(), World::default());
+    client.auth();
+    assert!(
+        client
+            .cmd("MAIL FROM:<a@example.com>")
+            .starts_with("452 4.3.1")
+    );
+    // Production mail is not held back by the sandbox's ceiling.
+    let mut production_client = Client::tls_with(at_ceiling, production());
+    production_client.auth();
+    assert!(
+        production_client
+            .cmd("MAIL FROM:<a@example.com>")
+            .starts_with("250")
     );
 }
 

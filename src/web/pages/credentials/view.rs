@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use super::params::ListState;
 use crate::domain::{CredentialName, Description, Username, relative_time};
 use crate::service::credentials::{
-    CredentialPage, CredentialView, Direction, EXPIRING_SOON_DAYS, Policies,
+    Count, CredentialPage, CredentialView, Direction, EXPIRING_SOON_DAYS, Policies,
 };
 use crate::service::domains::Domain;
 use crate::web::forms::FieldErrors;
@@ -67,10 +67,10 @@ pub fn badges(p: &Policies, now: NaiveDateTime) -> Vec<(&'static str, String)> {
         p.max_recipients,
     ];
     if limits.iter().any(Option::is_some) {
-        badges.push(("muted", "Limited".to_owned()));
+        badges.push(("policy", "Limited".to_owned()));
     }
     if !p.allowed_ips.is_empty() {
-        badges.push(("muted", "IP-bound".to_owned()));
+        badges.push(("policy", "IP-bound".to_owned()));
     }
     badges
 }
@@ -81,6 +81,27 @@ impl std::ops::Deref for Row {
     fn deref(&self) -> &CredentialView {
         &self.credential
     }
+}
+
+fn count_label(count: Count) -> String {
+    match count {
+        Count::Exactly(1) => "1 credential".to_owned(),
+        Count::Exactly(n) => format!("{} credentials", thousands(n)),
+        Count::MoreThan(n) => format!("More than {} credentials", thousands(n)),
+    }
+}
+
+/// 1000 → "1,000".
+fn thousands(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn exact(t: NaiveDateTime) -> String {
@@ -104,7 +125,8 @@ impl Row {
 
 pub struct Table {
     pub rows: Vec<Row>,
-    pub total: i64,
+    /// "1 credential", "120 credentials", "More than 1,000 credentials".
+    pub total: String,
     pub list: ListState,
     /// (href, label) of the neighbouring pages.
     pub next: Option<(String, &'static str)>,
@@ -120,7 +142,7 @@ impl Table {
         };
         Self {
             rows: page.items.iter().map(|c| Row::new(c, now)).collect(),
-            total: page.total.unwrap_or_default(),
+            total: count_label(page.total.unwrap_or(Count::Exactly(0))),
             next: page.next.map(|c| (list.page_href("after", &c), forward)),
             previous: page
                 .previous

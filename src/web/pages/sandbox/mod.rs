@@ -1,5 +1,15 @@
 //! The Sandbox: mail sent with sandbox credentials, newest first, and each
 //! message's envelope, headers and text. Message HTML is never rendered.
+//! Members and above delete mail (`delete`); admins set how much is kept
+//! (`retention`).
+
+pub mod delete;
+pub mod files;
+pub mod message;
+pub mod preview;
+pub mod retention;
+
+pub use message::show;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -8,12 +18,12 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::db::keyset::Cursor;
-use crate::domain::{MessageId, now, relative_time};
-use crate::error::{AppError, AppResult};
+use crate::domain::{MessageId, Role, SandboxLimits, now, relative_time};
+use crate::error::AppResult;
 use crate::service::sandbox;
 use crate::service::sandbox::SandboxSummary;
 use crate::web::frame::Frame;
-use crate::web::kit::{Item, Section, WorkspacePage, render};
+use crate::web::kit::{Section, WorkspacePage, render};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -25,6 +35,7 @@ pub struct SandboxParams {
 
 pub struct MessageRow {
     pub summary: SandboxSummary,
+    pub size: String,
     pub when: String,
     pub exact: String,
 }
@@ -37,23 +48,30 @@ struct SandboxPage {
     base: String,
     messages: Vec<MessageRow>,
     older: Option<String>,
+    can_delete: bool,
+    held: Held,
+    retention_href: String,
+    modal: Option<String>,
+    flash: Option<String>,
 }
 
-#[derive(Template)]
-#[template(path = "pages/sandbox/message.html")]
-struct MessagePage {
-    csrf_token: String,
-    frame: Frame,
-    base: String,
-    username: String,
-    mail_from: String,
-    recipients: Vec<String>,
-    subject: String,
-    size: i64,
-    received: String,
-    headers: Vec<(String, String)>,
-    text: String,
-    raw: String,
+/// What the workspace's sandbox holds, against its limits.
+pub struct Held {
+    pub messages: i64,
+    pub size: String,
+    pub limits: SandboxLimits,
+}
+
+/// A size as people read it: `512 B`, `12.3 kB`, `4.0 MB` (powers of 1000,
+/// as the retention limit's megabytes).
+pub fn human_size(bytes: i64) -> String {
+    let bytes = bytes.max(0) as f64;
+    match bytes {
+        b if b < 1_000.0 => format!("{b} B"),
+        b if b < 1_000_000.0 => format!("{:.1} kB", b / 1e3),
+        b if b < 1_000_000_000.0 => format!("{:.1} MB", b / 1e6),
+        b => format!("{:.1} GB", b / 1e9),
+    }
 }
 
 fn cursor(m: &SandboxSummary) -> String {
@@ -67,6 +85,15 @@ fn decode(raw: &str) -> Option<(NaiveDateTime, MessageId)> {
 }
 
 pub async fn list(cx: WorkspacePage, params: web::Query<SandboxParams>) -> AppResult<HttpResponse> {
+    page(&cx, &params, None).await
+}
+
+/// The list, with `modal` open over it.
+pub(super) async fn page(
+    cx: &WorkspacePage,
+    params: &SandboxParams,
+    modal: Option<String>,
+) -> AppResult<HttpResponse> {
     let base = cx.urls().sandbox();
     let before = params.before.as_deref().and_then(decode);
     let mut messages =
@@ -79,12 +106,25 @@ pub async fn list(cx: WorkspacePage, params: web::Query<SandboxParams>) -> AppRe
         )
     });
     let now = now();
+    let workspace = &cx.access.workspace.id;
+    let (count, bytes) = sandbox::usage(&cx.state.db, workspace).await?;
+    let held = Held {
+        messages: count,
+        size: human_size(bytes),
+        limits: sandbox::retention::limits(&cx.state.db, workspace).await?,
+    };
     let page = SandboxPage {
         csrf_token: cx.csrf_token(),
         frame: cx.frame(Section::Sandbox).await?,
+        can_delete: Role::can_manage_sandbox_mail(cx.access.role),
+        held,
+        retention_href: cx.urls().sandbox_retention(),
+        modal,
+        flash: cx.take_flash(),
         messages: messages
             .into_iter()
             .map(|summary| MessageRow {
+                size: human_size(summary.size),
                 when: relative_time(summary.received_at, now),
                 exact: summary
                     .received_at
@@ -99,39 +139,17 @@ pub async fn list(cx: WorkspacePage, params: web::Query<SandboxParams>) -> AppRe
     render(StatusCode::OK, &page)
 }
 
-pub async fn show(cx: WorkspacePage, Item(id): Item<MessageId>) -> AppResult<HttpResponse> {
-    let message = sandbox::get(&cx.state.db, &cx.access.workspace.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let parsed = mail_parser::MessageParser::default().parse(&message.raw);
-    let headers = parsed
-        .as_ref()
-        .map(|m| {
-            m.headers_raw()
-                .map(|(n, v)| (n.to_owned(), v.trim().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let text = parsed
-        .as_ref()
-        .and_then(|m| m.body_text(0).map(|t| t.into_owned()))
-        .unwrap_or_default();
-    let page = MessagePage {
-        csrf_token: cx.csrf_token(),
-        frame: cx.frame(Section::Sandbox).await?,
-        base: cx.urls().sandbox(),
-        username: message.username,
-        mail_from: message.mail_from,
-        recipients: message.rcpt_to.lines().map(str::to_owned).collect(),
-        subject: message.subject,
-        size: message.size,
-        received: message
-            .received_at
-            .format("%Y-%m-%d %H:%M:%S UTC")
-            .to_string(),
-        headers,
-        text,
-        raw: String::from_utf8_lossy(&message.raw).into_owned(),
-    };
-    render(StatusCode::OK, &page)
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes_read_in_powers_of_a_thousand() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(999), "999 B");
+        assert_eq!(human_size(2_000), "2.0 kB");
+        assert_eq!(human_size(6_250_000), "6.2 MB");
+        assert_eq!(human_size(500_000_000_000), "500.0 GB");
+        assert_eq!(human_size(-5), "0 B");
+    }
 }

@@ -1,21 +1,45 @@
-//! Sandbox mail: captured for inspection in the dashboard, never relayed.
+//! Sandbox mail: captured for inspection in the dashboard, never relayed;
+//! deleted by hand or by the workspace's retention limits.
 
+mod delete;
+pub mod parts;
+pub mod preview;
+pub mod retention;
+mod usage;
+
+pub use self::delete::{MAX_SELECTED, delete, delete_all};
+pub use self::usage::SandboxUsage;
 use crate::auth::smtp_login::AuthenticatedCredential;
 pub use crate::db::models::{SandboxMessage, SandboxSummary};
 use crate::db::{Db, DbError};
 use crate::domain::{MessageId, WorkspaceId, now};
 
-/// Stores a message; returns its id, or `None` when the credential has been
-/// deleted meanwhile (the message is then not kept). The text columns hold
-/// only printable characters (see `storable`), so no message can make the
-/// insert fail; the raw message is kept byte for byte.
+/// How storing a message came out.
+#[derive(Debug)]
+pub enum Stored {
+    /// Kept under this id.
+    Kept(MessageId),
+    /// The credential has been deleted meanwhile; the message is not kept.
+    CredentialGone,
+    /// The instance holds `POSTERN_SANDBOX_MAX_BYTES` of sandbox mail.
+    Full,
+}
+
+/// Stores a message, unless the instance's ceiling is reached. The text
+/// columns hold only printable characters (see `storable`), so no message
+/// can make the insert fail; the raw message is kept byte for byte. When
+/// the workspace's limits are due, they are enforced off the reply path.
 pub async fn store(
     db: &Db,
+    usage: &SandboxUsage,
     login: &AuthenticatedCredential,
     from: &str,
     to: &[String],
     raw: Vec<u8>,
-) -> Result<Option<MessageId>, DbError> {
+) -> Result<Stored, DbError> {
+    if !usage.has_room_for(raw.len()) {
+        return Ok(Stored::Full);
+    }
     let subject = mail_parser::MessageParser::default()
         .parse_headers(&raw)
         .and_then(|m| m.subject().map(|s| storable(s, MAX_SUBJECT_CHARS)))
@@ -36,16 +60,21 @@ pub async fn store(
         raw,
         received_at: now(),
     };
-    let id = message.id.clone();
+    let (id, size) = (message.id.clone(), message.raw.len());
     match db
         .query(move |conn| SandboxMessage::insert(conn, &message))
         .await
     {
-        Ok(_) => Ok(Some(id)),
+        Ok(_) => {
+            if usage.added(&login.workspace_id, size) {
+                retention::enforce_soon(db, usage, &login.workspace_id);
+            }
+            Ok(Stored::Kept(id))
+        }
         Err(DbError::Query(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::ForeignKeyViolation,
             _,
-        ))) => Ok(None),
+        ))) => Ok(Stored::CredentialGone),
         Err(error) => Err(error),
     }
 }
@@ -77,6 +106,13 @@ pub async fn list(
 ) -> Result<Vec<SandboxSummary>, DbError> {
     let workspace = workspace.clone();
     db.query(move |conn| SandboxMessage::page(conn, &workspace, before.as_ref(), limit))
+        .await
+}
+
+/// How many messages the workspace's sandbox holds, and their total size.
+pub async fn usage(db: &Db, workspace: &WorkspaceId) -> Result<(i64, i64), DbError> {
+    let workspace = workspace.clone();
+    db.query(move |conn| SandboxMessage::usage(conn, &workspace))
         .await
 }
 

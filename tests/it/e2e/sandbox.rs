@@ -1,0 +1,195 @@
+//! The Sandbox in the browser: deleting ticked mail and all of it,
+//! retention limits pruning the oldest.
+
+use chrono::Duration;
+
+use crate::e2e::browser::owner_on;
+use crate::sandbox::seed_messages;
+
+#[tokio::test]
+async fn a_member_deletes_ticked_mail_then_retention_prunes_then_all_is_deleted() {
+    let Some((app, browser)) = owner_on("/w/acme-mail/sandbox").await else {
+        return;
+    };
+    let workspace = app
+        .db
+        .query(|conn| postern::db::models::Workspace::find_by_slug(conn, "acme-mail"))
+        .await
+        .unwrap()
+        .unwrap();
+    let ids = seed_messages(&app, &workspace, 8, 2_000, Duration::minutes(20)).await;
+    browser.goto("/w/acme-mail/sandbox").await;
+    browser.screenshot("60-sandbox-list").await;
+
+    browser.click(&format!("#select-{}", ids[0])).await;
+    browser.click(&format!("#select-{}", ids[1])).await;
+    browser.click("[data-testid=delete-selected]").await;
+    browser.wait_text(".toast", "Deleted 2 messages.").await;
+    assert_eq!(
+        browser
+            .attr_all("tr[data-message]", "data-message")
+            .await
+            .len(),
+        6
+    );
+
+    browser.goto("/w/acme-mail/settings/sandbox").await;
+    browser.fill("#max-messages", "3").await;
+    browser.click("button[type=submit].button-primary").await;
+    browser
+        .wait_text(
+            ".toast",
+            "Saved the sandbox limits; 3 messages past them were deleted.",
+        )
+        .await;
+    assert_eq!(browser.text("#sandbox-held").await, "3 messages, 6.0 kB.");
+    browser.screenshot("61-sandbox-retention").await;
+
+    browser.goto("/w/acme-mail/sandbox").await;
+    let kept = browser.attr_all("tr[data-message]", "data-message").await;
+    let newest: Vec<String> = ids[5..].iter().rev().map(|id| id.to_string()).collect();
+    assert_eq!(kept, newest);
+    browser.click("[data-testid=delete-all]").await;
+    browser.text("dialog#modal[open] #modal-title").await;
+    browser.screenshot("62-sandbox-delete-all").await;
+    browser.click("dialog#modal [data-testid=confirm]").await;
+    browser
+        .wait_text(".empty-title", "No sandbox mail yet")
+        .await;
+    browser.screenshot("63-sandbox-emptied").await;
+    assert_eq!(app.count_rows("sandbox_messages").await, 0);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_message_shows_its_attachments_with_thumbnails_and_opens_its_raw_source_on_demand() {
+    let Some((app, browser)) = owner_on("/w/acme-mail/sandbox").await else {
+        return;
+    };
+    let workspace = app
+        .db
+        .query(|conn| postern::db::models::Workspace::find_by_slug(conn, "acme-mail"))
+        .await
+        .unwrap()
+        .unwrap();
+    let raw = crate::sandbox::multipart(
+        "Your invoice and a photo are attached.",
+        &[
+            ("invoice.pdf", "application/pdf", b"%PDF-1.4 tiny"),
+            ("photo.png", "image/png", &crate::sandbox::png(640, 480)),
+        ],
+    );
+    let id = crate::sandbox::store_raw(&app, &workspace, raw).await;
+    browser.goto(&format!("/w/acme-mail/sandbox/{id}")).await;
+    assert!(browser.text("#attachments").await.contains("invoice.pdf"));
+    // The thumbnail loaded: the browser decoded a 160-pixel-wide PNG.
+    let js = "const img = document.querySelector('img.attachment-thumb'); \
+              return img.complete ? img.naturalWidth : -1";
+    let mut width = serde_json::Value::Null;
+    for _ in 0..100 {
+        width = browser.client.execute(js, vec![]).await.unwrap();
+        if width != -1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(width, 160);
+    assert!(browser.source().await.find("id=\"message-raw\"").is_none());
+    browser.click("#raw-details summary").await;
+    assert!(
+        browser
+            .text("#message-raw")
+            .await
+            .contains("Content-Disposition: attachment")
+    );
+    browser.screenshot("64-sandbox-message-attachments").await;
+    browser.close().await;
+}
+
+/// A stand-in for the servers a hostile message calls: counts every
+/// request by path, answers each with an empty 200.
+async fn request_log() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let hits = log.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let hits = hits.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0; 4096];
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]);
+                let path = request.split(' ').nth(1).unwrap_or("").to_owned();
+                hits.lock().unwrap().push(path);
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    (origin, log)
+}
+
+#[tokio::test]
+async fn a_hostile_html_message_runs_nothing_and_calls_no_server_until_remote_images_are_asked_for()
+{
+    let Some((app, browser)) = owner_on("/w/acme-mail/sandbox").await else {
+        return;
+    };
+    let (origin, log) = request_log().await;
+    let workspace = app
+        .db
+        .query(|conn| postern::db::models::Workspace::find_by_slug(conn, "acme-mail"))
+        .await
+        .unwrap()
+        .unwrap();
+    let raw = crate::sandbox::with_html("Hello", &crate::sandbox::hostile_html(&origin));
+    let id = crate::sandbox::store_raw(&app, &workspace, raw).await;
+    let page = format!("/w/acme-mail/sandbox/{id}");
+    browser.goto(&page).await;
+
+    // The preview rendered its content…
+    let frame = browser
+        .client
+        .find(fantoccini::Locator::Css("iframe#html-preview"))
+        .await
+        .unwrap();
+    frame.enter_frame().await.unwrap();
+    let heading = browser.text("h1").await;
+    assert_eq!(heading, "Hello from the newsletter");
+    browser.client.enter_parent_frame().await.unwrap();
+    // …and nothing ran and nothing was fetched.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(*log.lock().unwrap(), Vec::<String>::new());
+    let title = browser.client.title().await.unwrap();
+    assert!(!title.contains("pwned"), "{title}");
+    assert_eq!(browser.path().await, page);
+    browser.screenshot("65-sandbox-html-preview").await;
+
+    browser.click("[data-testid=load-remote-images]").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !log.lock().unwrap().iter().any(|p| p == "/pixel.gif") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the image never loaded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let hits = log.lock().unwrap().clone();
+    let allowed = [
+        "/pixel.gif",
+        "/css-background",
+        "/inline-style",
+        "/favicon.ico",
+    ];
+    let unexpected: Vec<&String> = hits
+        .iter()
+        .filter(|p| !allowed.contains(&p.as_str()))
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:?} of {hits:?}");
+    browser.screenshot("66-sandbox-remote-images").await;
+    browser.close().await;
+}

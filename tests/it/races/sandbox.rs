@@ -1,0 +1,69 @@
+//! Sandbox mail deleted and limits saved by many requests at once.
+
+use chrono::Duration;
+
+use super::{all_at_once, count, owners, ready, spawn_racing_app};
+use crate::sandbox::seed_messages;
+
+#[tokio::test]
+async fn twenty_deletes_of_one_message_delete_it_once_and_log_it_once() {
+    let app = spawn_racing_app().await;
+    let (workspace, owners) = owners(&app, 2).await;
+    let ids = seed_messages(&app, &workspace, 2, 200, Duration::minutes(1)).await;
+    let path = format!("/w/acme-mail/sandbox/{}/delete", ids[0]);
+    let mut posts = Vec::new();
+    for i in 0..20 {
+        posts.push(ready(&owners[i % 2].1, &path, &[]).await);
+    }
+    let outcomes = all_at_once(posts).await;
+    let done = outcomes
+        .iter()
+        .filter(|o| o.redirected_to("/w/acme-mail/sandbox"))
+        .count();
+    assert_eq!(done, 1, "{outcomes:?}");
+    assert!(
+        outcomes.iter().all(|o| o.status == 303 || o.status == 404),
+        "{outcomes:?}"
+    );
+    assert_eq!(app.count_rows("sandbox_messages").await, 1);
+    let logged = count(
+        &app,
+        "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'sandbox.deleted'".into(),
+    )
+    .await;
+    assert_eq!(logged, 1);
+}
+
+#[tokio::test]
+async fn twenty_limits_saved_at_once_leave_one_row_holding_one_of_them() {
+    let app = spawn_racing_app().await;
+    let (workspace, owners) = owners(&app, 2).await;
+    seed_messages(&app, &workspace, 30, 200, Duration::minutes(5)).await;
+    let path = "/w/acme-mail/settings/sandbox";
+    let mut posts = Vec::new();
+    for i in 0..20 {
+        let messages = (10 + i).to_string();
+        let fields = [
+            ("max_messages", messages.as_str()),
+            ("max_age_days", "30"),
+            ("max_megabytes", "500"),
+        ];
+        posts.push(ready(&owners[i % 2].1, path, &fields).await);
+    }
+    let outcomes = all_at_once(posts).await;
+    assert!(
+        outcomes.iter().all(|o| o.redirected_to(path)),
+        "{outcomes:?}"
+    );
+    assert_eq!(app.count_rows("sandbox_retention").await, 1);
+    let kept = count(
+        &app,
+        "SELECT max_messages AS n FROM sandbox_retention".into(),
+    )
+    .await;
+    assert!((10..30).contains(&kept), "{kept}");
+    // Each save enforced its own limit once saved: none holds more than the
+    // limit that stayed, none fewer than the lowest asked for.
+    let held = app.count_rows("sandbox_messages").await;
+    assert!((10..=kept).contains(&held), "{held} held, limit {kept}");
+}
