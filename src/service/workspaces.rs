@@ -5,6 +5,7 @@ use chrono::Utc;
 pub use crate::db::models::{CredentialRules, WorkspaceWithRole};
 use crate::db::models::{Membership, Workspace};
 use crate::db::{Db, DbConn, DbError, GlobalLock, lock_global, lock_workspace, write_transaction};
+use crate::domain::policy::SendLimits;
 use crate::domain::{Role, Slug, UserId, WorkspaceId};
 use crate::service::audit::{self, Actor};
 
@@ -119,6 +120,40 @@ pub async fn credential_rules(
 ) -> Result<CredentialRules, DbError> {
     let id = workspace.clone();
     db.query(move |conn| CredentialRules::of(conn, &id)).await
+}
+
+/// Sets the send limits a new credential takes for every limit it does not
+/// set itself; credentials already made keep theirs.
+pub async fn set_default_limits(
+    db: &Db,
+    workspace: &WorkspaceId,
+    limits: SendLimits,
+    actor: Actor,
+) -> Result<(), DbError> {
+    let id = workspace.clone();
+    db.query(move |conn| {
+        write_transaction(conn, |conn| {
+            lock_workspace(conn, &id)?;
+            let [minute, hour, day, recipients] = limits.to_columns();
+            let rules = CredentialRules {
+                default_max_per_minute: minute,
+                default_max_per_hour: hour,
+                default_max_per_day: day,
+                default_max_recipients: recipients,
+                ..CredentialRules::of(conn, &id)?
+            };
+            CredentialRules::set(conn, &id, &rules)?;
+            audit::record(
+                conn,
+                &id,
+                &actor,
+                "workspace.default_limits_changed",
+                "default send limits",
+                &limits.to_string(),
+            )
+        })
+    })
+    .await
 }
 
 /// Sets the longest a new or renewed credential may live, in days (`None`

@@ -138,6 +138,7 @@ dashboard_routes! {
     get "/w/{slug}/settings/general" => pages::general::show,
     post "/w/{slug}/settings/general" => pages::general::rename,
     post "/w/{slug}/settings/general/credential-lifetime" => pages::general::set_credential_lifetime,
+    post "/w/{slug}/settings/general/default-limits" => pages::general::set_default_limits,
     get "/w/{slug}/settings/leave" => pages::general::confirm_leave,
     post "/w/{slug}/settings/leave" => pages::general::leave,
     post "/w/{slug}/settings/delete" => pages::general::delete,

@@ -1,5 +1,6 @@
 //! Settings → General: the workspace's name (admins and owners rename it),
-//! its credentials' maximum lifetime (admins and owners), leaving it
+//! its credentials' maximum lifetime and default send limits (admins and
+//! owners), leaving it
 //! (anyone but its last owner), and deleting it (owners, after typing its
 //! name).
 
@@ -9,6 +10,7 @@ use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::policy::{Limit, SendLimits};
 use crate::domain::{Line, MAX_LIFETIME_DAYS, Role, parse_lifetime_days};
 use crate::error::AppResult;
 use crate::service::members::{self, MemberError};
@@ -31,6 +33,38 @@ pub struct LifetimeForm {
     pub max_lifetime_days: String,
 }
 
+/// The limits a new credential takes; blank for none.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct DefaultLimitsForm {
+    pub max_per_minute: String,
+    pub max_per_hour: String,
+    pub max_per_day: String,
+    pub max_recipients: String,
+}
+
+impl DefaultLimitsForm {
+    fn of(limits: SendLimits) -> Self {
+        let [minute, hour, day, recipients] =
+            Limit::ALL.map(|l| limits.get(l).map(|v| v.to_string()).unwrap_or_default());
+        Self {
+            max_per_minute: minute,
+            max_per_hour: hour,
+            max_per_day: day,
+            max_recipients: recipients,
+        }
+    }
+
+    fn fields(&self) -> [&str; 4] {
+        [
+            &self.max_per_minute,
+            &self.max_per_hour,
+            &self.max_per_day,
+            &self.max_recipients,
+        ]
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct DeleteForm {
@@ -51,6 +85,8 @@ struct GeneralPage<'a> {
     name: &'a str,
     /// The maximum credential lifetime in days, as stored or as posted.
     lifetime: String,
+    /// The default send limits, as stored or as posted.
+    limits: DefaultLimitsForm,
     confirm_name: &'a str,
     errors: FieldErrors,
     modal: Option<String>,
@@ -63,6 +99,7 @@ struct GeneralPage<'a> {
 struct Extras<'a> {
     name: Option<&'a str>,
     lifetime: Option<&'a str>,
+    limits: Option<&'a DefaultLimitsForm>,
     confirm_name: &'a str,
     errors: FieldErrors,
 }
@@ -74,16 +111,26 @@ async fn page(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let workspace = &cx.access.workspace;
+    let rules = workspaces::credential_rules(&cx.state.db, &workspace.id).await?;
     let lifetime = match extras.lifetime {
         Some(posted) => posted.to_owned(),
-        None => workspaces::credential_rules(&cx.state.db, &workspace.id)
-            .await?
+        None => rules
             .max_credential_lifetime_days
             .map(|d| d.to_string())
             .unwrap_or_default(),
     };
+    let limits = match extras.limits {
+        Some(posted) => posted.clone(),
+        None => DefaultLimitsForm::of(SendLimits::from_columns([
+            rules.default_max_per_minute,
+            rules.default_max_per_hour,
+            rules.default_max_per_day,
+            rules.default_max_recipients,
+        ])),
+    };
     let page = GeneralPage {
         lifetime,
+        limits,
         csrf_token: cx.csrf_token(),
         frame: cx.frame(Section::General).await?,
         urls: cx.urls(),
@@ -157,6 +204,33 @@ pub async fn set_credential_lifetime(
         Some(days) => format!("New and renewed credentials must now expire within {days} days."),
         None => "Credentials may now live without limit.".to_owned(),
     };
+    Ok(Done::to(&cx.urls().general(), &message).redirect(&cx.req, &cx.session))
+}
+
+/// Sets the send limits new credentials take (blank fields: no limit).
+pub async fn set_default_limits(
+    cx: WorkspacePage,
+    web::Form(form): web::Form<DefaultLimitsForm>,
+) -> AppResult<HttpResponse> {
+    cx.require(Role::can_administer)?;
+    let limits = match SendLimits::parse(form.fields()) {
+        Ok(limits) => limits,
+        Err(problems) => {
+            let mut errors = FieldErrors::default();
+            for problem in problems {
+                errors.add(problem.limit.field(), problem.message);
+            }
+            let extras = Extras {
+                limits: Some(&form),
+                errors,
+                ..Extras::default()
+            };
+            return page(&cx, extras, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let workspace = &cx.access.workspace.id;
+    workspaces::set_default_limits(&cx.state.db, workspace, limits, cx.actor()).await?;
+    let message = format!("New credentials now start with {limits}.");
     Ok(Done::to(&cx.urls().general(), &message).redirect(&cx.req, &cx.session))
 }
 

@@ -153,3 +153,39 @@ async fn a_viewer_sees_the_policies_read_only() {
         .await;
     assert_eq!(refused.status, 403);
 }
+
+#[tokio::test]
+async fn admins_set_the_default_limits_a_new_credential_starts_with() {
+    let app = spawn_app().await;
+    app.signed_in_owner().await;
+    let general = "/w/acme-mail/settings/general";
+    let defaults = format!("{general}/default-limits");
+
+    let bad = app
+        .post_form(
+            &defaults,
+            &[("max_per_hour", "0"), ("max_recipients", "1000001")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text_of("#max_per_hour-error").is_some(), "{}", bad.body);
+    assert!(bad.text_of("#max_recipients-error").is_some());
+    assert_eq!(bad.attrs("#default-max-per-hour", "value"), ["0"]);
+
+    app.post_form(
+        &defaults,
+        &[("max_per_hour", "500"), ("max_recipients", "20")],
+    )
+    .await
+    .assert_redirect_to(general);
+    let page = app.get(general).await;
+    assert_eq!(page.attrs("#default-max-per-hour", "value"), ["500"]);
+    assert_eq!(page.attrs("#default-max-per-day", "value"), [""]);
+
+    create(&app, "Newsletter", "news_app").await;
+    let (_, _, per_hour, recipients) = stored(&app, "news_app").await;
+    assert_eq!((per_hour, recipients), (Some(500), Some(20)));
+
+    let activity = app.get("/w/acme-mail/settings/activity").await;
+    activity.assert_contains("500 messages an hour");
+}

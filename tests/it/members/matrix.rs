@@ -165,6 +165,7 @@ const MATRIX: &[Row] = &[
         "/w/{slug}/settings/general/credential-lifetime",
         ADMINS,
     ),
+    ("post", "/w/{slug}/settings/general/default-limits", ADMINS),
     ("get", "/w/{slug}/settings/leave", MEMBERS_SEE),
     ("post", "/w/{slug}/settings/leave", MEMBERS_SEE),
     ("post", "/w/{slug}/settings/delete", OWNERS),

@@ -318,18 +318,13 @@ async fn a_new_credential_takes_the_workspaces_default_limits() {
     let app = spawn_app().await;
     let (_, workspace) = app.signed_in_owner().await;
     let before = credential(&app, &workspace, "older_app", true, Scope::Global).await;
-    let id = workspace.id.clone();
-    app.db
-        .query(move |conn| {
-            use diesel::RunQueryDsl;
-            diesel::sql_query(
-                "UPDATE workspaces SET default_max_per_minute = 1, default_max_recipients = 2 WHERE id = $1",
-            )
-            .bind::<diesel::sql_types::Text, _>(id.as_str().to_owned())
-            .execute(conn)
-        })
-        .await
-        .unwrap();
+    let general = format!("/w/{}/settings/general", workspace.slug);
+    app.post_form(
+        &format!("{general}/default-limits"),
+        &[("max_per_minute", "1"), ("max_recipients", "2")],
+    )
+    .await
+    .assert_redirect_to(&general);
     let mut client = authenticated(&app, &workspace, "newer_app", true, Scope::Global).await;
     assert_eq!(try_send(&mut client).await, 250);
     let refused = client.cmd("MAIL FROM:<a@a.example>").await;
