@@ -2,7 +2,8 @@
 //! the cursor (a row's sort time and id) and its opaque URL-safe encoding,
 //! the query that reads a page from an anchor on ([`keyset!`]), and the
 //! cursors of the neighbouring pages ([`Page::from_scan`]). Credentials
-//! (dashboard and API) and the activity log page with it.
+//! (dashboard and API), the activity log and the sandbox page with it; the
+//! sandbox retention walks its messages with it too.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

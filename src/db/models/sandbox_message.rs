@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 
 use crate::db::DbConn;
+use crate::db::keyset::{Anchor, Cursor, Direction, keyset};
 use crate::db::schema::sandbox_messages;
 use crate::domain::{CredentialId, MessageId, WorkspaceId};
 
@@ -53,26 +54,20 @@ impl SandboxMessage {
         before: Option<&(NaiveDateTime, MessageId)>,
         limit: i64,
     ) -> QueryResult<Vec<SandboxSummary>> {
-        let mut query = sandbox_messages::table
+        let query = sandbox_messages::table
             .filter(sandbox_messages::workspace_id.eq(workspace))
             .select(SandboxSummary::as_select())
             .into_boxed();
-        if let Some((at, id)) = before {
-            query = query.filter(
-                sandbox_messages::received_at
-                    .lt(*at)
-                    .or(sandbox_messages::received_at
-                        .eq(*at)
-                        .and(sandbox_messages::id.lt(id.clone()))),
-            );
-        }
-        query
-            .order((
-                sandbox_messages::received_at.desc(),
-                sandbox_messages::id.desc(),
-            ))
-            .limit(limit)
-            .load(conn)
+        let anchor = newest_first_from(before);
+        let query = keyset!(
+            query,
+            sandbox_messages::received_at,
+            sandbox_messages::id,
+            Direction::Desc,
+            anchor,
+            limit
+        );
+        query.load(conn)
     }
 
     pub fn find_in_workspace(
@@ -143,7 +138,7 @@ impl SandboxMessage {
         after: Option<&(NaiveDateTime, MessageId)>,
         limit: i64,
     ) -> QueryResult<Vec<(NaiveDateTime, MessageId, i64)>> {
-        let mut query = sandbox_messages::table
+        let query = sandbox_messages::table
             .filter(sandbox_messages::workspace_id.eq(workspace))
             .select((
                 sandbox_messages::received_at,
@@ -151,22 +146,16 @@ impl SandboxMessage {
                 sandbox_messages::size,
             ))
             .into_boxed();
-        if let Some((at, id)) = after {
-            query = query.filter(
-                sandbox_messages::received_at
-                    .lt(*at)
-                    .or(sandbox_messages::received_at
-                        .eq(*at)
-                        .and(sandbox_messages::id.lt(id.clone()))),
-            );
-        }
-        query
-            .order((
-                sandbox_messages::received_at.desc(),
-                sandbox_messages::id.desc(),
-            ))
-            .limit(limit)
-            .load(conn)
+        let anchor = newest_first_from(after);
+        let query = keyset!(
+            query,
+            sandbox_messages::received_at,
+            sandbox_messages::id,
+            Direction::Desc,
+            anchor,
+            limit
+        );
+        query.load(conn)
     }
 
     /// The (id, size) of up to `limit` of the workspace's oldest messages
@@ -234,4 +223,15 @@ impl SandboxMessage {
 /// numeric).
 fn total_size() -> diesel::expression::SqlLiteral<Nullable<BigInt>> {
     sql::<Nullable<BigInt>>("CAST(SUM(size) AS BIGINT)")
+}
+
+/// The anchor of a newest-first walk that resumes after `(time, id)`.
+fn newest_first_from(after: Option<&(NaiveDateTime, MessageId)>) -> Anchor<MessageId> {
+    match after {
+        Some((at, id)) => Anchor::After(Cursor {
+            at: *at,
+            id: id.clone(),
+        }),
+        None => Anchor::First,
+    }
 }
