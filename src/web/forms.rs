@@ -7,6 +7,7 @@ use actix_web::web;
 use validator::ValidationErrors;
 
 use crate::domain::NewPassword;
+use crate::domain::policy::{Limit, SendLimits};
 use crate::error::AppError;
 use crate::service::credentials::{InputErrors, Problem};
 
@@ -156,5 +157,45 @@ mod tests {
             assert!(!form.contains(SECRET), "{form}");
             assert!(form.contains("REDACTED"), "{form}");
         }
+    }
+}
+
+/// A form's four send-limit fields (blank: no limit), as stored or as
+/// posted: a credential's policies and the workspace's defaults.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct LimitFields {
+    pub max_per_minute: String,
+    pub max_per_hour: String,
+    pub max_per_day: String,
+    pub max_recipients: String,
+}
+
+impl LimitFields {
+    pub fn of(limits: SendLimits) -> Self {
+        let [minute, hour, day, recipients] =
+            Limit::ALL.map(|l| limits.get(l).map(|v| v.to_string()).unwrap_or_default());
+        Self {
+            max_per_minute: minute,
+            max_per_hour: hour,
+            max_per_day: day,
+            max_recipients: recipients,
+        }
+    }
+
+    /// The limits, or `None` with each refused field's message in `errors`.
+    pub fn parse(&self, errors: &mut FieldErrors) -> Option<SendLimits> {
+        SendLimits::parse([
+            &self.max_per_minute,
+            &self.max_per_hour,
+            &self.max_per_day,
+            &self.max_recipients,
+        ])
+        .map_err(|problems| {
+            for problem in problems {
+                errors.add(problem.limit.field(), problem.message);
+            }
+        })
+        .ok()
     }
 }

@@ -10,13 +10,13 @@ use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
-use crate::domain::policy::{Limit, SendLimits};
+use crate::domain::policy::SendLimits;
 use crate::domain::{Line, MAX_LIFETIME_DAYS, Role, parse_lifetime_days};
 use crate::error::AppResult;
 use crate::service::members::{self, MemberError};
 use crate::service::workspaces::{self, NAME_MAX};
 use crate::web::dialog::{self, ConfirmDialog};
-use crate::web::forms::FieldErrors;
+use crate::web::forms::{FieldErrors, LimitFields};
 use crate::web::frame::Frame;
 use crate::web::kit::{Done, Section, WorkspacePage, WorkspaceUrls, render, see_other};
 
@@ -31,38 +31,6 @@ pub struct RenameForm {
 pub struct LifetimeForm {
     /// Days; blank for no limit.
     pub max_lifetime_days: String,
-}
-
-/// The limits a new credential takes; blank for none.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct DefaultLimitsForm {
-    pub max_per_minute: String,
-    pub max_per_hour: String,
-    pub max_per_day: String,
-    pub max_recipients: String,
-}
-
-impl DefaultLimitsForm {
-    fn of(limits: SendLimits) -> Self {
-        let [minute, hour, day, recipients] =
-            Limit::ALL.map(|l| limits.get(l).map(|v| v.to_string()).unwrap_or_default());
-        Self {
-            max_per_minute: minute,
-            max_per_hour: hour,
-            max_per_day: day,
-            max_recipients: recipients,
-        }
-    }
-
-    fn fields(&self) -> [&str; 4] {
-        [
-            &self.max_per_minute,
-            &self.max_per_hour,
-            &self.max_per_day,
-            &self.max_recipients,
-        ]
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,7 +54,7 @@ struct GeneralPage<'a> {
     /// The maximum credential lifetime in days, as stored or as posted.
     lifetime: String,
     /// The default send limits, as stored or as posted.
-    limits: DefaultLimitsForm,
+    limits: LimitFields,
     confirm_name: &'a str,
     errors: FieldErrors,
     modal: Option<String>,
@@ -99,7 +67,7 @@ struct GeneralPage<'a> {
 struct Extras<'a> {
     name: Option<&'a str>,
     lifetime: Option<&'a str>,
-    limits: Option<&'a DefaultLimitsForm>,
+    limits: Option<&'a LimitFields>,
     confirm_name: &'a str,
     errors: FieldErrors,
 }
@@ -121,7 +89,7 @@ async fn page(
     };
     let limits = match extras.limits {
         Some(posted) => posted.clone(),
-        None => DefaultLimitsForm::of(SendLimits::from_columns([
+        None => LimitFields::of(SendLimits::from_columns([
             rules.default_max_per_minute,
             rules.default_max_per_hour,
             rules.default_max_per_day,
@@ -210,16 +178,13 @@ pub async fn set_credential_lifetime(
 /// Sets the send limits new credentials take (blank fields: no limit).
 pub async fn set_default_limits(
     cx: WorkspacePage,
-    web::Form(form): web::Form<DefaultLimitsForm>,
+    web::Form(form): web::Form<LimitFields>,
 ) -> AppResult<HttpResponse> {
     cx.require(Role::can_administer)?;
-    let limits = match SendLimits::parse(form.fields()) {
-        Ok(limits) => limits,
-        Err(problems) => {
-            let mut errors = FieldErrors::default();
-            for problem in problems {
-                errors.add(problem.limit.field(), problem.message);
-            }
+    let mut errors = FieldErrors::default();
+    let limits = match form.parse(&mut errors) {
+        Some(limits) => limits,
+        None => {
             let extras = Extras {
                 limits: Some(&form),
                 errors,

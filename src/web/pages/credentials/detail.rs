@@ -14,13 +14,13 @@ use super::actions::expiry_of;
 use super::list::connection;
 use super::view::{ConnectionSettings, Row};
 use crate::db::keyset::{Anchor, Cursor};
-use crate::domain::policy::{IpAllowlist, Limit, Policies as Rules, SendLimits, SenderPatterns};
+use crate::domain::policy::{IpAllowlist, Policies as Rules, SenderPatterns};
 use crate::domain::{CredentialId, EXPIRY_CHOICES, Role, now, relative_time};
 use crate::error::AppResult;
 use crate::service::credentials::{self, CredentialError, SecretState};
 use crate::service::{audit, send_usage};
 use crate::web::dialog::{self, ConfirmDialog};
-use crate::web::forms::{FieldErrors, HtmlForm};
+use crate::web::forms::{FieldErrors, HtmlForm, LimitFields};
 use crate::web::frame::Frame;
 use crate::web::kit::{Done, Item, Section, WorkspacePage, render};
 use crate::web::pages::activity::EventRow;
@@ -55,30 +55,24 @@ static BLANK: ExpiryForm = ExpiryForm {
 pub struct PolicyForm {
     pub allowed_ips: String,
     pub allowed_senders: String,
-    pub max_per_minute: String,
-    pub max_per_hour: String,
-    pub max_per_day: String,
-    pub max_recipients: String,
+    #[serde(flatten)]
+    pub limits: LimitFields,
     /// Set by the "add the address it last authenticated from" button.
     pub add_last_ip: Option<String>,
 }
 
 impl PolicyForm {
     fn of(rules: &Rules) -> Self {
-        let [minute, hour, day, recipients] = Limit::ALL.map(|l| {
-            rules
-                .limits
-                .get(l)
-                .map(|v| v.to_string())
-                .unwrap_or_default()
-        });
         Self {
-            allowed_ips: rules.allowed_ips.to_strings().join("\n"),
-            allowed_senders: rules.allowed_senders.to_strings().join("\n"),
-            max_per_minute: minute,
-            max_per_hour: hour,
-            max_per_day: day,
-            max_recipients: recipients,
+            allowed_ips: rules.allowed_ips.to_strings().join(
+                "
+",
+            ),
+            allowed_senders: rules.allowed_senders.to_strings().join(
+                "
+",
+            ),
+            limits: LimitFields::of(rules.limits),
             add_last_ip: None,
         }
     }
@@ -92,18 +86,7 @@ impl PolicyForm {
         let senders = SenderPatterns::parse(&self.allowed_senders)
             .map_err(|p| errors.add("allowed_senders", p.join(" ")))
             .ok();
-        let limits = SendLimits::parse([
-            &self.max_per_minute,
-            &self.max_per_hour,
-            &self.max_per_day,
-            &self.max_recipients,
-        ])
-        .map_err(|problems| {
-            for problem in problems {
-                errors.add(problem.limit.field(), problem.message);
-            }
-        })
-        .ok();
+        let limits = self.limits.parse(&mut errors);
         match (ips, senders, limits) {
             (Some(allowed_ips), Some(allowed_senders), Some(limits)) => Ok(Rules {
                 allowed_ips,
