@@ -19,6 +19,7 @@ pub mod error;
 mod layers;
 pub mod redis;
 pub mod secrets;
+pub mod spamd;
 pub mod service;
 pub mod smtp;
 pub mod startup;

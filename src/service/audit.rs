@@ -93,6 +93,7 @@ pub fn action_label(action: &str) -> &str {
         "sandbox.deleted" => "Deleted sandbox mail",
         "sandbox.emptied" => "Deleted all sandbox mail",
         "sandbox.retention_changed" => "Changed sandbox retention",
+        "sandbox.released" => "Released sandbox mail",
         other => other,
     }
 }

@@ -1,10 +1,12 @@
-//! The Sandbox's mail beyond capture: deleting it, the workspace's
-//! retention limits, the instance's ceiling.
+//! The Sandbox's mail beyond capture: deleting it, releasing it, its
+//! checks, the workspace's retention limits, the instance's ceiling.
 
 mod ceiling;
+pub mod checks;
 mod delete;
 mod message;
 mod preview;
+pub mod release;
 mod retention;
 
 use chrono::Duration;

@@ -1,9 +1,12 @@
-//! Sandbox mail: captured for inspection in the dashboard, never relayed;
+//! Sandbox mail: captured for inspection in the dashboard, never relayed
+//! on its own (a member may release a copy to addresses they name);
 //! deleted by hand or by the workspace's retention limits.
 
 mod delete;
+pub mod checks;
 pub mod parts;
 pub mod preview;
+pub mod release;
 pub mod retention;
 mod usage;
 

@@ -1,13 +1,15 @@
 //! The Sandbox: mail sent with sandbox credentials, newest first, and each
-//! message's envelope, headers and text. Message HTML is never rendered.
-//! Members and above delete mail (`delete`); admins set how much is kept
-//! (`retention`).
+//! message's envelope, checks, headers and text. Message HTML is never
+//! rendered. Members and above delete mail (`delete`) and release it to
+//! real addresses (`release`); admins set how much is kept (`retention`).
 
 pub mod delete;
 pub mod files;
 pub mod message;
 pub mod preview;
+pub mod release;
 pub mod retention;
+pub mod spam;
 
 pub use message::show;
 
