@@ -227,7 +227,7 @@ async fn a_member_reads_a_messages_checks_and_releases_it_through_the_smarthost(
     browser
         .wait_text(
             "#spam-score",
-            "Not spam SpamAssassin score 2.4 (spam from 5.0).",
+            "Not spam\nSpamAssassin score 2.4 (spam from 5.0).",
         )
         .await;
     assert_eq!(
