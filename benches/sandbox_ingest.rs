@@ -30,7 +30,9 @@ use postern::startup::Application;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-use tokio_rustls::rustls::{self, DigitallySignedStruct, SignatureScheme, client::danger, pki_types};
+use tokio_rustls::rustls::{
+    self, DigitallySignedStruct, SignatureScheme, client::danger, pki_types,
+};
 
 /// The two message sizes measured: (name, bytes).
 const SIZES: [(&str, usize); 2] = [("small", 700), ("200 KB", 200 * 1024)];
@@ -57,12 +59,18 @@ async fn server() {
         &format!("sqlite://{}/postern.db", dir.path().display()),
     );
     let vars = vec![
-        ("POSTERN_DATA_DIR".to_owned(), dir.path().display().to_string()),
+        (
+            "POSTERN_DATA_DIR".to_owned(),
+            dir.path().display().to_string(),
+        ),
         ("POSTERN_DATABASE_URL".to_owned(), database_url.clone()),
         ("POSTERN_HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
         ("POSTERN_SMTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
         ("POSTERN_LOG".to_owned(), "error".to_owned()),
-        ("POSTERN_SMTP_MAX_CONNECTIONS".to_owned(), "10000".to_owned()),
+        (
+            "POSTERN_SMTP_MAX_CONNECTIONS".to_owned(),
+            "10000".to_owned(),
+        ),
         (
             "POSTERN_SMTP_MAX_CONNECTIONS_PER_ADDRESS".to_owned(),
             "10000".to_owned(),
@@ -109,7 +117,13 @@ async fn server() {
     }
 }
 
-fn run_client(smtp: &str, creds: &std::path::Path, concurrency: &str, seconds: &str, size: usize) -> String {
+fn run_client(
+    smtp: &str,
+    creds: &std::path::Path,
+    concurrency: &str,
+    seconds: &str,
+    size: usize,
+) -> String {
     let output = Command::new(std::env::current_exe().unwrap())
         .env("POSTERN_BENCH_CLIENT", "1")
         .env("POSTERN_BENCH_ADDR", smtp)
@@ -120,7 +134,11 @@ fn run_client(smtp: &str, creds: &std::path::Path, concurrency: &str, seconds: &
         .output()
         .expect("the load client runs");
     let line = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    assert!(line.starts_with("msgs_per_s="), "load client: {line} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        line.starts_with("msgs_per_s="),
+        "load client: {line} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     line
 }
 
@@ -282,7 +300,11 @@ mod client {
             let body = message(size, n);
             let started = Instant::now();
             let ok = send(&mut s, b"MAIL FROM:<app@bench.example>\r\n").await? == 250
-                && send(&mut s, format!("RCPT TO:<user{n}@bench.example>\r\n").as_bytes()).await?
+                && send(
+                    &mut s,
+                    format!("RCPT TO:<user{n}@bench.example>\r\n").as_bytes(),
+                )
+                .await?
                     == 250
                 && send(&mut s, b"DATA\r\n").await? == 354
                 && send(&mut s, &body).await? == 250;
@@ -323,7 +345,13 @@ mod client {
         let mut tasks = Vec::new();
         for i in 0..concurrency {
             let plain = creds[i % creds.len()].clone();
-            tasks.push(tokio::spawn(sender(addr.clone(), tls.clone(), plain, size, deadline)));
+            tasks.push(tokio::spawn(sender(
+                addr.clone(),
+                tls.clone(),
+                plain,
+                size,
+                deadline,
+            )));
         }
         let (mut latencies, mut failed) = (Vec::new(), 0);
         for task in tasks {

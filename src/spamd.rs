@@ -83,17 +83,27 @@ pub fn parse_answer(answer: &str) -> Result<Verdict, SpamdError> {
         return Err(protocol("no SPAMD status line"));
     }
     if words.next() != Some("0") {
-        let text: String = status.chars().filter(|c| !c.is_control()).take(100).collect();
+        let text: String = status
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(100)
+            .collect();
         return Err(SpamdError::Protocol(text));
     }
     let spam = lines
         .find_map(|line| {
             let (name, value) = line.split_once(':')?;
-            name.trim().eq_ignore_ascii_case("Spam").then(|| value.trim())
+            name.trim()
+                .eq_ignore_ascii_case("Spam")
+                .then(|| value.trim())
         })
         .ok_or_else(|| protocol("no Spam header"))?;
-    let (flag, scores) = spam.split_once(';').ok_or_else(|| protocol("Spam header"))?;
-    let (score, threshold) = scores.split_once('/').ok_or_else(|| protocol("Spam header"))?;
+    let (flag, scores) = spam
+        .split_once(';')
+        .ok_or_else(|| protocol("Spam header"))?;
+    let (score, threshold) = scores
+        .split_once('/')
+        .ok_or_else(|| protocol("Spam header"))?;
     let number = |s: &str| {
         s.trim()
             .parse::<f64>()

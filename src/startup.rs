@@ -285,7 +285,10 @@ fn server_secret(config: &Config) -> Result<SecretString, ConfigError> {
 }
 
 /// The smarthost of `POSTERN_SMARTHOST`, greeted with the SMTP host name.
-fn relay(config: &Config, host_name: Option<&str>) -> Result<Option<Arc<smtp::Relay>>, ConfigError> {
+fn relay(
+    config: &Config,
+    host_name: Option<&str>,
+) -> Result<Option<Arc<smtp::Relay>>, ConfigError> {
     let Some(url) = &config.smarthost else {
         return Ok(None);
     };

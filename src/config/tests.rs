@@ -243,7 +243,14 @@ fn the_spamd_address_is_a_host_and_a_port() {
         let config = Config::from_sources(None, env(&[("POSTERN_SPAMD_ADDR", good)])).unwrap();
         assert_eq!(config.spamd_addr.as_deref(), Some(good));
     }
-    for bad in ["spamd", "spamd:", "spamd:0", ":783", "spamd:99999", "sp amd:783"] {
+    for bad in [
+        "spamd",
+        "spamd:",
+        "spamd:0",
+        ":783",
+        "spamd:99999",
+        "sp amd:783",
+    ] {
         let err = Config::from_sources(None, env(&[("POSTERN_SPAMD_ADDR", bad)])).unwrap_err();
         assert_eq!(err.setting, "POSTERN_SPAMD_ADDR", "{bad}");
     }

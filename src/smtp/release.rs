@@ -25,7 +25,11 @@ impl Relay {
             upstream.recipient(recipient).await?;
         }
         let reply = upstream.data(message).await;
-        if reply.code == 250 { Ok(reply) } else { Err(reply) }
+        if reply.code == 250 {
+            Ok(reply)
+        } else {
+            Err(reply)
+        }
     }
 }
 

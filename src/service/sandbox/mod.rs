@@ -2,8 +2,8 @@
 //! on its own (a member may release a copy to addresses they name);
 //! deleted by hand or by the workspace's retention limits.
 
-mod delete;
 pub mod checks;
+mod delete;
 pub mod parts;
 pub mod preview;
 pub mod release;

@@ -45,7 +45,14 @@ pub async fn record_release(
     let (workspace, target) = (workspace.clone(), id.to_string());
     let details = format!("to {}", recipients.join(", "));
     db.query(move |conn| {
-        audit::record(conn, &workspace, &actor, "sandbox.released", &target, &details)
+        audit::record(
+            conn,
+            &workspace,
+            &actor,
+            "sandbox.released",
+            &target,
+            &details,
+        )
     })
     .await
 }
@@ -57,14 +64,19 @@ mod tests {
     #[test]
     fn recipients_are_split_on_commas_semicolons_and_spaces() {
         assert_eq!(
-            parse_recipients(" a@example.com, b@example.net;c@example.org\nA@example.com ").unwrap(),
+            parse_recipients(" a@example.com, b@example.net;c@example.org\nA@example.com ")
+                .unwrap(),
             ["a@example.com", "b@example.net", "c@example.org"]
         );
     }
 
     #[test]
     fn no_address_or_a_bad_one_is_refused_with_a_reason() {
-        assert!(parse_recipients(" , ").unwrap_err().contains("at least one"));
+        assert!(
+            parse_recipients(" , ")
+                .unwrap_err()
+                .contains("at least one")
+        );
         let error = parse_recipients("a@example.com, not-an-address").unwrap_err();
         assert!(error.contains("not-an-address"), "{error}");
         assert!(parse_recipients("a@example.com\r\nBcc: eve@example.com").is_err());
@@ -75,7 +87,11 @@ mod tests {
         let many: Vec<String> = (0..=MAX_RECIPIENTS)
             .map(|i| format!("u{i}@example.com"))
             .collect();
-        assert!(parse_recipients(&many.join(",")).unwrap_err().contains("At most"));
+        assert!(
+            parse_recipients(&many.join(","))
+                .unwrap_err()
+                .contains("At most")
+        );
         assert!(parse_recipients(&many[1..].join(",")).is_ok());
     }
 }

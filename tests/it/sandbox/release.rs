@@ -65,7 +65,10 @@ async fn a_member_releases_a_copy_that_reaches_the_smarthost_as_sent_and_is_logg
     assert!(text.contains(&format!("\r\nX-Postern-Released: sandbox message {id}; ")));
     // The original follows byte for byte, its bare LF made CRLF; on the
     // wire the dot line was stuffed.
-    assert!(text.ends_with(&RAW.replace("bare\nend", "bare\r\nend")), "{text}");
+    assert!(
+        text.ends_with(&RAW.replace("bare\nend", "bare\r\nend")),
+        "{text}"
+    );
     assert!(String::from_utf8_lossy(&sent[0].data).contains("\r\n..hidden line\r\n"));
     // The body is 8-bit and the smarthost offers 8BITMIME: it is declared.
     assert!(
@@ -114,7 +117,10 @@ async fn bad_addresses_are_refused_beside_the_field_with_what_was_typed_kept() {
     for (typed, said) in [
         ("ada@example.com, not-an-address", "not-an-address"),
         ("", "Enter at least one address"),
-        ("ada@example.com\r\nBcc: eve@example.com", "not a valid email address"),
+        (
+            "ada@example.com\r\nBcc: eve@example.com",
+            "not a valid email address",
+        ),
     ] {
         let refused = app.post_form(&path, &[("to", typed)]).await;
         assert_eq!(refused.status, 422, "{typed:?}");
@@ -122,10 +128,7 @@ async fn bad_addresses_are_refused_beside_the_field_with_what_was_typed_kept() {
         assert!(error.contains(said), "{typed:?}: {error}");
         let kept = refused.text_of("textarea[name=to]").unwrap_or_default();
         assert_eq!(kept, typed.replace("\r\n", "\n"), "{typed:?}");
-        assert_eq!(
-            refused.attrs("textarea[name=to]", "aria-invalid"),
-            ["true"]
-        );
+        assert_eq!(refused.attrs("textarea[name=to]", "aria-invalid"), ["true"]);
     }
     let many: Vec<String> = (0..21).map(|i| format!("u{i}@example.com")).collect();
     let refused = app.post_form(&path, &[("to", &many.join(","))]).await;
@@ -137,7 +140,12 @@ async fn bad_addresses_are_refused_beside_the_field_with_what_was_typed_kept() {
         .htmx_post(&path, "modal-body", &[("to", "nobody")])
         .await;
     assert_eq!(fragment.status, 422);
-    assert!(fragment.body.trim_start().starts_with("<form class=\"modal-form\""));
+    assert!(
+        fragment
+            .body
+            .trim_start()
+            .starts_with("<form class=\"modal-form\"")
+    );
     assert!(sink.transactions().is_empty());
     assert_eq!(released(&app).await, 0);
 }
@@ -178,7 +186,10 @@ async fn an_unreachable_smarthost_is_a_clear_error_not_a_crash() {
         .await;
     assert_eq!(refused.status, 422);
     let error = refused.text_of("#to-error").unwrap();
-    assert!(error.starts_with("The message was not sent: 451 4.4.1"), "{error}");
+    assert!(
+        error.starts_with("The message was not sent: 451 4.4.1"),
+        "{error}"
+    );
     assert!(error.contains("try again later"), "{error}");
     assert_eq!(released(&app).await, 0);
 }
@@ -193,7 +204,10 @@ async fn viewers_may_not_release_and_a_post_needs_the_csrf_token() {
     let viewing = team.viewer.get(&page).await;
     assert_eq!(viewing.status, 200);
     assert!(!viewing.body.contains("Release…"));
-    assert_eq!(team.viewer.get(&format!("{page}/release")).await.status, 403);
+    assert_eq!(
+        team.viewer.get(&format!("{page}/release")).await.status,
+        403
+    );
     let posted = team
         .viewer
         .post_form(&format!("{page}/release"), &[("to", "ada@example.com")])

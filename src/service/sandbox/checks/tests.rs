@@ -42,7 +42,10 @@ fn a_well_formed_text_message_passes_every_check() {
 fn a_well_formed_html_message_passes_every_check() {
     let html = "<html><head><style>p{color:red}</style></head>\
                 <body><p>Hi</p><img src=\"cid:logo\" alt=\"Logo\"></body></html>";
-    assert_eq!(fired(GOOD_HEADERS, &alternative(html), 1), Vec::<&str>::new());
+    assert_eq!(
+        fired(GOOD_HEADERS, &alternative(html), 1),
+        Vec::<&str>::new()
+    );
     let report = check(format!("{GOOD_HEADERS}{}", alternative(html)).as_bytes(), 1);
     assert_eq!(report.html_bytes, Some(html.len()));
 }
@@ -65,9 +68,17 @@ fn missing_required_headers_are_errors() {
 
 #[test]
 fn a_from_without_a_valid_address_is_an_error() {
-    for from in ["From: Nobody\r\n", "From: <not an address>\r\n", "From: a@\r\n"] {
+    for from in [
+        "From: Nobody\r\n",
+        "From: <not an address>\r\n",
+        "From: a@\r\n",
+    ] {
         let headers = GOOD_HEADERS.replace("From: App <app@example.com>\r\n", from);
-        assert_eq!(fired(&headers, &text("Hi"), 1), ["invalid-from"], "{from:?}");
+        assert_eq!(
+            fired(&headers, &text("Hi"), 1),
+            ["invalid-from"],
+            "{from:?}"
+        );
     }
 }
 
@@ -93,24 +104,34 @@ fn scripts_forms_and_external_css_are_flagged() {
 #[test]
 fn a_link_that_is_no_style_sheet_is_not_flagged() {
     let html = "<head><link rel=\"icon\" href=\"/favicon.ico\"></head><body>Hi</body>";
-    assert_eq!(fired(GOOD_HEADERS, &alternative(html), 1), Vec::<&str>::new());
+    assert_eq!(
+        fired(GOOD_HEADERS, &alternative(html), 1),
+        Vec::<&str>::new()
+    );
 }
 
 #[test]
 fn style_in_the_body_is_flagged_but_not_in_the_head() {
     let html = "<head><style>a{}</style></head><body><style>p{}</style>Hi</body>";
-    assert_eq!(fired(GOOD_HEADERS, &alternative(html), 1), ["style-in-body"]);
+    assert_eq!(
+        fired(GOOD_HEADERS, &alternative(html), 1),
+        ["style-in-body"]
+    );
 }
 
 #[test]
 fn tags_inside_comments_do_not_count() {
     let html = "<body><!-- <script>x</script> <form> --><p>Hi</p></body>";
-    assert_eq!(fired(GOOD_HEADERS, &alternative(html), 1), Vec::<&str>::new());
+    assert_eq!(
+        fired(GOOD_HEADERS, &alternative(html), 1),
+        Vec::<&str>::new()
+    );
 }
 
 #[test]
 fn images_without_alt_are_counted() {
-    let html = "<body><img src=a.png><img src=b.png alt=\"\"><img src=c.png title=\"alt=x\"></body>";
+    let html =
+        "<body><img src=a.png><img src=b.png alt=\"\"><img src=c.png title=\"alt=x\"></body>";
     let report = check(format!("{GOOD_HEADERS}{}", alternative(html)).as_bytes(), 1);
     assert_eq!(report.findings.len(), 1);
     assert_eq!(report.findings[0].check, "image-alt");
@@ -128,11 +149,20 @@ fn html_without_a_text_part_is_flagged() {
 #[test]
 fn html_past_gmails_clipping_size_is_flagged() {
     let html = format!("<p>{}</p>", "x".repeat(CLIPPED_HTML_BYTES));
-    let report = check(format!("{GOOD_HEADERS}{}", alternative(&html)).as_bytes(), 1);
+    let report = check(
+        format!("{GOOD_HEADERS}{}", alternative(&html)).as_bytes(),
+        1,
+    );
     assert_eq!(report.findings[0].check, "html-size");
-    assert_eq!(report.findings[0].title, "The HTML is 103 KB, over Gmail's 102 KB");
+    assert_eq!(
+        report.findings[0].title,
+        "The HTML is 103 KB, over Gmail's 102 KB"
+    );
     let small = format!("<p>{}</p>", "x".repeat(CLIPPED_HTML_BYTES - 100));
-    assert_eq!(fired(GOOD_HEADERS, &alternative(&small), 1), Vec::<&str>::new());
+    assert_eq!(
+        fired(GOOD_HEADERS, &alternative(&small), 1),
+        Vec::<&str>::new()
+    );
 }
 
 #[test]

@@ -53,7 +53,14 @@ pub async fn release_form(cx: WorkspacePage, Item(id): Item<MessageId>) -> AppRe
     cx.require(Role::can_manage_sandbox_mail)?;
     let message = find(&cx, id).await?;
     let errors = FieldErrors::default();
-    answer(&cx, &message, &ReleaseForm::default(), &errors, StatusCode::OK).await
+    answer(
+        &cx,
+        &message,
+        &ReleaseForm::default(),
+        &errors,
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn release(
@@ -72,13 +79,27 @@ pub async fn release(
         let errors = refused(
             "No smarthost is configured, so nothing can be released: set POSTERN_SMARTHOST.".into(),
         );
-        return answer(&cx, &message, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return answer(
+            &cx,
+            &message,
+            &form,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let recipients = match parse_recipients(&form.to) {
         Ok(recipients) => recipients,
         Err(reason) => {
             let errors = refused(reason);
-            return answer(&cx, &message, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return answer(
+                &cx,
+                &message,
+                &form,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     let copy = released_copy(
@@ -110,10 +131,24 @@ pub async fn release(
     if let Some(reason) = reason {
         tracing::warn!(message = %message.id, "sandbox release failed");
         let errors = refused(reason);
-        return answer(&cx, &message, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return answer(
+            &cx,
+            &message,
+            &form,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     let workspace = &cx.access.workspace.id;
-    record_release(&cx.state.db, workspace, &message.id, &recipients, cx.actor()).await?;
+    record_release(
+        &cx.state.db,
+        workspace,
+        &message.id,
+        &recipients,
+        cx.actor(),
+    )
+    .await?;
     tracing::info!(message = %message.id, recipients = recipients.len(), "sandbox message released");
     let page = format!("{}/{}", cx.urls().sandbox(), message.id);
     let said = format!("Released a copy to {}.", recipients.join(", "));
