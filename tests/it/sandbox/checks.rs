@@ -45,11 +45,9 @@ async fn the_page_lists_what_the_checks_found_with_their_explanations() {
     // The HTML source shown is escaped text, the checks' titles too.
     assert!(!page.body.contains("<script>alert(1)</script>"));
 
-    let clean = format!(
-        "From: app@example.com\r\nTo: u@example.net\r\nSubject: Hi\r\n\
-         Date: Fri, 27 Nov 2026 23:45:00 +0000\r\nMessage-ID: <a@example.com>\r\n\r\nHello\r\n"
-    );
-    let id = store_raw(&app, &workspace, clean.into_bytes()).await;
+    let clean = "From: app@example.com\r\nTo: u@example.net\r\nSubject: Hi\r\n\
+        Date: Fri, 27 Nov 2026 23:45:00 +0000\r\nMessage-ID: <a@example.com>\r\n\r\nHello\r\n";
+    let id = store_raw(&app, &workspace, clean.as_bytes().to_vec()).await;
     let page = app
         .get(&format!("/w/{}/sandbox/{id}", workspace.slug))
         .await;
