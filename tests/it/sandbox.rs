@@ -6,7 +6,7 @@ mod delete;
 mod message;
 mod preview;
 mod retention;
-mod search;
+pub mod search;
 mod tags;
 
 use chrono::Duration;
