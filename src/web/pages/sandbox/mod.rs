@@ -125,8 +125,18 @@ pub fn tally_text(tally: Tally) -> String {
 pub async fn list(cx: WorkspacePage, params: web::Query<SandboxParams>) -> AppResult<HttpResponse> {
     let search = SearchState::new(&params);
     if htmx_target(&cx.req).as_deref() == Some(RESULTS_ID) {
+        // The address bar shows the search as a link makes it, without
+        // the form's empty fields.
+        let address = search.href(&cx.urls().sandbox(), None);
         let results = results(&cx, search).await?;
-        return render(StatusCode::OK, &ResultsFragment { results: &results });
+        let mut response = render(StatusCode::OK, &ResultsFragment { results: &results })?;
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&address) {
+            response.headers_mut().insert(
+                actix_web::http::header::HeaderName::from_static("hx-push-url"),
+                value,
+            );
+        }
+        return Ok(response);
     }
     page(&cx, &params, None).await
 }
