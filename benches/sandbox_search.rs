@@ -26,8 +26,22 @@ const PASSWORD: &str = "bench-password-123";
 
 /// Words the bodies are made of; `invoice` is in about a quarter of them.
 const WORDS: [&str; 16] = [
-    "order", "shipped", "invoice", "account", "welcome", "receipt", "delivery", "password",
-    "confirm", "newsletter", "discount", "support", "ticket", "update", "payment", "reminder",
+    "order",
+    "shipped",
+    "invoice",
+    "account",
+    "welcome",
+    "receipt",
+    "delivery",
+    "password",
+    "confirm",
+    "newsletter",
+    "discount",
+    "support",
+    "ticket",
+    "update",
+    "payment",
+    "reminder",
 ];
 
 #[tokio::main]
@@ -40,7 +54,10 @@ async fn main() {
     let database_url = std::env::var("POSTERN_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.path().display()));
     let env = vec![
-        ("POSTERN_DATA_DIR".to_owned(), dir.path().display().to_string()),
+        (
+            "POSTERN_DATA_DIR".to_owned(),
+            dir.path().display().to_string(),
+        ),
         ("POSTERN_DATABASE_URL".to_owned(), database_url),
         ("POSTERN_HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
         ("POSTERN_LOG".to_owned(), "warn".to_owned()),
@@ -65,7 +82,14 @@ async fn main() {
 
     let client = signed_in(&base).await;
     let list = format!("{base}/w/{slug}/sandbox");
-    let first = client.get(&list).send().await.unwrap().text().await.unwrap();
+    let first = client
+        .get(&list)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let older = first
         .split("rel=\"next\" href=\"")
         .nth(1)
@@ -86,15 +110,15 @@ async fn main() {
         ("search: sender (shop07@)", format!("{list}?q=shop07%40")),
         ("search: 2 letters (scan)", format!("{list}?q=zq")),
         ("search: no match", format!("{list}?q=nothing-like-this")),
-        ("tag: 1 % (password-reset)", format!("{list}?tag=password-reset")),
+        (
+            "tag: 1 % (password-reset)",
+            format!("{list}?tag=password-reset"),
+        ),
         ("tag: 10 % (signup)", format!("{list}?tag=signup")),
         ("credential", format!("{list}?credential={credential}")),
         ("date: today", format!("{list}?from={today}&to={today}")),
         ("search + tag", format!("{list}?q=invoice&tag=signup")),
-        (
-            "htmx fragment (invoice)",
-            format!("{list}?q=invoice"),
-        ),
+        ("htmx fragment (invoice)", format!("{list}?q=invoice")),
     ];
     for (name, url) in scenarios {
         let htmx = name.starts_with("htmx");
@@ -150,7 +174,11 @@ async fn time(name: &str, client: &reqwest::Client, url: &str, htmx: bool) {
         }
         let started = Instant::now();
         let response = request.send().await.unwrap();
-        assert!(response.status().is_success(), "{name}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "{name}: {}",
+            response.status()
+        );
         let body = response.text().await.unwrap();
         if round >= 5 {
             times.push(started.elapsed());
@@ -200,7 +228,10 @@ async fn seed(db: &postern::db::Db, n: usize) -> (String, String) {
             for i in 0..n {
                 let (credential, username) = &credentials[i % credentials.len()];
                 let raw = message(i);
-                let (from, to) = (format!("bounce{}@shop.example", i % 20), format!("customer{i}@example.net"));
+                let (from, to) = (
+                    format!("bounce{}@shop.example", i % 20),
+                    format!("customer{i}@example.net"),
+                );
                 let extracted = extract(raw.as_bytes(), &from, &to);
                 let message = SandboxMessage {
                     id: MessageId::generate(),
@@ -247,7 +278,10 @@ fn message(i: usize) -> String {
     )
 }
 
-async fn credentials(db: &postern::db::Db, workspace: &WorkspaceId) -> Vec<(postern::domain::CredentialId, String)> {
+async fn credentials(
+    db: &postern::db::Db,
+    workspace: &WorkspaceId,
+) -> Vec<(postern::domain::CredentialId, String)> {
     use postern::db::models::{NewSmtpCredential, SmtpCredential};
     let workspace = workspace.clone();
     db.query(move |conn| {

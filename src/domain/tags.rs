@@ -24,9 +24,9 @@ impl TagsError {
     pub fn message(&self) -> String {
         match self {
             Self::TooMany => format!("A message holds at most {MAX_TAGS} tags."),
-            Self::TooLong(tag) => format!(
-                "“{tag}” is longer than {MAX_TAG_CHARS} characters: shorten it."
-            ),
+            Self::TooLong(tag) => {
+                format!("“{tag}” is longer than {MAX_TAG_CHARS} characters: shorten it.")
+            }
             Self::Control => {
                 "Use printable characters only: no line breaks, tabs or other control characters."
                     .to_owned()
@@ -81,7 +81,9 @@ impl Tags {
                 return Err(TagsError::Control);
             }
             let Some(tag) = Tag::parse(entry) else {
-                return Err(TagsError::TooLong(entry.chars().take(MAX_TAG_CHARS).collect()));
+                return Err(TagsError::TooLong(
+                    entry.chars().take(MAX_TAG_CHARS).collect(),
+                ));
             };
             tags.push(tag);
         }

@@ -233,7 +233,10 @@ impl Search {
         sandbox_message_tags::table
             .filter(sandbox_message_tags::message_id.eq_any(ids))
             .select((sandbox_message_tags::message_id, sandbox_message_tags::tag))
-            .order((sandbox_message_tags::message_id, sandbox_message_tags::tag_key))
+            .order((
+                sandbox_message_tags::message_id,
+                sandbox_message_tags::tag_key,
+            ))
             .load(conn)
     }
 
@@ -244,10 +247,8 @@ impl Search {
         id: &MessageId,
         tags: &Tags,
     ) -> QueryResult<()> {
-        diesel::delete(
-            sandbox_message_tags::table.filter(sandbox_message_tags::message_id.eq(id)),
-        )
-        .execute(conn)?;
+        diesel::delete(sandbox_message_tags::table.filter(sandbox_message_tags::message_id.eq(id)))
+            .execute(conn)?;
         Self::add_tags(conn, workspace, id, tags)
     }
 
@@ -429,7 +430,10 @@ mod tests {
     #[test]
     fn terms_become_phrases_and_patterns_that_match_literally() {
         let (a, b) = ("reset".to_owned(), "say \"hi\"".to_owned());
-        assert_eq!(match_expression(&[&a, &b]), "\"reset\" AND \"say \"\"hi\"\"\"");
+        assert_eq!(
+            match_expression(&[&a, &b]),
+            "\"reset\" AND \"say \"\"hi\"\"\""
+        );
         assert_eq!(like_pattern("50%_OFF\\"), "%50\\%\\_off\\\\%");
     }
 }

@@ -16,8 +16,8 @@ pub use self::search::{
 };
 pub use self::usage::SandboxUsage;
 use crate::auth::smtp_login::AuthenticatedCredential;
-pub use crate::db::models::{SandboxMessage, SandboxSummary};
 use crate::db::models::{MessageText, Search};
+pub use crate::db::models::{SandboxMessage, SandboxSummary};
 use crate::db::{Db, DbError, write_transaction};
 use crate::domain::{MessageId, WorkspaceId, now};
 

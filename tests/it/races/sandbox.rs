@@ -90,7 +90,10 @@ async fn twenty_tag_edits_at_once_leave_the_tags_of_exactly_one_of_them() {
     }
     let outcomes = all_at_once(posts).await;
     let page = format!("/w/acme-mail/sandbox/{id}");
-    assert!(outcomes.iter().all(|o| o.redirected_to(&page)), "{outcomes:?}");
+    assert!(
+        outcomes.iter().all(|o| o.redirected_to(&page)),
+        "{outcomes:?}"
+    );
     let rows = count(
         &app,
         "SELECT COUNT(*) AS n FROM sandbox_message_tags".into(),

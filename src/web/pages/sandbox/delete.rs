@@ -138,12 +138,15 @@ pub async fn confirm_delete_matching(
             .insert_header(("Location", format!("{base}/delete-all")))
             .finish());
     }
-    let count = sandbox::count(&cx.state.db, &cx.access.workspace.id, search.filter.clone()).await?;
+    let count =
+        sandbox::count(&cx.state.db, &cx.access.workspace.id, search.filter.clone()).await?;
     let (csrf_token, query) = (cx.csrf_token(), search.query());
     let subject = format!("{} matching this search", capitalised(&tally_text(count)));
     let button = match count {
         sandbox::Tally::Exactly { messages: 1, .. } => "Delete 1 message".to_owned(),
-        sandbox::Tally::Exactly { messages, .. } => format!("Delete {} messages", super::thousands(messages)),
+        sandbox::Tally::Exactly { messages, .. } => {
+            format!("Delete {} messages", super::thousands(messages))
+        }
         sandbox::Tally::MoreThan(_) => "Delete all matching".to_owned(),
     };
     let detail = sandbox::search::describe(&search.filter);
@@ -174,14 +177,20 @@ pub async fn delete_matching(
     let search = SearchState::new(&params);
     let base = cx.urls().sandbox();
     if !search.is_filtered() {
-        let message = "Nothing was deleted: no search was given. Use “Delete all” to empty the sandbox.";
+        let message =
+            "Nothing was deleted: no search was given. Use “Delete all” to empty the sandbox.";
         return Ok(Done::to(&base, message).redirect(&cx.req, &cx.session));
     }
     let state = &cx.state;
     let workspace = &cx.access.workspace.id;
-    let deleted =
-        sandbox::delete_matching(&state.db, &state.sandbox, workspace, search.filter, cx.actor())
-            .await?;
+    let deleted = sandbox::delete_matching(
+        &state.db,
+        &state.sandbox,
+        workspace,
+        search.filter,
+        cx.actor(),
+    )
+    .await?;
     let message = deleted_message(deleted);
     Ok(Done::to(&base, &message).redirect(&cx.req, &cx.session))
 }

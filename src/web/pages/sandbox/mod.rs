@@ -151,13 +151,19 @@ pub(super) async fn page(
     let total = sandbox::count(&cx.state.db, workspace, MessageFilter::default()).await?;
     let held = Held {
         text: match total {
-            Tally::Exactly { bytes, .. } => format!("{} ({})", tally_text(total), human_size(bytes)),
+            Tally::Exactly { bytes, .. } => {
+                format!("{} ({})", tally_text(total), human_size(bytes))
+            }
             Tally::MoreThan(_) => tally_text(total),
         },
         limits: sandbox::retention::limits(&cx.state.db, workspace).await?,
     };
     let mut results = results(cx, SearchState::new(params)).await?;
-    results.has_mail = total != Tally::Exactly { messages: 0, bytes: 0 };
+    results.has_mail = total
+        != Tally::Exactly {
+            messages: 0,
+            bytes: 0,
+        };
     let page = SandboxPage {
         csrf_token: cx.csrf_token(),
         frame: cx.frame(Section::Sandbox).await?,
@@ -188,7 +194,8 @@ async fn results(cx: &WorkspacePage, search: SearchState) -> AppResult<Results> 
         true => Some(sandbox::count(db, workspace, search.filter.clone()).await?),
         false => None,
     };
-    let link = |name: &str, cursor: &Cursor<MessageId>| search.href(&base, Some((name, cursor.encode())));
+    let link =
+        |name: &str, cursor: &Cursor<MessageId>| search.href(&base, Some((name, cursor.encode())));
     let now = now();
     Ok(Results {
         older: found.next.as_ref().map(|c| link("before", c)),

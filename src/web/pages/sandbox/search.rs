@@ -177,7 +177,11 @@ mod tests {
         assert!(state.errors.get("from").is_none());
         assert_eq!(state.filter.text.terms(), ["reset", "your password"]);
         assert_eq!(state.filter.tag.as_ref().unwrap().as_str(), "Signup");
-        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap().and_time(chrono::NaiveTime::MIN);
+        let day = |d: u32| {
+            NaiveDate::from_ymd_opt(2026, 11, d)
+                .unwrap()
+                .and_time(chrono::NaiveTime::MIN)
+        };
         assert_eq!(state.filter.received_from, Some(day(1)));
         assert_eq!(state.filter.received_before, Some(day(3)));
         let again = SearchState::new(&params(

@@ -34,8 +34,15 @@ pub async fn save(
                 value: form.tags,
                 errors,
             };
-            return message_page_with(&cx, id, false, None, Some(edit), StatusCode::UNPROCESSABLE_ENTITY)
-                .await;
+            return message_page_with(
+                &cx,
+                id,
+                false,
+                None,
+                Some(edit),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     let (db, workspace) = (&cx.state.db, &cx.access.workspace.id);
