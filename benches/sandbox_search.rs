@@ -50,14 +50,20 @@ async fn main() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(100_000);
-    let dir = tempfile::tempdir().unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    // POSTERN_BENCH_KEEP=1 keeps the SQLite database for a look with sqlite3.
+    let dir = match std::env::var("POSTERN_BENCH_KEEP").is_ok() {
+        true => tempfile::TempDir::with_prefix("sandbox-search-")
+            .unwrap()
+            .keep()
+            .into(),
+        false => temp.path().to_owned(),
+    };
     let database_url = std::env::var("POSTERN_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.path().display()));
+        .unwrap_or_else(|_| format!("sqlite://{}/bench.db", dir.display()));
+    println!("data in {}", dir.display());
     let env = vec![
-        (
-            "POSTERN_DATA_DIR".to_owned(),
-            dir.path().display().to_string(),
-        ),
+        ("POSTERN_DATA_DIR".to_owned(), dir.display().to_string()),
         ("POSTERN_DATABASE_URL".to_owned(), database_url),
         ("POSTERN_HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
         ("POSTERN_LOG".to_owned(), "warn".to_owned()),
@@ -173,7 +179,12 @@ async fn time(name: &str, client: &reqwest::Client, url: &str, htmx: bool) {
                 .header("HX-Target", "sandbox-results");
         }
         let started = Instant::now();
-        let response = request.send().await.unwrap();
+        let response = match request.try_clone().unwrap().send().await {
+            Ok(response) => response,
+            // A kept-alive connection the server closed meanwhile: once more.
+            Err(error) if error.is_request() => request.send().await.unwrap(),
+            Err(error) => panic!("{name}: {error}"),
+        };
         assert!(
             response.status().is_success(),
             "{name}: {}",
