@@ -8,6 +8,8 @@ mod message;
 mod preview;
 pub mod release;
 mod retention;
+pub mod search;
+mod tags;
 
 use chrono::Duration;
 use postern::db::models::{SandboxMessage, Workspace};

@@ -176,6 +176,8 @@ const MATRIX: &[Row] = &[
     ("post", "/w/{slug}/sandbox/delete", MEMBERS_MANAGE),
     ("get", "/w/{slug}/sandbox/delete-all", MEMBERS_MANAGE),
     ("post", "/w/{slug}/sandbox/delete-all", MEMBERS_MANAGE),
+    ("get", "/w/{slug}/sandbox/delete-matching", MEMBERS_MANAGE),
+    ("post", "/w/{slug}/sandbox/delete-matching", MEMBERS_MANAGE),
     ("get", "/w/{slug}/sandbox/{id}", MEMBERS_SEE),
     ("get", "/w/{slug}/sandbox/{id}/raw", MEMBERS_SEE),
     ("get", "/w/{slug}/sandbox/{id}/preview", MEMBERS_SEE),
@@ -197,6 +199,7 @@ const MATRIX: &[Row] = &[
     ("post", "/w/{slug}/sandbox/{id}/release", MEMBERS_MANAGE),
     // No spamd here: there is no score to load.
     ("get", "/w/{slug}/sandbox/{id}/spam-score", [N, N, N, N, N]),
+    ("post", "/w/{slug}/sandbox/{id}/tags", MEMBERS_MANAGE),
     ("get", "/healthz", ALL),
     ("get", "/readyz", ALL),
     ("get", "/static/{path:.*}", ALL),

@@ -13,6 +13,7 @@ use crate::domain::{MessageId, Role};
 use crate::error::{AppError, AppResult};
 use crate::service::sandbox::checks::{self, Level};
 use crate::service::sandbox::{self, parts, preview};
+use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
 use crate::web::kit::{Item, Section, WorkspacePage, render};
 
@@ -47,6 +48,9 @@ struct MessagePage {
     checks: Checks,
     /// The SpamAssassin score's fragment, when a spamd is configured.
     spam_href: Option<String>,
+    /// (tag, link to the list filtered by it).
+    tags: Vec<(String, String)>,
+    tags_edit: TagsEdit,
 }
 
 /// The checks' findings as the page lists them.
@@ -67,6 +71,13 @@ impl Checks {
     fn count(&self, level: Level) -> usize {
         self.findings.iter().filter(|f| f.level == level).count()
     }
+}
+
+/// The tags field as typed, and why it was refused.
+#[derive(Debug, Default)]
+pub struct TagsEdit {
+    pub value: String,
+    pub errors: FieldErrors,
 }
 
 /// The HTML preview's frame and its remote-images switch.
@@ -117,6 +128,19 @@ pub(super) async fn message_page(
     remote_images: bool,
     modal: Option<String>,
 ) -> AppResult<HttpResponse> {
+    message_page_with(cx, id, remote_images, modal, None, StatusCode::OK).await
+}
+
+/// One message's page, with `modal` open over it and the tags field as
+/// `tags_edit` holds it (refused), answered with `status`.
+pub(super) async fn message_page_with(
+    cx: &WorkspacePage,
+    id: MessageId,
+    remote_images: bool,
+    modal: Option<String>,
+    tags_edit: Option<TagsEdit>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
     let message = sandbox::get(&cx.state.db, &cx.access.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -147,7 +171,20 @@ pub(super) async fn message_page(
         .spamd_addr
         .as_ref()
         .map(|_| format!("{base}/{}/spam-score", message.id));
+    let tags = sandbox::tags(&cx.state.db, &message.id).await?;
+    let tags_edit = tags_edit.unwrap_or_else(|| TagsEdit {
+        value: tags.join(", "),
+        errors: FieldErrors::default(),
+    });
     let page = MessagePage {
+        tags: tags
+            .into_iter()
+            .map(|tag| {
+                let href = super::search::SearchState::tag_href(&base, &tag);
+                (tag, href)
+            })
+            .collect(),
+        tags_edit,
         csrf_token: cx.csrf_token(),
         frame: cx.frame(Section::Sandbox).await?,
         base,
@@ -184,5 +221,5 @@ pub(super) async fn message_page(
             })
             .collect(),
     };
-    render(StatusCode::OK, &page)
+    render(status, &page)
 }
