@@ -149,6 +149,7 @@ dashboard_routes! {
     post "/w/{slug}/sandbox/delete" => pages::sandbox::delete::delete_selected,
     get "/w/{slug}/sandbox/delete-all" => pages::sandbox::delete::confirm_delete_all,
     post "/w/{slug}/sandbox/delete-all" => pages::sandbox::delete::delete_all,
+    get "/w/{slug}/sandbox/events" => pages::sandbox::live::events,
     get "/w/{slug}/sandbox/{id}" => pages::sandbox::show,
     get "/w/{slug}/sandbox/{id}/raw" => pages::sandbox::files::raw,
     get "/w/{slug}/sandbox/{id}/preview" => pages::sandbox::preview::preview,

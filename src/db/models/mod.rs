@@ -21,7 +21,7 @@ pub use domain::{Domain, DomainUsage};
 pub use idempotency_key::IdempotencyRecord;
 pub use invitation::Invitation;
 pub use membership::{Member, Membership, WorkspaceWithRole};
-pub use sandbox_message::{SandboxMessage, SandboxSummary};
+pub use sandbox_message::{MessageFilter, SandboxMessage, SandboxSummary};
 pub use sandbox_retention::SandboxRetention;
 pub use session::{SessionSummary, StoredSession};
 pub use smtp_credential::{CredentialView, NewSmtpCredential, SmtpCredential};

@@ -2,15 +2,19 @@
 //! deleted by hand or by the workspace's retention limits.
 
 mod delete;
+pub mod events;
+pub mod find;
 pub mod parts;
 pub mod preview;
+pub mod reading;
 pub mod retention;
 mod usage;
 
-pub use self::delete::{MAX_SELECTED, delete, delete_all};
+pub use self::delete::{MAX_SELECTED, delete, delete_all, delete_matching};
+pub use self::events::{SandboxEvents, Slot, Slots};
 pub use self::usage::SandboxUsage;
 use crate::auth::smtp_login::AuthenticatedCredential;
-pub use crate::db::models::{SandboxMessage, SandboxSummary};
+pub use crate::db::models::{MessageFilter, SandboxMessage, SandboxSummary};
 use crate::db::{Db, DbError};
 use crate::domain::{MessageId, WorkspaceId, now};
 

@@ -10,6 +10,7 @@ use utoipa::openapi::{
 };
 use utoipa::{Modify, OpenApi};
 
+use super::sandbox;
 use super::smtp_credentials::{self, CredentialRules};
 
 #[derive(OpenApi)]
@@ -17,7 +18,7 @@ use super::smtp_credentials::{self, CredentialRules};
     info(
         title = "Postern REST API",
         version = "2",
-        description = "Manage a workspace's SMTP credentials. Authenticate with an API key from Settings → API keys: `Authorization: Bearer postern_…`. Every response carries `X-RateLimit-Limit` and `X-RateLimit-Remaining`."
+        description = "Manage a workspace's SMTP credentials, and read, wait for and delete the mail its sandbox credentials captured (for end-to-end tests). Authenticate with an API key from Settings → API keys: `Authorization: Bearer postern_…`. Every response carries `X-RateLimit-Limit` and `X-RateLimit-Remaining`."
     ),
     paths(
         smtp_credentials::list,
@@ -26,6 +27,13 @@ use super::smtp_credentials::{self, CredentialRules};
         smtp_credentials::edit::patch,
         smtp_credentials::edit::rotate,
         smtp_credentials::delete,
+        sandbox::list,
+        sandbox::delete_all,
+        sandbox::wait::wait,
+        sandbox::get,
+        sandbox::delete,
+        sandbox::raw,
+        sandbox::attachment,
     ),
     modifiers(&BearerKeys, &BodyLimit, &RateLimitHeaders, &CredentialRules),
     security(("api_key" = [])),

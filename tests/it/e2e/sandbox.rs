@@ -193,3 +193,71 @@ async fn a_hostile_html_message_runs_nothing_and_calls_no_server_until_remote_im
     browser.screenshot("66-sandbox-remote-images").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn mail_sent_over_smtp_appears_in_the_open_list_without_a_reload() {
+    let Some((app, browser)) = owner_on("/w/acme-mail/sandbox").await else {
+        return;
+    };
+    let workspace = app
+        .db
+        .query(|conn| postern::db::models::Workspace::find_by_slug(conn, "acme-mail"))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut client = crate::smtp::authenticated(
+        &app,
+        &workspace,
+        "live_e2e",
+        true,
+        postern::service::credentials::Scope::Global,
+    )
+    .await;
+    browser
+        .wait_text(".empty-title", "No sandbox mail yet")
+        .await;
+    // Marks this page: a reload would lose it.
+    browser
+        .client
+        .execute("document.body.dataset.loadedOnce = 'yes'", vec![])
+        .await
+        .unwrap();
+    let send = |subject: &'static str| {
+        format!("From: app@example.com\r\nTo: user@example.net\r\nSubject: {subject}\r\n\r\nHi\r\n")
+    };
+    let reply = crate::smtp::send_message(
+        &mut client,
+        "app@example.com",
+        "user@example.net",
+        &send("Welcome aboard"),
+    )
+    .await;
+    assert_eq!(reply.code, 250);
+    browser
+        .wait_text("#sandbox-rows tr:first-child .cell-name a", "Welcome aboard")
+        .await;
+    let reply = crate::smtp::send_message(
+        &mut client,
+        "app@example.com",
+        "user@example.net",
+        &send("Reset your password"),
+    )
+    .await;
+    assert_eq!(reply.code, 250);
+    browser
+        .wait_text(
+            "#sandbox-rows tr:first-child .cell-name a",
+            "Reset your password",
+        )
+        .await;
+    let subjects = browser.attr_all("#sandbox-rows tr", "data-message").await;
+    assert_eq!(subjects.len(), 2);
+    let same_page = browser
+        .client
+        .execute("return document.body.dataset.loadedOnce", vec![])
+        .await
+        .unwrap();
+    assert_eq!(same_page, "yes", "the page was not reloaded");
+    browser.screenshot("65-sandbox-live-arrival").await;
+    browser.close().await;
+}

@@ -1,10 +1,12 @@
-//! The Sandbox: mail sent with sandbox credentials, newest first, and each
-//! message's envelope, headers and text. Message HTML is never rendered.
+//! The Sandbox: mail sent with sandbox credentials, newest first (new mail
+//! showing up live, `live`), and each message's envelope, headers and
+//! text. Message HTML is never rendered.
 //! Members and above delete mail (`delete`); admins set how much is kept
 //! (`retention`).
 
 pub mod delete;
 pub mod files;
+pub mod live;
 pub mod message;
 pub mod preview;
 pub mod retention;
@@ -18,7 +20,7 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::db::keyset::Cursor;
-use crate::domain::{MessageId, Role, SandboxLimits, now, relative_time};
+use crate::domain::{MessageId, Role, SandboxLimits, now};
 use crate::error::AppResult;
 use crate::service::sandbox;
 use crate::service::sandbox::SandboxSummary;
@@ -53,6 +55,8 @@ struct SandboxPage {
     retention_href: String,
     modal: Option<String>,
     flash: Option<String>,
+    /// The live updates' stream, on the first page (newest mail).
+    live_url: Option<String>,
 }
 
 /// What the workspace's sandbox holds, against its limits.
@@ -121,17 +125,13 @@ pub(super) async fn page(
         retention_href: cx.urls().sandbox_retention(),
         modal,
         flash: cx.take_flash(),
+        live_url: params
+            .before
+            .is_none()
+            .then(|| format!("{base}/events?since={}", live::start_after(messages.first()))),
         messages: messages
             .into_iter()
-            .map(|summary| MessageRow {
-                size: human_size(summary.size),
-                when: relative_time(summary.received_at, now),
-                exact: summary
-                    .received_at
-                    .format("%Y-%m-%d %H:%M:%S UTC")
-                    .to_string(),
-                summary,
-            })
+            .map(|summary| live::row(summary, now))
             .collect(),
         base,
         older,
