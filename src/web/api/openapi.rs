@@ -199,4 +199,22 @@ mod tests {
         assert_eq!(fields["name"]["maxLength"], CredentialName::MAX);
         assert_eq!(fields["description"]["maxLength"], Description::MAX);
     }
+
+    /// Generated clients name their methods after `operationId`s: each is
+    /// unique (the handlers of two resources share function names).
+    #[test]
+    fn every_operation_id_is_unique() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .filter_map(|operation| operation["operationId"].as_str())
+            .collect();
+        let count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "{ids:?}");
+    }
 }

@@ -194,7 +194,11 @@ async fn the_key_form_offers_sandbox_permissions_and_such_a_key_reads_the_sandbo
     let (_, workspace) = app.signed_in_owner().await;
     let form = app.get(KEYS).await;
     let offered = form.attrs("input[name=scopes]", "value");
-    for scope in ["sandbox:read", "sandbox:delete", "smtp-credentials:read:all"] {
+    for scope in [
+        "sandbox:read",
+        "sandbox:delete",
+        "smtp-credentials:read:all",
+    ] {
         assert!(offered.iter().any(|s| s == scope), "{scope} in {offered:?}");
     }
     let created = app
@@ -202,7 +206,11 @@ async fn the_key_form_offers_sandbox_permissions_and_such_a_key_reads_the_sandbo
         .await;
     assert_eq!(created.status, 201);
     let secret = created.text_of("#shown-key").unwrap();
-    let row = app.get(KEYS).await.text_of("tr[data-key='E2E tests']").unwrap();
+    let row = app
+        .get(KEYS)
+        .await
+        .text_of("tr[data-key='E2E tests']")
+        .unwrap();
     assert!(row.contains("sandbox:read"), "{row}");
 
     let api = Api::new(&app, &workspace, Some(secret)).await;

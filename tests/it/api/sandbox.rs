@@ -61,7 +61,12 @@ async fn sandbox_scopes_are_needed_and_credential_scopes_do_not_reach_the_sandbo
     ));
     let refused = credentials.get(&messages(&credentials)).await;
     assert_eq!(refused.status, 403);
-    assert!(refused.body["message"].as_str().unwrap().contains("sandbox:read"));
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("sandbox:read")
+    );
     assert_eq!(credentials.get(&one).await.status, 403);
     assert_eq!(credentials.delete(&one).await.status, 403);
 
@@ -92,8 +97,18 @@ async fn another_accounts_messages_are_not_found() {
     let their_list = format!("/v2/accounts/{}/sandbox/messages", other.id);
     assert_eq!(api.get(&their_list).await.status, 404);
     assert_eq!(api.delete(&their_list).await.status, 404);
-    assert_eq!(api.get(&format!("{their_list}/wait?timeout=0")).await.status, 404);
-    assert_eq!(api.get(&format!("{}/not-a-uuid", messages(&api))).await.status, 404);
+    assert_eq!(
+        api.get(&format!("{their_list}/wait?timeout=0"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        api.get(&format!("{}/not-a-uuid", messages(&api)))
+            .await
+            .status,
+        404
+    );
     assert_eq!(app.count_rows("sandbox_messages").await, 1);
 }
 
@@ -103,7 +118,10 @@ async fn pages_follow_their_cursors_both_ways_newest_first() {
     seed_messages(&app, &workspace, 7, 200, Duration::minutes(10)).await;
     let first = api.get(&format!("{}?limit=3", messages(&api))).await;
     assert_eq!(first.status, 200);
-    assert_eq!(subjects(&first.body), ["Message 6", "Message 5", "Message 4"]);
+    assert_eq!(
+        subjects(&first.body),
+        ["Message 6", "Message 5", "Message 4"]
+    );
     assert_eq!(first.body["pagination"]["has_more"], true);
     assert!(first.body["pagination"].get("previous_cursor").is_none());
     let next = first.body["pagination"]["next_cursor"].as_str().unwrap();
@@ -111,7 +129,10 @@ async fn pages_follow_their_cursors_both_ways_newest_first() {
     let second = api
         .get(&format!("{}?limit=3&after={next}", messages(&api)))
         .await;
-    assert_eq!(subjects(&second.body), ["Message 3", "Message 2", "Message 1"]);
+    assert_eq!(
+        subjects(&second.body),
+        ["Message 3", "Message 2", "Message 1"]
+    );
     let next = second.body["pagination"]["next_cursor"].as_str().unwrap();
     let last = api
         .get(&format!("{}?limit=3&after={next}", messages(&api)))
@@ -123,7 +144,10 @@ async fn pages_follow_their_cursors_both_ways_newest_first() {
     let back = api
         .get(&format!("{}?limit=3&before={previous}", messages(&api)))
         .await;
-    assert_eq!(subjects(&back.body), ["Message 3", "Message 2", "Message 1"]);
+    assert_eq!(
+        subjects(&back.body),
+        ["Message 3", "Message 2", "Message 1"]
+    );
 
     for bad in ["limit=0", "limit=101", "after=garbage", "after=a&before=b"] {
         let response = api.get(&format!("{}?{bad}", messages(&api))).await;
@@ -141,12 +165,25 @@ async fn filters_match_a_whole_recipient_and_words_of_the_subject_in_any_case() 
         async move { subjects(&api.get(&path).await.body) }
     };
     assert_eq!(list("to=USER1@example.net").await, ["Message 1"]);
-    assert!(list("to=ser1@example.net").await.is_empty(), "whole address");
+    assert!(
+        list("to=ser1@example.net").await.is_empty(),
+        "whole address"
+    );
     assert_eq!(list("subject_contains=sage 2").await, ["Message 2"]);
-    assert_eq!(list("subject_contains=MESSAGE&to=user0@example.net").await, ["Message 0"]);
-    assert!(list("subject_contains=%25").await.is_empty(), "% is literal");
+    assert_eq!(
+        list("subject_contains=MESSAGE&to=user0@example.net").await,
+        ["Message 0"]
+    );
+    assert!(
+        list("subject_contains=%25").await.is_empty(),
+        "% is literal"
+    );
     assert!(list("subject_contains=_").await.is_empty(), "_ is literal");
-    assert_eq!(list("to=&subject_contains=").await.len(), 3, "empty is no filter");
+    assert_eq!(
+        list("to=&subject_contains=").await.len(),
+        3,
+        "empty is no filter"
+    );
 
     let control = api
         .get(&format!("{}?subject_contains=a%00b", messages(&api)))
@@ -178,7 +215,10 @@ async fn a_message_sent_over_smtp_reads_parsed_and_its_raw_bytes_are_what_was_se
     let listed = api.get(&messages(&api)).await;
     let summary = &listed.body["data"][0];
     assert_eq!(summary["subject"], "Welcome, Alice");
-    assert_eq!(summary["envelope_to"], serde_json::json!(["alice@example.net"]));
+    assert_eq!(
+        summary["envelope_to"],
+        serde_json::json!(["alice@example.net"])
+    );
     assert_eq!(summary["username"], "sandbox_app");
     let id = summary["id"].as_str().unwrap();
 
@@ -270,7 +310,10 @@ async fn delete_one_then_all_matching_then_all_each_leaving_the_rest() {
     let ids = seed_messages(&app, &workspace, 5, 200, Duration::minutes(1)).await;
     let one = format!("{}/{}", messages(&api), ids[0]);
     let deleted = api.delete(&one).await;
-    assert_eq!((deleted.status, deleted.body["deleted"].as_u64()), (200, Some(1)));
+    assert_eq!(
+        (deleted.status, deleted.body["deleted"].as_u64()),
+        (200, Some(1))
+    );
     assert_eq!(api.get(&one).await.status, 404);
     assert_eq!(api.delete(&one).await.status, 404, "already gone");
 
@@ -283,7 +326,10 @@ async fn delete_one_then_all_matching_then_all_each_leaving_the_rest() {
         ["Message 4", "Message 2", "Message 1"]
     );
     let none = api
-        .delete(&format!("{}?subject_contains=nothing like it", messages(&api)))
+        .delete(&format!(
+            "{}?subject_contains=nothing like it",
+            messages(&api)
+        ))
         .await;
     assert_eq!((none.status, none.body["deleted"].as_u64()), (200, Some(0)));
 

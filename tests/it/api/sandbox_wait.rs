@@ -29,7 +29,10 @@ async fn a_wait_answers_with_the_matching_message_sent_over_smtp_during_it() {
     let mut client = authenticated(&app, &workspace, "waiting_app", true, Scope::Global).await;
     let waiting = {
         let api = api.clone();
-        let url = wait_url(&api, "to=alice@example.net&subject_contains=reset&timeout=30");
+        let url = wait_url(
+            &api,
+            "to=alice@example.net&subject_contains=reset&timeout=30",
+        );
         tokio::spawn(async move {
             let started = Instant::now();
             (api.get(&url).await, started.elapsed())
@@ -48,7 +51,13 @@ async fn a_wait_answers_with_the_matching_message_sent_over_smtp_during_it() {
     assert!(!waiting.is_finished(), "nothing matching arrived yet");
     let sent = Instant::now();
     let to = "alice@example.net";
-    let reply = send_message(&mut client, "app@example.com", to, &mail(to, "Reset your password")).await;
+    let reply = send_message(
+        &mut client,
+        "app@example.com",
+        to,
+        &mail(to, "Reset your password"),
+    )
+    .await;
     assert_eq!(reply.code, 250);
 
     let (answer, waited) = waiting.await.unwrap();
@@ -77,14 +86,19 @@ async fn a_message_that_came_after_since_but_before_the_call_is_answered_at_once
 
     let started = Instant::now();
     let found = api
-        .get(&wait_url(&api, &format!("to={to}&since={}&timeout=20", urlencode(&since))))
+        .get(&wait_url(
+            &api,
+            &format!("to={to}&since={}&timeout=20", urlencode(&since)),
+        ))
         .await;
     assert_eq!(found.status, 200, "{}", found.body);
     assert_eq!(found.body["subject"], "Verify");
     assert!(started.elapsed() < Duration::from_secs(2));
 
     // Without `since`, only mail after the call counts.
-    let later = api.get(&wait_url(&api, &format!("to={to}&timeout=1"))).await;
+    let later = api
+        .get(&wait_url(&api, &format!("to={to}&timeout=1")))
+        .await;
     assert_eq!(later.status, 204);
 }
 
@@ -96,7 +110,9 @@ fn urlencode(text: &str) -> String {
 async fn a_wait_with_nothing_matching_ends_empty_at_its_timeout() {
     let (_, _, api) = api_with(READ).await;
     let started = Instant::now();
-    let empty = api.get(&wait_url(&api, "to=nobody@example.net&timeout=1")).await;
+    let empty = api
+        .get(&wait_url(&api, "to=nobody@example.net&timeout=1"))
+        .await;
     assert_eq!(empty.status, 204);
     let waited = started.elapsed();
     assert!(
@@ -106,7 +122,12 @@ async fn a_wait_with_nothing_matching_ends_empty_at_its_timeout() {
     let at_once = api.get(&wait_url(&api, "timeout=0")).await;
     assert_eq!(at_once.status, 204);
 
-    for bad in ["timeout=61", "timeout=-1", "timeout=soon", "since=yesterday"] {
+    for bad in [
+        "timeout=61",
+        "timeout=-1",
+        "timeout=soon",
+        "since=yesterday",
+    ] {
         let response = api.get(&wait_url(&api, bad)).await;
         assert_eq!(response.status, 400, "{bad}: {}", response.body);
     }
@@ -125,11 +146,21 @@ async fn a_wait_on_one_instance_sees_mail_captured_by_another_sharing_the_databa
     let mut client = authenticated(&app, &workspace, "first_app", true, Scope::Global).await;
     let to = "dave@example.net";
     let sent = Instant::now();
-    send_message(&mut client, "app@example.com", to, &mail(to, "From the first")).await;
+    send_message(
+        &mut client,
+        "app@example.com",
+        to,
+        &mail(to, "From the first"),
+    )
+    .await;
     let answer = waiting.await.unwrap();
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["subject"], "From the first");
-    assert!(sent.elapsed() < Duration::from_secs(3), "{:?}", sent.elapsed());
+    assert!(
+        sent.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        sent.elapsed()
+    );
 }
 
 #[tokio::test]

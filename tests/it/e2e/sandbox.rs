@@ -234,7 +234,10 @@ async fn mail_sent_over_smtp_appears_in_the_open_list_without_a_reload() {
     .await;
     assert_eq!(reply.code, 250);
     browser
-        .wait_text("#sandbox-rows tr:first-child .cell-name a", "Welcome aboard")
+        .wait_text(
+            "#sandbox-rows tr:first-child .cell-name a",
+            "Welcome aboard",
+        )
         .await;
     let reply = crate::smtp::send_message(
         &mut client,

@@ -46,19 +46,34 @@ async fn the_list_page_opens_a_stream_that_sends_rows_of_new_mail_only() {
     let app = spawn_app().await;
     let (_, workspace) = app.signed_in_owner().await;
     let mut client = authenticated(&app, &workspace, "live_app", true, Scope::Global).await;
-    send_message(&mut client, "app@example.com", "user@example.net", &mail("Before")).await;
+    send_message(
+        &mut client,
+        "app@example.com",
+        "user@example.net",
+        &mail("Before"),
+    )
+    .await;
 
     let page = app.get("/w/acme-mail/sandbox").await;
     let url = page.attrs("[sse-connect]", "sse-connect");
     assert_eq!(url.len(), 1, "the first page is live");
-    assert_eq!(page.attrs("tbody[sse-swap=arrived]", "hx-swap"), ["afterbegin"]);
+    assert_eq!(
+        page.attrs("tbody[sse-swap=arrived]", "hx-swap"),
+        ["afterbegin"]
+    );
     let mut stream = open(&app, &url[0]).await;
     assert_eq!(stream.status(), 200);
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
     assert_eq!(stream.headers()["cache-control"], "no-store");
     read_until(&mut stream, "retry: 3000").await;
 
-    send_message(&mut client, "app@example.com", "user@example.net", &mail("Live one")).await;
+    send_message(
+        &mut client,
+        "app@example.com",
+        "user@example.net",
+        &mail("Live one"),
+    )
+    .await;
     let event = read_until(&mut stream, "Live one").await;
     assert!(event.contains("event: arrived\n"), "{event}");
     assert!(event.contains("id: "), "{event}");
@@ -78,11 +93,19 @@ async fn a_stream_resumes_after_its_last_event_id_and_sees_mail_of_another_insta
     let second = another_instance(&app, |_| {}).await;
     // Signed in on the second instance; the mail comes to the first.
     let browser = second.new_visitor();
-    browser.login("owner@example.com", crate::helpers::PASSWORD).await;
+    browser
+        .login("owner@example.com", crate::helpers::PASSWORD)
+        .await;
     let mut stream = open(&browser, EVENTS).await;
     read_until(&mut stream, "retry:").await;
     let mut client = authenticated(&app, &workspace, "other_app", true, Scope::Global).await;
-    send_message(&mut client, "app@example.com", "user@example.net", &mail("First")).await;
+    send_message(
+        &mut client,
+        "app@example.com",
+        "user@example.net",
+        &mail("First"),
+    )
+    .await;
     let event = read_until(&mut stream, "First").await;
     let id = event
         .lines()
@@ -91,7 +114,13 @@ async fn a_stream_resumes_after_its_last_event_id_and_sees_mail_of_another_insta
         .to_owned();
     drop(stream);
 
-    send_message(&mut client, "app@example.com", "user@example.net", &mail("Second")).await;
+    send_message(
+        &mut client,
+        "app@example.com",
+        "user@example.net",
+        &mail("Second"),
+    )
+    .await;
     let mut resumed = browser
         .client
         .get(browser.url(EVENTS))
@@ -125,7 +154,9 @@ async fn only_an_event_stream_request_gets_a_stream_and_a_session_has_a_few_at_m
     assert_eq!(refused.status(), 429);
     // Another session of the same user has its own.
     let other = app.new_visitor();
-    other.login("owner@example.com", crate::helpers::PASSWORD).await;
+    other
+        .login("owner@example.com", crate::helpers::PASSWORD)
+        .await;
     assert_eq!(open(&other, EVENTS).await.status(), 200);
 
     // A closed tab gives its slot back: the second heartbeat written to
@@ -137,7 +168,10 @@ async fn only_an_event_stream_request_gets_a_stream_and_a_session_has_a_few_at_m
         if again.status() == 200 {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the slot never came back");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the slot never came back"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 

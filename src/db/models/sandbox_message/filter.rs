@@ -36,9 +36,7 @@ impl MessageFilter {
                     .escape('\\')
                     .or(recipients().like(format!("{address}\n%")).escape('\\'))
                     .or(recipients().like(format!("%\n{address}")).escape('\\'))
-                    .or(recipients()
-                        .like(format!("%\n{address}\n%"))
-                        .escape('\\')),
+                    .or(recipients().like(format!("%\n{address}\n%")).escape('\\')),
             );
         }
         if let Some(text) = &self.subject_contains {

@@ -21,8 +21,8 @@ use crate::startup::AppState;
 use crate::web::pages::sandbox::files::{attachment_named, served_type};
 
 pub use schema::{
-    Address, Attachment, DeletedMessages, FilterQuery, Header, MessageListQuery,
-    MessageObjectType, SandboxMessageDetail, SandboxMessageList, SandboxMessageSummary, WaitQuery,
+    Address, Attachment, DeletedMessages, FilterQuery, Header, MessageListQuery, MessageObjectType,
+    SandboxMessageDetail, SandboxMessageList, SandboxMessageSummary, WaitQuery,
 };
 pub use wait::wait;
 
@@ -119,6 +119,7 @@ pub(crate) async fn detail(
 /// `subject_contains`. Needs `sandbox:read`.
 #[utoipa::path(
     get,
+    operation_id = "list_sandbox_messages",
     path = "/v2/accounts/{account_id}/sandbox/messages",
     tag = "Sandbox",
     params(("account_id" = String, Path, format = Uuid, description = "The workspace's id"), MessageListQuery),
@@ -182,6 +183,7 @@ pub async fn list(
 /// `sandbox:read`.
 #[utoipa::path(
     get,
+    operation_id = "get_sandbox_message",
     path = "/v2/accounts/{account_id}/sandbox/messages/{message_id}",
     tag = "Sandbox",
     params(
@@ -213,6 +215,7 @@ pub async fn get(
 /// adds). Needs `sandbox:read`.
 #[utoipa::path(
     get,
+    operation_id = "get_sandbox_message_raw",
     path = "/v2/accounts/{account_id}/sandbox/messages/{message_id}/raw",
     tag = "Sandbox",
     params(
@@ -250,6 +253,7 @@ pub async fn raw(
 /// Needs `sandbox:read`.
 #[utoipa::path(
     get,
+    operation_id = "get_sandbox_message_attachment",
     path = "/v2/accounts/{account_id}/sandbox/messages/{message_id}/attachments/{index}",
     tag = "Sandbox",
     params(
@@ -291,6 +295,7 @@ pub async fn attachment(
 /// Needs `sandbox:delete`. Recorded in the activity log.
 #[utoipa::path(
     delete,
+    operation_id = "delete_sandbox_message",
     path = "/v2/accounts/{account_id}/sandbox/messages/{message_id}",
     tag = "Sandbox",
     params(
@@ -338,6 +343,7 @@ pub async fn delete(
 /// matching them. Needs `sandbox:delete`. Recorded in the activity log.
 #[utoipa::path(
     delete,
+    operation_id = "delete_sandbox_messages",
     path = "/v2/accounts/{account_id}/sandbox/messages",
     tag = "Sandbox",
     params(("account_id" = String, Path, format = Uuid, description = "The workspace's id"), FilterQuery),

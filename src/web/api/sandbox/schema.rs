@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::service::sandbox::SandboxSummary;
-use crate::web::api::smtp_credentials::{ListObjectType, Pagination};
 use crate::service::sandbox::reading::{Mailbox, Reading};
+use crate::web::api::smtp_credentials::{ListObjectType, Pagination};
 
 /// `object` of a sandbox message.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
@@ -85,8 +85,8 @@ impl From<Mailbox> for Address {
     }
 }
 
-/// A header as sent (the value unfolded of its line breaks' indentation
-/// only; encoded words are not decoded).
+/// A header as sent: the value trimmed, a folded value keeping its line
+/// breaks, encoded words not decoded.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Header {
     pub name: String,
@@ -254,7 +254,7 @@ pub struct WaitQuery {
     /// default only those received after the request arrived. Take it
     /// before the action that sends the mail, so a message that arrives
     /// before the wait starts is found at once.
-    #[param(example = "2026-11-28T09:15:00Z")]
+    #[param(format = DateTime, example = "2026-11-28T09:15:00Z")]
     pub since: Option<String>,
     /// Seconds to wait, 0–60 (0: look once and answer).
     #[param(minimum = 0, maximum = 60, default = 30)]

@@ -33,6 +33,7 @@ const DEFAULT_TIMEOUT_SECS: u64 = 30;
 /// server; more are refused with 429.
 #[utoipa::path(
     get,
+    operation_id = "wait_for_sandbox_message",
     path = "/v2/accounts/{account_id}/sandbox/messages/wait",
     tag = "Sandbox",
     params(("account_id" = String, Path, format = Uuid, description = "The workspace's id"), WaitQuery),

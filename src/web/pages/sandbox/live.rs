@@ -103,7 +103,9 @@ pub async fn events(cx: WorkspacePage, params: web::Query<LiveParams>) -> AppRes
     if !wants_stream {
         return Ok(HttpResponse::NotAcceptable()
             .content_type("text/plain; charset=utf-8")
-            .body("This is a stream of server-sent events: ask with Accept: text/event-stream.\n"));
+            .body(
+                "This is a stream of server-sent events: ask with Accept: text/event-stream.\n",
+            ));
     }
     let resumed = cx
         .req
@@ -114,9 +116,7 @@ pub async fn events(cx: WorkspacePage, params: web::Query<LiveParams>) -> AppRes
     let after = resumed
         .or_else(|| params.since.clone())
         .and_then(|raw| Cursor::decode(&raw))
-        .unwrap_or_else(|| {
-            Cursor::decode(&start_after(None)).expect("a cursor of our own")
-        });
+        .unwrap_or_else(|| Cursor::decode(&start_after(None)).expect("a cursor of our own"));
     let key = match cx.session.id() {
         Some(id) => format!("session:{id}"),
         None => format!("user:{}", cx.access.user.id),
@@ -144,7 +144,10 @@ pub async fn events(cx: WorkspacePage, params: web::Query<LiveParams>) -> AppRes
     };
     let body = stream::unfold(live, |mut live| async move {
         let chunk = live.next().await?;
-        Some((Ok::<_, std::convert::Infallible>(web::Bytes::from(chunk)), live))
+        Some((
+            Ok::<_, std::convert::Infallible>(web::Bytes::from(chunk)),
+            live,
+        ))
     });
     Ok(event_stream(StatusCode::OK).streaming(body))
 }

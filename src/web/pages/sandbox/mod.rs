@@ -125,10 +125,12 @@ pub(super) async fn page(
         retention_href: cx.urls().sandbox_retention(),
         modal,
         flash: cx.take_flash(),
-        live_url: params
-            .before
-            .is_none()
-            .then(|| format!("{base}/events?since={}", live::start_after(messages.first()))),
+        live_url: params.before.is_none().then(|| {
+            format!(
+                "{base}/events?since={}",
+                live::start_after(messages.first())
+            )
+        }),
         messages: messages
             .into_iter()
             .map(|summary| live::row(summary, now))
