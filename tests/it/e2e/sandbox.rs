@@ -255,6 +255,18 @@ async fn mail_sent_over_smtp_appears_in_the_open_list_without_a_reload() {
         .await;
     let subjects = browser.attr_all("#sandbox-rows tr", "data-message").await;
     assert_eq!(subjects.len(), 2);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !browser
+        .text("#sandbox-usage")
+        .await
+        .contains("Holds 2 messages")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the count stayed stale"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let same_page = browser
         .client
         .execute("return document.body.dataset.loadedOnce", vec![])

@@ -80,6 +80,11 @@ async fn the_list_page_opens_a_stream_that_sends_rows_of_new_mail_only() {
     assert!(event.contains("data: "), "{event}");
     assert!(!event.contains("Before"), "only mail newer than the page");
     assert!(event.contains("<tr data-message="), "{event}");
+    let mut usage = event.clone();
+    if !usage.contains("event: usage") {
+        usage += &read_until(&mut stream, "event: usage").await;
+    }
+    assert!(usage.contains("Holds 2 messages"), "{usage}");
 
     // An older page is not live.
     let older = app.get("/w/acme-mail/sandbox?before=x").await;

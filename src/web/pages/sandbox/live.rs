@@ -21,7 +21,7 @@ use futures_util::stream;
 use serde::Deserialize;
 use tokio::time::Instant;
 
-use super::{MessageRow, human_size};
+use super::{Held, MessageRow, human_size};
 use crate::domain::{MessageId, Role, now, relative_time};
 use crate::error::AppResult;
 use crate::service::sandbox::events::{Slot, Subscription};
@@ -51,6 +51,14 @@ struct Rows {
     base: String,
     can_delete: bool,
     messages: Vec<MessageRow>,
+}
+
+/// The "Holds N messages" line's content.
+#[derive(Template)]
+#[template(path = "pages/sandbox/_usage.html")]
+struct Usage {
+    held: Held,
+    retention_href: String,
 }
 
 /// One row as the list shows it.
@@ -86,6 +94,7 @@ struct Live {
     news: Subscription,
     _slot: Slot,
     rows: Rows,
+    retention_href: String,
     ends_at: Instant,
     greeted: bool,
 }
@@ -139,6 +148,7 @@ pub async fn events(cx: WorkspacePage, params: web::Query<LiveParams>) -> AppRes
             can_delete: Role::can_manage_sandbox_mail(cx.access.role),
             messages: Vec::new(),
         },
+        retention_href: cx.urls().sandbox_retention(),
         ends_at: Instant::now() + LIFETIME,
         greeted: false,
     };
@@ -211,14 +221,34 @@ impl Live {
         found.reverse();
         let at = now();
         self.rows.messages = found.into_iter().map(|m| row(m, at)).collect();
-        let html = self.rows.render().ok()?;
-        let mut event = format!("id: {}\nevent: arrived\n", self.after.encode());
-        for line in html.lines() {
-            event.push_str("data: ");
-            event.push_str(line);
-            event.push('\n');
+        let rows = self.rows.render().ok()?;
+        let mut events = event("arrived", Some(&self.after.encode()), &rows);
+        // And the "Holds N messages" line, as it now reads.
+        if let Ok(held) = Held::of(&self.state.db, &self.workspace).await {
+            let usage = Usage {
+                held,
+                retention_href: self.retention_href.clone(),
+            };
+            if let Ok(html) = usage.render() {
+                events.push_str(&event("usage", None, &html));
+            }
         }
-        event.push('\n');
-        Some(event)
+        Some(events)
     }
+}
+
+/// A server-sent event: each line of `data` on its own `data:` line.
+fn event(name: &str, id: Option<&str>, data: &str) -> String {
+    let mut event = String::with_capacity(data.len() + 64);
+    if let Some(id) = id {
+        event.push_str(&format!("id: {id}\n"));
+    }
+    event.push_str(&format!("event: {name}\n"));
+    for line in data.lines() {
+        event.push_str("data: ");
+        event.push_str(line);
+        event.push('\n');
+    }
+    event.push('\n');
+    event
 }

@@ -20,7 +20,7 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::db::keyset::Cursor;
-use crate::domain::{MessageId, Role, SandboxLimits, now};
+use crate::domain::{MessageId, Role, SandboxLimits, WorkspaceId, now};
 use crate::error::AppResult;
 use crate::service::sandbox;
 use crate::service::sandbox::SandboxSummary;
@@ -64,6 +64,18 @@ pub struct Held {
     pub messages: i64,
     pub size: String,
     pub limits: SandboxLimits,
+}
+
+impl Held {
+    /// What the workspace's sandbox holds now.
+    pub async fn of(db: &crate::db::Db, workspace: &WorkspaceId) -> AppResult<Held> {
+        let (count, bytes) = sandbox::usage(db, workspace).await?;
+        Ok(Held {
+            messages: count,
+            size: human_size(bytes),
+            limits: sandbox::retention::limits(db, workspace).await?,
+        })
+    }
 }
 
 /// A size as people read it: `512 B`, `12.3 kB`, `4.0 MB` (powers of 1000,
@@ -110,13 +122,7 @@ pub(super) async fn page(
         )
     });
     let now = now();
-    let workspace = &cx.access.workspace.id;
-    let (count, bytes) = sandbox::usage(&cx.state.db, workspace).await?;
-    let held = Held {
-        messages: count,
-        size: human_size(bytes),
-        limits: sandbox::retention::limits(&cx.state.db, workspace).await?,
-    };
+    let held = Held::of(&cx.state.db, &cx.access.workspace.id).await?;
     let page = SandboxPage {
         csrf_token: cx.csrf_token(),
         frame: cx.frame(Section::Sandbox).await?,
