@@ -209,3 +209,45 @@ async fn waits_past_the_cap_are_refused_with_429_and_a_slot_frees_when_one_ends(
     }
     assert_eq!(api.get(&wait_url(&api, "timeout=0")).await.status, 204);
 }
+
+/// Measures how long after the SMTP `250` a waiting client has its
+/// answer, over 20 messages (p50 and max), for the README:
+/// `cargo test --test it -- --ignored --nocapture wait_latency`.
+#[tokio::test]
+#[ignore = "a measurement, not a check"]
+async fn wait_latency() {
+    let (app, workspace, api) = api_with(READ).await;
+    let mut client = authenticated(&app, &workspace, "latency_app", true, Scope::Global).await;
+    let mut latencies = Vec::new();
+    for i in 0..20 {
+        let subject = format!("Latency {i}");
+        let url = wait_url(
+            &api,
+            &format!(
+                "subject_contains={}&timeout=30",
+                subject.replace(' ', "%20")
+            ),
+        );
+        let waiting = tokio::spawn({
+            let api = api.clone();
+            async move {
+                let answer = api.get(&url).await;
+                (answer.status, Instant::now())
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let to = "latency@example.net";
+        let reply = send_message(&mut client, "app@example.com", to, &mail(to, &subject)).await;
+        let accepted = Instant::now();
+        assert_eq!(reply.code, 250);
+        let (status, answered) = waiting.await.unwrap();
+        assert_eq!(status, 200);
+        latencies.push(answered.saturating_duration_since(accepted));
+    }
+    latencies.sort();
+    eprintln!(
+        "wait latency after 250: p50 {:?}, max {:?} (20 messages)",
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() - 1]
+    );
+}

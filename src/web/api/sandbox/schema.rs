@@ -212,10 +212,18 @@ pub struct DeletedMessages {
 pub struct FilterQuery {
     /// One of the envelope recipients (`RCPT TO`) is this address, in any
     /// case.
-    #[param(max_length = 320, example = "alice@example.net")]
+    #[param(
+        max_length = 320,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        example = "alice@example.net"
+    )]
     pub to: Option<String>,
     /// The subject contains this text, in any case.
-    #[param(max_length = 300, example = "Reset your password")]
+    #[param(
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        example = "Reset your password"
+    )]
     pub subject_contains: Option<String>,
 }
 
@@ -233,10 +241,18 @@ pub struct MessageListQuery {
     pub before: Option<String>,
     /// One of the envelope recipients (`RCPT TO`) is this address, in any
     /// case.
-    #[param(max_length = 320, example = "alice@example.net")]
+    #[param(
+        max_length = 320,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        example = "alice@example.net"
+    )]
     pub to: Option<String>,
     /// The subject contains this text, in any case.
-    #[param(max_length = 300, example = "Reset your password")]
+    #[param(
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        example = "Reset your password"
+    )]
     pub subject_contains: Option<String>,
 }
 
@@ -245,10 +261,18 @@ pub struct MessageListQuery {
 pub struct WaitQuery {
     /// One of the envelope recipients (`RCPT TO`) is this address, in any
     /// case.
-    #[param(max_length = 320, example = "alice@example.net")]
+    #[param(
+        max_length = 320,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        example = "alice@example.net"
+    )]
     pub to: Option<String>,
     /// The subject contains this text, in any case.
-    #[param(max_length = 300, example = "Reset your password")]
+    #[param(
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        example = "Reset your password"
+    )]
     pub subject_contains: Option<String>,
     /// Messages received at or after this time count (RFC 3339); by
     /// default only those received after the request arrived. Take it
