@@ -145,6 +145,14 @@ async fn only_an_event_stream_request_gets_a_stream_and_a_session_has_a_few_at_m
     let plain = app.get(EVENTS).await;
     assert_eq!(plain.status, 406);
     let head = app.client.head(app.url(EVENTS)).send().await.unwrap();
+    assert_eq!(head.status(), 406, "as GET answers it");
+    let head = app
+        .client
+        .head(app.url(EVENTS))
+        .header("Accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(head.status(), 200);
     assert_eq!(head.headers()["content-type"], "text/event-stream");
 

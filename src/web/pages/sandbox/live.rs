@@ -106,15 +106,16 @@ pub async fn events(cx: WorkspacePage, params: web::Query<LiveParams>) -> AppRes
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/event-stream"));
-    if cx.req.method() == Method::HEAD {
-        return Ok(event_stream(StatusCode::OK).finish());
-    }
     if !wants_stream {
         return Ok(HttpResponse::NotAcceptable()
             .content_type("text/plain; charset=utf-8")
             .body(
                 "This is a stream of server-sent events: ask with Accept: text/event-stream.\n",
             ));
+    }
+    // HEAD: a stream's headers, nothing held open.
+    if cx.req.method() == Method::HEAD {
+        return Ok(event_stream(StatusCode::OK).finish());
     }
     let resumed = cx
         .req
