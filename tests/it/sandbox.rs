@@ -7,6 +7,8 @@ mod live;
 mod message;
 mod preview;
 mod retention;
+pub mod search;
+mod tags;
 
 use chrono::Duration;
 use postern::db::models::{SandboxMessage, Workspace};

@@ -9,7 +9,7 @@ use crate::db::schema::sandbox_messages;
 use crate::domain::{CredentialId, MessageId, WorkspaceId};
 
 mod filter;
-pub use filter::MessageFilter;
+pub use filter::EnvelopeFilter;
 
 /// A message sent with a sandbox credential: stored, shown, never relayed.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

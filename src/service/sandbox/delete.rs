@@ -4,7 +4,7 @@
 
 use super::SandboxUsage;
 use super::retention::delete_upto;
-use crate::db::models::{MessageFilter, SandboxMessage};
+use crate::db::models::{EnvelopeFilter, SandboxMessage};
 use crate::db::{Db, DbError, write_transaction};
 use crate::domain::{MessageId, WorkspaceId, now};
 use crate::service::audit::{self, Actor};
@@ -73,14 +73,14 @@ pub async fn delete_all(
 /// Deletes the messages matching `filter` that the workspace had received
 /// when asked, in batches; returns how many. Recorded once in the
 /// activity log, with the filter.
-pub async fn delete_matching(
+pub async fn delete_by_envelope(
     db: &Db,
     usage: &SandboxUsage,
     workspace: &WorkspaceId,
-    filter: MessageFilter,
+    filter: EnvelopeFilter,
     actor: Actor,
 ) -> Result<u64, DbError> {
-    if filter == MessageFilter::default() {
+    if filter == EnvelopeFilter::default() {
         return delete_all(db, usage, workspace, actor).await;
     }
     let workspace = workspace.clone();
@@ -116,7 +116,7 @@ pub async fn delete_matching(
 }
 
 /// A filter as the activity log's details show it.
-fn describe(filter: &MessageFilter) -> String {
+fn describe(filter: &EnvelopeFilter) -> String {
     let mut parts = Vec::new();
     if let Some(to) = &filter.to {
         parts.push(format!("to {to}"));

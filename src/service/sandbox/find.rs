@@ -1,4 +1,4 @@
-//! Finding sandbox mail by a [`MessageFilter`]: a newest-first page (the
+//! Finding sandbox mail by a [`EnvelopeFilter`]: a newest-first page (the
 //! REST API's list), and waiting for the first message to arrive that
 //! matches (the API's long-poll), told of new mail by [`SandboxEvents`].
 
@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::events::SandboxEvents;
 pub use crate::db::keyset::{Anchor, Cursor, Page};
-use crate::db::models::{MessageFilter, SandboxMessage, SandboxSummary};
+use crate::db::models::{EnvelopeFilter, SandboxMessage, SandboxSummary};
 use crate::db::{Db, DbError};
 use crate::domain::{MessageId, WorkspaceId};
 
@@ -25,7 +25,7 @@ pub fn cursor_of(message: &SandboxSummary) -> Cursor<MessageId> {
 pub async fn search(
     db: &Db,
     workspace: &WorkspaceId,
-    filter: MessageFilter,
+    filter: EnvelopeFilter,
     anchor: Anchor<MessageId>,
     limit: i64,
 ) -> Result<Page<SandboxSummary, MessageId>, DbError> {
@@ -42,7 +42,7 @@ pub async fn search(
 pub async fn newer_than(
     db: &Db,
     workspace: &WorkspaceId,
-    filter: MessageFilter,
+    filter: EnvelopeFilter,
     after: Cursor<MessageId>,
     limit: i64,
 ) -> Result<Vec<SandboxSummary>, DbError> {
@@ -59,7 +59,7 @@ pub async fn newer_than(
 pub async fn first_since(
     db: &Db,
     workspace: &WorkspaceId,
-    filter: MessageFilter,
+    filter: EnvelopeFilter,
     since: NaiveDateTime,
 ) -> Result<Option<SandboxSummary>, DbError> {
     let workspace = workspace.clone();
@@ -78,7 +78,7 @@ pub async fn wait_for(
     db: &Db,
     events: &SandboxEvents,
     workspace: &WorkspaceId,
-    filter: MessageFilter,
+    filter: EnvelopeFilter,
     since: NaiveDateTime,
     deadline: Instant,
 ) -> Result<Option<SandboxSummary>, DbError> {

@@ -195,7 +195,7 @@ async fn a_hostile_html_message_runs_nothing_and_calls_no_server_until_remote_im
 }
 
 #[tokio::test]
-async fn mail_sent_over_smtp_appears_in_the_open_list_without_a_reload() {
+async fn typing_a_search_and_clicking_a_tag_filter_the_list_and_the_link_keeps_them() {
     let Some((app, browser)) = owner_on("/w/acme-mail/sandbox").await else {
         return;
     };
@@ -205,74 +205,88 @@ async fn mail_sent_over_smtp_appears_in_the_open_list_without_a_reload() {
         .await
         .unwrap()
         .unwrap();
-    let mut client = crate::smtp::authenticated(
-        &app,
-        &workspace,
-        "live_e2e",
-        true,
-        postern::service::credentials::Scope::Global,
-    )
-    .await;
-    browser
-        .wait_text(".empty-title", "No sandbox mail yet")
-        .await;
-    // Marks this page: a reload would lose it.
-    browser
-        .client
-        .execute("document.body.dataset.loadedOnce = 'yes'", vec![])
-        .await
-        .unwrap();
-    let send = |subject: &'static str| {
-        format!("From: app@example.com\r\nTo: user@example.net\r\nSubject: {subject}\r\n\r\nHi\r\n")
-    };
-    let reply = crate::smtp::send_message(
-        &mut client,
-        "app@example.com",
-        "user@example.net",
-        &send("Welcome aboard"),
-    )
-    .await;
-    assert_eq!(reply.code, 250);
-    browser
-        .wait_text(
-            "#sandbox-rows tr:first-child .cell-name a",
-            "Welcome aboard",
-        )
-        .await;
-    let reply = crate::smtp::send_message(
-        &mut client,
-        "app@example.com",
-        "user@example.net",
-        &send("Reset your password"),
-    )
-    .await;
-    assert_eq!(reply.code, 250);
-    browser
-        .wait_text(
-            "#sandbox-rows tr:first-child .cell-name a",
+    use crate::sandbox::search::{ingest, sandbox_login};
+    let login = sandbox_login(&app, &workspace, "Shop").await;
+    for (subject, tags, body) in [
+        (
             "Reset your password",
+            "auth, password-reset",
+            "Choose a new password here.",
+        ),
+        ("Welcome aboard", "signup", "Thanks for signing up."),
+        ("Your invoice", "billing", "Total due: 42 EUR."),
+        ("Welcome back", "signup", "Good to see you again."),
+    ] {
+        let raw = format!(
+            "From: \"Shop\" <hello@shop.example>\nTo: zoe@customer.example\nSubject: {subject}\nX-Tags: {tags}\n\n{body}\n"
+        );
+        ingest(
+            &app,
+            &login,
+            "bounce@shop.example",
+            &["zoe@customer.example"],
+            &raw,
         )
         .await;
-    let subjects = browser.attr_all("#sandbox-rows tr", "data-message").await;
-    assert_eq!(subjects.len(), 2);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while !browser
-        .text("#sandbox-usage")
-        .await
-        .contains("Holds 2 messages")
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the count stayed stale"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let same_page = browser
-        .client
-        .execute("return document.body.dataset.loadedOnce", vec![])
-        .await
-        .unwrap();
-    assert_eq!(same_page, "yes", "the page was not reloaded");
-    browser.screenshot("65-sandbox-live-arrival").await;
+    browser.goto("/w/acme-mail/sandbox").await;
+    let rows = || browser.attr_all("td.cell-name > a", "id");
+    assert_eq!(rows().await.len(), 4);
+
+    // Typing searches as you type (htmx), and the address follows.
+    browser.fill("#sandbox-q", "PASSWORD").await;
+    browser
+        .wait_text(
+            "#sandbox-matches",
+            "1 message matches. Tick messages to delete them together.",
+        )
+        .await;
+    browser.wait_htmx_idle().await;
+    assert_eq!(browser.path().await, "/w/acme-mail/sandbox?q=PASSWORD");
+    assert_eq!(
+        browser.text("td.cell-name > a").await,
+        "Reset your password"
+    );
+    browser.screenshot("64-sandbox-search").await;
+
+    // A tag badge filters by it; the search box is cleared by the link.
+    browser.goto("/w/acme-mail/sandbox").await;
+    browser.click("a.badge-tag[data-tag=signup]").await;
+    browser
+        .wait_for_path("/w/acme-mail/sandbox?tag=signup")
+        .await;
+    assert_eq!(rows().await.len(), 2);
+    assert_eq!(
+        browser.text("#sandbox-matches").await,
+        "2 messages match. Tick messages to delete them together."
+    );
+    browser.screenshot("65-sandbox-filtered-by-tag").await;
+
+    // Delete all matching, confirmed with how many.
+    browser.click("[data-testid=delete-matching]").await;
+    assert_eq!(
+        browser.text("dialog#modal[open] #modal-title").await,
+        "Delete all matching mail?"
+    );
+    browser
+        .wait_text("dialog#modal [data-testid=confirm]", "Delete 2 messages")
+        .await;
+    browser.screenshot("66-sandbox-delete-matching").await;
+    browser.click("dialog#modal [data-testid=confirm]").await;
+    browser.wait_text(".toast", "Deleted 2 messages.").await;
+    assert_eq!(app.count_rows("sandbox_messages").await, 2);
+
+    // Tags are edited on the message's page.
+    browser.click("td.cell-name > a").await;
+    browser.fill("#message-tags-field", "billing, Q4").await;
+    browser.click("[data-testid=save-tags]").await;
+    browser.wait_text(".toast", "Saved the tags.").await;
+    assert_eq!(
+        browser
+            .attr_all("#message-tags a.badge-tag", "data-tag")
+            .await,
+        ["billing", "Q4"]
+    );
+    browser.screenshot("67-sandbox-message-tags").await;
     browser.close().await;
 }

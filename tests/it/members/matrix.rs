@@ -178,6 +178,8 @@ const MATRIX: &[Row] = &[
     ("post", "/w/{slug}/sandbox/delete-all", MEMBERS_MANAGE),
     // A plain request (no `Accept: text/event-stream`) is answered 406.
     ("get", "/w/{slug}/sandbox/events", MEMBERS_SEE),
+    ("get", "/w/{slug}/sandbox/delete-matching", MEMBERS_MANAGE),
+    ("post", "/w/{slug}/sandbox/delete-matching", MEMBERS_MANAGE),
     ("get", "/w/{slug}/sandbox/{id}", MEMBERS_SEE),
     ("get", "/w/{slug}/sandbox/{id}/raw", MEMBERS_SEE),
     ("get", "/w/{slug}/sandbox/{id}/preview", MEMBERS_SEE),
@@ -194,6 +196,7 @@ const MATRIX: &[Row] = &[
     ),
     ("get", "/w/{slug}/sandbox/{id}/delete", MEMBERS_MANAGE),
     ("post", "/w/{slug}/sandbox/{id}/delete", MEMBERS_MANAGE),
+    ("post", "/w/{slug}/sandbox/{id}/tags", MEMBERS_MANAGE),
     ("get", "/healthz", ALL),
     ("get", "/readyz", ALL),
     ("get", "/static/{path:.*}", ALL),

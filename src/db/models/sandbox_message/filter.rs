@@ -1,4 +1,5 @@
-//! Sandbox messages matching a filter (a recipient, words of the subject):
+//! Sandbox messages matching an envelope filter (a recipient, words of the
+//! subject), as the REST API asks:
 //! a newest-first page, the first to arrive since a time (what a waiting
 //! test asks), and the newest position of a workspace (what tells waiters
 //! that mail arrived).
@@ -14,7 +15,7 @@ use crate::domain::{MessageId, WorkspaceId};
 
 /// Which messages to list, wait for or delete; each field given must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MessageFilter {
+pub struct EnvelopeFilter {
     /// One of the envelope recipients is this address (any case).
     pub to: Option<String>,
     /// The subject contains this (any case).
@@ -23,7 +24,7 @@ pub struct MessageFilter {
 
 type Boxed<'a> = sandbox_messages::BoxedQuery<'a, MultiBackend>;
 
-impl MessageFilter {
+impl EnvelopeFilter {
     /// Restricts `query` to the messages this filter lets through.
     fn apply<'a>(&self, mut query: Boxed<'a>) -> Boxed<'a> {
         if let Some(to) = &self.to {
@@ -65,7 +66,7 @@ impl SandboxMessage {
         (summary, self.raw)
     }
 
-    fn matching<'a>(workspace: &'a WorkspaceId, filter: &MessageFilter) -> Boxed<'a> {
+    fn matching<'a>(workspace: &'a WorkspaceId, filter: &EnvelopeFilter) -> Boxed<'a> {
         let query = sandbox_messages::table
             .filter(sandbox_messages::workspace_id.eq(workspace))
             .into_boxed();
@@ -77,7 +78,7 @@ impl SandboxMessage {
     pub fn search(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
-        filter: &MessageFilter,
+        filter: &EnvelopeFilter,
         anchor: &Anchor<MessageId>,
         limit: i64,
     ) -> QueryResult<Vec<SandboxSummary>> {
@@ -97,7 +98,7 @@ impl SandboxMessage {
     pub fn first_since(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
-        filter: &MessageFilter,
+        filter: &EnvelopeFilter,
         since: NaiveDateTime,
     ) -> QueryResult<Option<SandboxSummary>> {
         Self::matching(workspace, filter)
@@ -140,7 +141,7 @@ impl SandboxMessage {
     pub fn matching_upto(
         conn: &mut DbConn,
         workspace: &WorkspaceId,
-        filter: &MessageFilter,
+        filter: &EnvelopeFilter,
         upto: NaiveDateTime,
         limit: i64,
     ) -> QueryResult<Vec<(MessageId, i64)>> {

@@ -16,7 +16,7 @@ use super::error::{ApiError, ErrorBody};
 use super::smtp_credentials::{ListObjectType, Pagination};
 use crate::domain::{MessageId, SandboxAction, WorkspaceId};
 use crate::service::sandbox::find::{self, Anchor, Cursor};
-use crate::service::sandbox::{self, MessageFilter, SandboxMessage, parts, reading};
+use crate::service::sandbox::{self, EnvelopeFilter, SandboxMessage, parts, reading};
 use crate::startup::AppState;
 use crate::web::pages::sandbox::files::{attachment_named, served_type};
 
@@ -62,7 +62,7 @@ fn account(caller: &ApiCaller, id: &str, action: SandboxAction) -> Result<Worksp
 pub fn parse_filter(
     to: Option<&str>,
     subject_contains: Option<&str>,
-) -> Result<MessageFilter, ApiError> {
+) -> Result<EnvelopeFilter, ApiError> {
     let field = |name: &str, value: Option<&str>, max: usize| match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) if v.chars().count() > max => Err(ApiError::BadRequest(format!(
@@ -73,7 +73,7 @@ pub fn parse_filter(
         ))),
         Some(v) => Ok(Some(v.to_owned())),
     };
-    Ok(MessageFilter {
+    Ok(EnvelopeFilter {
         to: field("to", to, MAX_TO)?,
         subject_contains: field("subject_contains", subject_contains, MAX_SUBJECT)?,
     })
@@ -366,7 +366,7 @@ pub async fn delete_all(
 ) -> Result<HttpResponse, ApiError> {
     let workspace = account(&caller, &path, SandboxAction::Delete)?;
     let filter = parse_filter(query.to.as_deref(), query.subject_contains.as_deref())?;
-    let deleted = sandbox::delete_matching(
+    let deleted = sandbox::delete_by_envelope(
         &state.db,
         &state.sandbox,
         &workspace,

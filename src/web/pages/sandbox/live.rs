@@ -21,12 +21,12 @@ use futures_util::stream;
 use serde::Deserialize;
 use tokio::time::Instant;
 
-use super::{Held, MessageRow, human_size};
+use super::human_size;
 use crate::domain::{MessageId, Role, now, relative_time};
 use crate::error::AppResult;
 use crate::service::sandbox::events::{Slot, Subscription};
 use crate::service::sandbox::find::{self, Cursor};
-use crate::service::sandbox::{MessageFilter, SandboxSummary};
+use crate::service::sandbox::{EnvelopeFilter, SandboxSummary};
 use crate::startup::AppState;
 use crate::web::kit::WorkspacePage;
 
@@ -50,20 +50,20 @@ pub struct LiveParams {
 struct Rows {
     base: String,
     can_delete: bool,
-    messages: Vec<MessageRow>,
+    messages: Vec<LiveRow>,
 }
 
-/// The "Holds N messages" line's content.
-#[derive(Template)]
-#[template(path = "pages/sandbox/_usage.html")]
-struct Usage {
-    held: Held,
-    retention_href: String,
+/// A new message's row.
+pub struct LiveRow {
+    pub summary: SandboxSummary,
+    pub size: String,
+    pub when: String,
+    pub exact: String,
 }
 
 /// One row as the list shows it.
-pub fn row(summary: SandboxSummary, at: chrono::NaiveDateTime) -> MessageRow {
-    MessageRow {
+pub fn row(summary: SandboxSummary, at: chrono::NaiveDateTime) -> LiveRow {
+    LiveRow {
         size: human_size(summary.size),
         when: relative_time(summary.received_at, at),
         exact: summary
@@ -94,7 +94,6 @@ struct Live {
     news: Subscription,
     _slot: Slot,
     rows: Rows,
-    retention_href: String,
     ends_at: Instant,
     greeted: bool,
 }
@@ -149,7 +148,6 @@ pub async fn events(cx: WorkspacePage, params: web::Query<LiveParams>) -> AppRes
             can_delete: Role::can_manage_sandbox_mail(cx.access.role),
             messages: Vec::new(),
         },
-        retention_href: cx.urls().sandbox_retention(),
         ends_at: Instant::now() + LIFETIME,
         greeted: false,
     };
@@ -205,7 +203,7 @@ impl Live {
         let found = find::newer_than(
             &self.state.db,
             &self.workspace,
-            MessageFilter::default(),
+            EnvelopeFilter::default(),
             self.after.clone(),
             MAX_ROWS,
         )
@@ -223,17 +221,7 @@ impl Live {
         let at = now();
         self.rows.messages = found.into_iter().map(|m| row(m, at)).collect();
         let rows = self.rows.render().ok()?;
-        let mut events = event("arrived", Some(&self.after.encode()), &rows);
-        // And the "Holds N messages" line, as it now reads.
-        if let Ok(held) = Held::of(&self.state.db, &self.workspace).await {
-            let usage = Usage {
-                held,
-                retention_href: self.retention_href.clone(),
-            };
-            if let Ok(html) = usage.render() {
-                events.push_str(&event("usage", None, &html));
-            }
-        }
+        let events = event("arrived", Some(&self.after.encode()), &rows);
         Some(events)
     }
 }
