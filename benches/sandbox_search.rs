@@ -55,8 +55,7 @@ async fn main() {
     let dir = match std::env::var("POSTERN_BENCH_KEEP").is_ok() {
         true => tempfile::TempDir::with_prefix("sandbox-search-")
             .unwrap()
-            .keep()
-            .into(),
+            .keep(),
         false => temp.path().to_owned(),
     };
     let database_url = std::env::var("POSTERN_BENCH_DATABASE_URL")

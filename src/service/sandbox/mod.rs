@@ -20,8 +20,8 @@ pub use self::search::{
 };
 pub use self::usage::SandboxUsage;
 use crate::auth::smtp_login::AuthenticatedCredential;
-use crate::db::models::{MessageText, Search};
 pub use crate::db::models::{EnvelopeFilter, SandboxMessage, SandboxSummary};
+use crate::db::models::{MessageText, Search};
 use crate::db::{Db, DbError, write_transaction};
 use crate::domain::{MessageId, WorkspaceId, now};
 
