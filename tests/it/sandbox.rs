@@ -3,6 +3,7 @@
 
 mod ceiling;
 mod delete;
+mod live;
 mod message;
 mod preview;
 mod retention;
