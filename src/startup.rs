@@ -24,7 +24,7 @@ use crate::auth::{FailureThrottle, LoginThrottle};
 use crate::config::{Config, ConfigError};
 use crate::db::Db;
 use crate::secrets::Sealer;
-use crate::service::sandbox::{self, SandboxUsage};
+use crate::service::sandbox::{self, SandboxEvents, SandboxUsage, Slots};
 use crate::service::send_usage::SendCounter;
 use crate::smtp::{self, SmtpServer};
 use crate::web::api::rate_limit::ApiRateLimiter;
@@ -56,6 +56,12 @@ pub struct AppState {
     pub sessions: Sessions,
     /// Sandbox mail held, against `POSTERN_SANDBOX_MAX_BYTES`.
     pub sandbox: SandboxUsage,
+    /// New sandbox mail, for the API's waits and the page's live list.
+    pub sandbox_events: SandboxEvents,
+    /// The API's waits in progress, per workspace.
+    pub sandbox_waits: Slots,
+    /// The Sandbox page's live lists open, per session.
+    pub sandbox_streams: Slots,
     /// Messages counted against credentials' send limits (the SMTP
     /// listener's own counter), for the usage the dashboard shows.
     pub send_counter: Arc<SendCounter>,
@@ -68,8 +74,14 @@ pub struct Application {
     smtp: SmtpServer,
     db: Db,
     sandbox: SandboxUsage,
+    sandbox_events: SandboxEvents,
     retention_interval: Duration,
 }
+
+/// Most API waits on one workspace at once (per instance).
+pub const MAX_WAITS_PER_WORKSPACE: usize = 32;
+/// Most live Sandbox lists one session keeps open at once (tabs).
+pub const MAX_STREAMS_PER_SESSION: usize = 4;
 
 fn redis_unreachable(error: impl std::fmt::Display) -> ConfigError {
     setting_error("POSTERN_REDIS_URL", format!("cannot connect: {error}"))
@@ -122,6 +134,7 @@ impl Application {
         let smtp_host_name = config.smtp_host_name();
         let sandbox = SandboxUsage::new(config.sandbox_max_bytes);
         let relay = relay(&config, smtp_host_name.as_deref())?;
+        let sandbox_events = SandboxEvents::default();
         let smtp = smtp_server(
             &config,
             smtp_host_name.clone(),
@@ -172,6 +185,9 @@ impl Application {
             sealer: Sealer::derive(secret.as_bytes(), "postern idempotent replays v1"),
             sessions: sessions.clone(),
             sandbox: sandbox.clone(),
+            sandbox_events: sandbox_events.clone(),
+            sandbox_waits: Slots::new(MAX_WAITS_PER_WORKSPACE),
+            sandbox_streams: Slots::new(MAX_STREAMS_PER_SESSION),
             send_counter,
         });
         let proxies = web::Data::new(Proxies {
@@ -190,6 +206,7 @@ impl Application {
             smtp,
             db,
             sandbox,
+            sandbox_events,
             retention_interval: config.sandbox_retention_interval,
         })
     }
@@ -223,10 +240,19 @@ impl Application {
             self.retention_interval,
             shutdown.clone(),
         ));
+        let events = tokio::spawn(
+            self.sandbox_events
+                .clone()
+                .run(self.db.clone(), shutdown.clone()),
+        );
+        // Waits still open at a stop are cut by the server's shutdown
+        // timeout; their clients ask again (another instance, or this one
+        // restarted).
         let served = self.server.await;
         shutdown.cancel();
         let _ = smtp.await;
         let _ = retention.await;
+        let _ = events.await;
         served
     }
 }

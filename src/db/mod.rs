@@ -309,6 +309,18 @@ fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, MigrationError> {
     Ok(applied)
 }
 
+/// `text` lower-cased, with LIKE's wildcards escaped (for `ESCAPE '\\'`).
+pub fn like_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
 #[cfg(test)]
 mod tests {
     use std::panic::AssertUnwindSafe;

@@ -1,9 +1,13 @@
-//! What an API key may do: `smtp-credentials:{read|write|delete}:{all|domain}`.
+//! What an API key may do: `smtp-credentials:{read|write|delete}:{all|domain}`
+//! with SMTP credentials, and `sandbox:{read|delete}` with the workspace's
+//! sandbox mail.
 //!
 //! A scope for `all` covers every credential of the workspace; a scope for a
 //! domain covers a credential only when *all* of the credential's domains are
 //! covered, so a key for `a.example` never reaches a global credential or
-//! one that may also send as `b.example`.
+//! one that may also send as `b.example`. Sandbox scopes cover the whole
+//! sandbox (mail is not tied to a sending domain); neither kind implies the
+//! other.
 
 use std::fmt;
 
@@ -45,21 +49,67 @@ pub enum ScopeTarget {
     Domain(DomainName),
 }
 
+/// What a key can be allowed to do with the sandbox's mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SandboxAction {
+    /// List, read, download and wait for messages.
+    Read,
+    /// Delete one message or all (matching a filter).
+    Delete,
+}
+
+impl SandboxAction {
+    pub const ALL: [SandboxAction; 2] = [Self::Read, Self::Delete];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Delete => "delete",
+        }
+    }
+
+    /// What the API keys page calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Read => "Read",
+            Self::Delete => "Delete",
+        }
+    }
+
+    /// The scope as stored and as the key form posts it.
+    pub fn scope(self) -> String {
+        format!("{SANDBOX}:{}", self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ApiScope {
-    pub action: ApiAction,
-    pub target: ScopeTarget,
+pub enum ApiScope {
+    /// `smtp-credentials:{action}:{all|domain}`.
+    Credentials {
+        action: ApiAction,
+        target: ScopeTarget,
+    },
+    /// `sandbox:{action}`.
+    Sandbox(SandboxAction),
 }
 
 const RESOURCE: &str = "smtp-credentials";
+const SANDBOX: &str = "sandbox";
 
 impl ApiScope {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let invalid = || {
             format!(
-                "\"{raw}\" is not a scope like smtp-credentials:read:all or smtp-credentials:write:mail.example.com"
+                "\"{raw}\" is not a scope like smtp-credentials:read:all, smtp-credentials:write:mail.example.com or sandbox:read"
             )
         };
+        if let Some(action) = raw.strip_prefix("sandbox:") {
+            return SandboxAction::ALL
+                .into_iter()
+                .find(|a| a.as_str() == action)
+                .map(Self::Sandbox)
+                .ok_or_else(invalid);
+        }
         let mut parts = raw.splitn(3, ':');
         let (Some(RESOURCE), Some(action), Some(target)) =
             (parts.next(), parts.next(), parts.next())
@@ -74,17 +124,22 @@ impl ApiScope {
             "all" => ScopeTarget::All,
             domain => ScopeTarget::Domain(DomainName::parse(domain).map_err(|_| invalid())?),
         };
-        Ok(Self { action, target })
+        Ok(Self::Credentials { action, target })
     }
 }
 
 impl fmt::Display for ApiScope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let target = match &self.target {
-            ScopeTarget::All => "all",
-            ScopeTarget::Domain(d) => d.as_str(),
-        };
-        write!(f, "{RESOURCE}:{}:{target}", self.action.as_str())
+        match self {
+            Self::Credentials { action, target } => {
+                let target = match target {
+                    ScopeTarget::All => "all",
+                    ScopeTarget::Domain(d) => d.as_str(),
+                };
+                write!(f, "{RESOURCE}:{}:{target}", action.as_str())
+            }
+            Self::Sandbox(action) => f.write_str(&action.scope()),
+        }
     }
 }
 
@@ -141,8 +196,12 @@ impl ApiScopes {
 
     pub fn reach(&self, action: ApiAction) -> Reach {
         let mut domains = Vec::new();
-        for scope in self.0.iter().filter(|s| s.action == action) {
-            match &scope.target {
+        let targets = self.0.iter().filter_map(|scope| match scope {
+            ApiScope::Credentials { action: a, target } if *a == action => Some(target),
+            _ => None,
+        });
+        for target in targets {
+            match target {
                 ScopeTarget::All => return Reach::All,
                 ScopeTarget::Domain(d) => domains.push(d.as_str().to_owned()),
             }
@@ -152,6 +211,11 @@ impl ApiScopes {
         } else {
             Reach::Domains(domains)
         }
+    }
+
+    /// Whether the key may do `action` with the sandbox's mail.
+    pub fn allows_sandbox(&self, action: SandboxAction) -> bool {
+        self.0.contains(&ApiScope::Sandbox(action))
     }
 
     /// Whether the key may do `action` to a credential that is global
@@ -181,6 +245,8 @@ mod tests {
             "smtp-credentials:read:all",
             "smtp-credentials:write:mail.example.com",
             "smtp-credentials:delete:a.example",
+            "sandbox:read",
+            "sandbox:delete",
         ] {
             assert_eq!(ApiScope::parse(raw).unwrap().to_string(), raw);
         }
@@ -199,6 +265,9 @@ mod tests {
             "smtp-credentials:admin:all",
             "domains:read:all",
             "smtp-credentials:read:not a domain",
+            "sandbox:write",
+            "sandbox:read:all",
+            "sandbox",
         ] {
             assert!(ApiScope::parse(raw).is_err(), "{raw:?} was accepted");
         }
@@ -225,5 +294,16 @@ mod tests {
         assert!(key.allows(ApiAction::Delete, &[]));
         assert!(key.allows(ApiAction::Delete, &["z.example".to_owned()]));
         assert_eq!(key.reach(ApiAction::Read), Reach::Nothing);
+    }
+
+    #[test]
+    fn sandbox_scopes_are_their_own_and_imply_nothing_else() {
+        let key = scopes(&["sandbox:read"]);
+        assert!(key.allows_sandbox(SandboxAction::Read));
+        assert!(!key.allows_sandbox(SandboxAction::Delete));
+        assert_eq!(key.reach(ApiAction::Read), Reach::Nothing);
+        let credentials = scopes(&["smtp-credentials:read:all", "smtp-credentials:delete:all"]);
+        assert!(!credentials.allows_sandbox(SandboxAction::Read));
+        assert!(!credentials.allows_sandbox(SandboxAction::Delete));
     }
 }

@@ -20,7 +20,7 @@ mod theme;
 mod time;
 pub mod username;
 
-pub use api_scope::{ApiAction, ApiScope, ApiScopes, Reach, ScopeTarget};
+pub use api_scope::{ApiAction, ApiScope, ApiScopes, Reach, SandboxAction, ScopeTarget};
 pub use credential::{CredentialName, Description, Mode, SendingScope};
 pub use domain_name::DomainName;
 pub use email_address::EmailAddress;

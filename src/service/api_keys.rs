@@ -5,7 +5,7 @@ use crate::auth::api_key;
 pub use crate::db::models::ApiKey;
 use crate::db::models::Domain;
 use crate::db::{Db, DbError, lock_workspace, write_transaction};
-use crate::domain::{ApiKeyId, ApiScopes, ScopeTarget, WorkspaceId, now};
+use crate::domain::{ApiKeyId, ApiScope, ApiScopes, ScopeTarget, WorkspaceId, now};
 use crate::service::audit::{self, Actor};
 
 /// Use is recorded at most once a minute per key.
@@ -66,8 +66,11 @@ pub async fn create(
             // Like a domain's removal, which waits for this (or this for it).
             lock_workspace(conn, &stored.workspace_id)?;
             let domains = Domain::of_workspace(conn, &stored.workspace_id)?;
-            let unknown = scopes.iter().find_map(|scope| match &scope.target {
-                ScopeTarget::Domain(name) if !domains.iter().any(|d| d.name == name.as_str()) => {
+            let unknown = scopes.iter().find_map(|scope| match scope {
+                ApiScope::Credentials {
+                    target: ScopeTarget::Domain(name),
+                    ..
+                } if !domains.iter().any(|d| d.name == name.as_str()) => {
                     Some(name.as_str().to_owned())
                 }
                 _ => None,

@@ -149,6 +149,7 @@ dashboard_routes! {
     post "/w/{slug}/sandbox/delete" => pages::sandbox::delete::delete_selected,
     get "/w/{slug}/sandbox/delete-all" => pages::sandbox::delete::confirm_delete_all,
     post "/w/{slug}/sandbox/delete-all" => pages::sandbox::delete::delete_all,
+    get "/w/{slug}/sandbox/events" => pages::sandbox::live::events,
     get "/w/{slug}/sandbox/delete-matching" => pages::sandbox::delete::confirm_delete_matching,
     post "/w/{slug}/sandbox/delete-matching" => pages::sandbox::delete::delete_matching,
     get "/w/{slug}/sandbox/{id}" => pages::sandbox::show,

@@ -10,5 +10,7 @@ mod keys_page;
 mod pagination;
 mod policies;
 mod rate_limit;
+pub mod sandbox;
+mod sandbox_wait;
 mod scopes;
 mod shapes;

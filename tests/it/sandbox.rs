@@ -4,6 +4,7 @@
 mod ceiling;
 pub mod checks;
 mod delete;
+mod live;
 mod message;
 mod preview;
 pub mod release;

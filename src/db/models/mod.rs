@@ -22,7 +22,7 @@ pub use domain::{Domain, DomainUsage};
 pub use idempotency_key::IdempotencyRecord;
 pub use invitation::Invitation;
 pub use membership::{Member, Membership, WorkspaceWithRole};
-pub use sandbox_message::{SandboxMessage, SandboxSummary};
+pub use sandbox_message::{EnvelopeFilter, SandboxMessage, SandboxSummary};
 pub use sandbox_retention::SandboxRetention;
 pub use sandbox_search::{MessageFilter, MessageText, Search};
 pub use session::{SessionSummary, StoredSession};

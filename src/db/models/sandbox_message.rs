@@ -8,6 +8,9 @@ use crate::db::keyset::{Anchor, Cursor, Direction, keyset};
 use crate::db::schema::sandbox_messages;
 use crate::domain::{CredentialId, MessageId, WorkspaceId};
 
+mod filter;
+pub use filter::EnvelopeFilter;
+
 /// A message sent with a sandbox credential: stored, shown, never relayed.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sandbox_messages)]

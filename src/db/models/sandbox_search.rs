@@ -7,9 +7,10 @@
 //! text, in any case. Tags sit in `sandbox_message_tags`.
 //!
 //! A page walks the list's index from its cursor ([`keyset!`]); a count
-//! stops past its cap. On SQLite a term found in more than [`COMMON`]
-//! messages is looked for while walking the list's order (matches are
-//! dense, a page fills soon) instead of collecting and sorting them all.
+//! stops past its cap. On SQLite a term (or a tag) found in more than
+//! [`COMMON`] messages is looked for while walking the list's order
+//! (matches are dense, a page fills soon) instead of collecting and sorting
+//! them all.
 
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
@@ -26,7 +27,8 @@ use crate::domain::{CredentialId, MessageId, SearchTerms, Tag, Tags, WorkspaceId
 pub const TRIGRAM: usize = 3;
 
 /// On SQLite, a search whose terms are found in more messages than this
-/// (in every workspace) walks the list's order.
+/// (in every workspace), or whose tag the workspace's messages hold more
+/// often, walks the list's order.
 pub const COMMON: i64 = 1_000;
 
 /// Most credentials the credential filter offers.
@@ -129,12 +131,12 @@ impl MessageText {
 /// The workspace's messages `filter` lets through. `indexed` (SQLite): long
 /// terms through the FTS5 index, unless `walk`: then every term is looked
 /// for row by row in the list's order.
-fn filtered<'a>(
-    workspace: &'a WorkspaceId,
-    filter: &MessageFilter,
-    indexed: bool,
-    walk: bool,
-) -> Boxed<'a> {
+fn filtered<'a>(workspace: &'a WorkspaceId, filter: &MessageFilter, plan: Plan) -> Boxed<'a> {
+    let Plan {
+        indexed,
+        walk,
+        walk_tag,
+    } = plan;
     let mut query = sandbox_messages::table
         .filter(sandbox_messages::workspace_id.eq(workspace))
         .into_boxed();
@@ -148,7 +150,7 @@ fn filtered<'a>(
         query = query.filter(sandbox_messages::received_at.lt(before));
     }
     if let Some(tag) = &filter.tag {
-        query = query.filter(tagged(workspace, tag));
+        query = query.filter(tagged(workspace, tag, walk_tag));
     }
     let terms = filter.text.terms();
     let (by_index, by_scan): (Vec<&String>, Vec<&String>) = terms
@@ -178,8 +180,8 @@ impl Search {
         anchor: &Anchor<MessageId>,
         limit: i64,
     ) -> QueryResult<Vec<SandboxSummary>> {
-        let (indexed, walk) = plan(conn, filter)?;
-        let query = filtered(workspace, filter, indexed, walk).select(SandboxSummary::as_select());
+        let plan = plan(conn, workspace, filter)?;
+        let query = filtered(workspace, filter, plan).select(SandboxSummary::as_select());
         keyset!(
             query,
             sandbox_messages::received_at,
@@ -199,8 +201,8 @@ impl Search {
         filter: &MessageFilter,
         cap: i64,
     ) -> QueryResult<(i64, i64)> {
-        let (indexed, walk) = plan(conn, filter)?;
-        let sizes: Vec<i64> = filtered(workspace, filter, indexed, walk)
+        let plan = plan(conn, workspace, filter)?;
+        let sizes: Vec<i64> = filtered(workspace, filter, plan)
             .select(sandbox_messages::size)
             .limit(cap + 1)
             .load(conn)?;
@@ -216,8 +218,8 @@ impl Search {
         upto: NaiveDateTime,
         limit: i64,
     ) -> QueryResult<Vec<(MessageId, i64)>> {
-        let (indexed, walk) = plan(conn, filter)?;
-        filtered(workspace, filter, indexed, walk)
+        let plan = plan(conn, workspace, filter)?;
+        filtered(workspace, filter, plan)
             .filter(sandbox_messages::received_at.le(upto))
             .select((sandbox_messages::id, sandbox_messages::size))
             .order((
@@ -311,12 +313,25 @@ impl Search {
     }
 }
 
-/// Whether the trigram index answers (SQLite's FTS5; PostgreSQL's planner
-/// picks its own indexes, so there every term is a `LIKE`), and whether
-/// to walk the list's order.
-fn plan(conn: &mut DbConn, filter: &MessageFilter) -> QueryResult<(bool, bool)> {
+/// How a search is read (all false on PostgreSQL, whose planner picks its
+/// own indexes and order).
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    /// SQLite's FTS5 index answers the long terms.
+    indexed: bool,
+    /// The terms are common: look for them row by row in the list's order.
+    walk: bool,
+    /// The tag is common: likewise.
+    walk_tag: bool,
+}
+
+fn plan(conn: &mut DbConn, workspace: &WorkspaceId, filter: &MessageFilter) -> QueryResult<Plan> {
     if !matches!(conn, DbConn::Sqlite(_)) {
-        return Ok((false, false));
+        return Ok(Plan {
+            indexed: false,
+            walk: false,
+            walk_tag: false,
+        });
     }
     let long: Vec<&String> = filter
         .text
@@ -324,10 +339,33 @@ fn plan(conn: &mut DbConn, filter: &MessageFilter) -> QueryResult<(bool, bool)> 
         .iter()
         .filter(|t| t.chars().count() >= TRIGRAM)
         .collect();
-    if long.is_empty() {
-        return Ok((true, false));
-    }
-    Ok((true, found_in_more_than(conn, &long, COMMON)?))
+    let walk = !long.is_empty() && found_in_more_than(conn, &long, COMMON)?;
+    let walk_tag = match &filter.tag {
+        Some(tag) => tagged_more_than(conn, workspace, tag, COMMON)?,
+        None => false,
+    };
+    Ok(Plan {
+        indexed: true,
+        walk,
+        walk_tag,
+    })
+}
+
+/// Whether more than `n` of the workspace's messages hold the tag, reading
+/// no more than `n` + 1 index entries.
+fn tagged_more_than(
+    conn: &mut DbConn,
+    workspace: &WorkspaceId,
+    tag: &Tag,
+    n: i64,
+) -> QueryResult<bool> {
+    let rows: Vec<MessageId> = sandbox_message_tags::table
+        .filter(sandbox_message_tags::workspace_id.eq(workspace))
+        .filter(sandbox_message_tags::tag_key.eq(tag.key()))
+        .select(sandbox_message_tags::message_id)
+        .limit(n + 1)
+        .load(conn)?;
+    Ok(rows.len() as i64 > n)
 }
 
 #[derive(QueryableByName)]
@@ -395,17 +433,24 @@ fn contains(term: &str, walk: bool) -> Condition {
     )
 }
 
-/// The message holds the tag (in any case).
-fn tagged(workspace: &WorkspaceId, tag: &Tag) -> Condition {
-    Box::new(
-        sql::<Bool>(
+/// The message holds the tag (in any case); `walk`: checked row by row.
+fn tagged(workspace: &WorkspaceId, tag: &Tag, walk: bool) -> Condition {
+    let condition = match walk {
+        true => sql::<Bool>(
+            "EXISTS (SELECT 1 FROM sandbox_message_tags \
+             WHERE sandbox_message_tags.message_id = sandbox_messages.id AND sandbox_message_tags.workspace_id = ",
+        ),
+        false => sql::<Bool>(
             "sandbox_messages.id IN (SELECT sandbox_message_tags.message_id \
              FROM sandbox_message_tags WHERE sandbox_message_tags.workspace_id = ",
-        )
-        .bind::<Text, _>(workspace.as_str().to_owned())
-        .sql(" AND sandbox_message_tags.tag_key = ")
-        .bind::<Text, _>(tag.key())
-        .sql(")"),
+        ),
+    };
+    Box::new(
+        condition
+            .bind::<Text, _>(workspace.as_str().to_owned())
+            .sql(" AND sandbox_message_tags.tag_key = ")
+            .bind::<Text, _>(tag.key())
+            .sql(")"),
     )
 }
 

@@ -5,22 +5,26 @@
 
 pub mod checks;
 mod delete;
+pub mod events;
+pub mod find;
 pub mod parts;
 pub mod preview;
+pub mod reading;
 pub mod release;
 pub mod retention;
 pub mod search;
 mod usage;
 
-pub use self::delete::{MAX_SELECTED, delete, delete_all};
+pub use self::delete::{MAX_SELECTED, delete, delete_all, delete_by_envelope};
+pub use self::events::{SandboxEvents, Slot, Slots};
 pub use self::search::{
     ListedMessage, MessageFilter, MessagePage, Tally, count, delete_matching, search, set_tags,
     tags,
 };
 pub use self::usage::SandboxUsage;
 use crate::auth::smtp_login::AuthenticatedCredential;
+pub use crate::db::models::{EnvelopeFilter, SandboxMessage, SandboxSummary};
 use crate::db::models::{MessageText, Search};
-pub use crate::db::models::{SandboxMessage, SandboxSummary};
 use crate::db::{Db, DbError, write_transaction};
 use crate::domain::{MessageId, WorkspaceId, now};
 

@@ -24,7 +24,7 @@ pub const MAX_BODY_CHARS: usize = 64 * 1024;
 /// A count of the workspace's mail stops past this many messages.
 pub const TOTAL_CAP: i64 = 10_000;
 /// A count of the messages a search matches stops past this many.
-pub const MATCH_CAP: i64 = 1_000;
+pub const MATCH_CAP: i64 = 200;
 /// Messages deleted per statement by [`delete_matching`].
 const BATCH: i64 = 500;
 /// Messages extracted per step of [`backfill`].

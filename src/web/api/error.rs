@@ -52,6 +52,11 @@ pub enum ApiError {
     },
     #[error("rate limit exceeded")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The account has as many sandbox waits open as allowed.
+    #[error(
+        "This account already has {max} sandbox waits open on this server. Let one finish, or retry after the time in Retry-After."
+    )]
+    TooManyWaits { max: usize },
     #[error("database unavailable: {0}")]
     Unavailable(String),
     /// Every password hashing slot is busy (503 with `Retry-After`).
@@ -156,7 +161,9 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } | Self::TooManyWaits { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -170,6 +177,9 @@ impl ResponseError for ApiError {
             }
             Self::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            Self::TooManyWaits { .. } => {
+                response.insert_header((header::RETRY_AFTER, "1"));
             }
             // The database is back or a hashing slot free in a few seconds.
             Self::Unavailable(_) | Self::Busy => {

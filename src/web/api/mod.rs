@@ -7,6 +7,7 @@ pub mod error;
 pub mod idempotency;
 pub mod openapi;
 pub mod rate_limit;
+pub mod sandbox;
 pub mod smtp_credentials;
 
 use actix_web::http::{StatusCode, header};
@@ -48,6 +49,36 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .route(web::post().to(smtp_credentials::rotate))
                 .default_service(method_not_allowed(&["post"])),
+            )
+            .service(
+                web::resource("/accounts/{account_id}/sandbox/messages")
+                    .route(get_or_head().to(sandbox::list))
+                    .route(web::delete().to(sandbox::delete_all))
+                    .default_service(method_not_allowed(&["get", "delete"])),
+            )
+            // Before `{message_id}`, which would take `wait` for an id.
+            .service(
+                web::resource("/accounts/{account_id}/sandbox/messages/wait")
+                    .route(get_or_head().to(sandbox::wait))
+                    .default_service(method_not_allowed(&["get"])),
+            )
+            .service(
+                web::resource("/accounts/{account_id}/sandbox/messages/{message_id}")
+                    .route(get_or_head().to(sandbox::get))
+                    .route(web::delete().to(sandbox::delete))
+                    .default_service(method_not_allowed(&["get", "delete"])),
+            )
+            .service(
+                web::resource("/accounts/{account_id}/sandbox/messages/{message_id}/raw")
+                    .route(get_or_head().to(sandbox::raw))
+                    .default_service(method_not_allowed(&["get"])),
+            )
+            .service(
+                web::resource(
+                    "/accounts/{account_id}/sandbox/messages/{message_id}/attachments/{index}",
+                )
+                .route(get_or_head().to(sandbox::attachment))
+                .default_service(method_not_allowed(&["get"])),
             )
             .default_service(web::to(no_such_endpoint)),
     );

@@ -10,6 +10,7 @@ use utoipa::openapi::{
 };
 use utoipa::{Modify, OpenApi};
 
+use super::sandbox;
 use super::smtp_credentials::{self, CredentialRules};
 
 #[derive(OpenApi)]
@@ -17,7 +18,7 @@ use super::smtp_credentials::{self, CredentialRules};
     info(
         title = "Postern REST API",
         version = "2",
-        description = "Manage a workspace's SMTP credentials. Authenticate with an API key from Settings → API keys: `Authorization: Bearer postern_…`. Every response carries `X-RateLimit-Limit` and `X-RateLimit-Remaining`."
+        description = "Manage a workspace's SMTP credentials, and read, wait for and delete the mail its sandbox credentials captured (for end-to-end tests). Authenticate with an API key from Settings → API keys: `Authorization: Bearer postern_…`. Every response carries `X-RateLimit-Limit` and `X-RateLimit-Remaining`."
     ),
     paths(
         smtp_credentials::list,
@@ -26,6 +27,13 @@ use super::smtp_credentials::{self, CredentialRules};
         smtp_credentials::edit::patch,
         smtp_credentials::edit::rotate,
         smtp_credentials::delete,
+        sandbox::list,
+        sandbox::delete_all,
+        sandbox::wait::wait,
+        sandbox::get,
+        sandbox::delete,
+        sandbox::raw,
+        sandbox::attachment,
     ),
     modifiers(&BearerKeys, &BodyLimit, &RateLimitHeaders, &CredentialRules),
     security(("api_key" = [])),
@@ -190,5 +198,23 @@ mod tests {
         );
         assert_eq!(fields["name"]["maxLength"], CredentialName::MAX);
         assert_eq!(fields["description"]["maxLength"], Description::MAX);
+    }
+
+    /// Generated clients name their methods after `operationId`s: each is
+    /// unique (the handlers of two resources share function names).
+    #[test]
+    fn every_operation_id_is_unique() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .filter_map(|operation| operation["operationId"].as_str())
+            .collect();
+        let count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "{ids:?}");
     }
 }

@@ -1,12 +1,13 @@
 //! Settings → API keys: admins and owners create keys for the REST API
-//! (the secret shown once), see their scopes and last use, and revoke them.
+//! (the secret shown once) with permissions on SMTP credentials and on the
+//! sandbox's mail, see their scopes and last use, and revoke them.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
 use serde::Deserialize;
 
-use crate::domain::{ApiAction, ApiKeyId, ApiScopes, Line, now, relative_time};
+use crate::domain::{ApiAction, ApiKeyId, ApiScopes, Line, SandboxAction, now, relative_time};
 use crate::error::AppResult;
 use crate::service::api_keys::ApiKey;
 use crate::service::api_keys::{self, ApiKeyError, NewApiKey};
@@ -66,6 +67,8 @@ struct ApiKeysPage<'a> {
     api_base: String,
     keys: Vec<ApiKey>,
     scope_rows: Vec<ScopeRow>,
+    /// The sandbox permissions: (label, scope).
+    sandbox_scopes: Vec<(&'static str, String)>,
     form: &'a ApiKeyForm,
     errors: FieldErrors,
     created: Option<NewApiKey>,
@@ -117,6 +120,10 @@ async fn page(
         api_base: ClientInfo::of(&cx.req).base_url(),
         keys: api_keys::list(&cx.state.db, workspace).await?,
         scope_rows: scope_rows(&domains::of_workspace(&cx.state.db, workspace).await?),
+        sandbox_scopes: SandboxAction::ALL
+            .into_iter()
+            .map(|action| (action.label(), action.scope()))
+            .collect(),
         form: extras.form.unwrap_or(&empty),
         errors: extras.errors,
         created: extras.created,

@@ -166,9 +166,13 @@ impl Api {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or_else(|e| {
-            panic!("{method} {path} answered {status} with non-JSON ({e}): {text}")
-        });
+        let body = if status == 204 && text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| {
+                panic!("{method} {path} answered {status} with non-JSON ({e}): {text}")
+            })
+        };
         let response = ApiResponse {
             status,
             headers,
@@ -176,6 +180,19 @@ impl Api {
         };
         self.check_documented(&method, path, &response);
         response
+    }
+
+    /// A GET whose answer is not JSON (a raw message, an attachment): its
+    /// status, headers and bytes, unchecked against the document.
+    pub async fn get_bytes(&self, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let mut request = self.app.client.get(self.app.url(path));
+        if let Some(key) = &self.key {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (status, headers, response.bytes().await.unwrap().to_vec())
     }
 
     pub async fn get(&self, path: &str) -> ApiResponse {
@@ -238,6 +255,13 @@ impl Api {
                 "{method} {template} {}: documented header {header} missing",
                 response.status
             );
+        }
+        if response.status == 204 {
+            assert!(
+                documented["content"].is_null(),
+                "{method} {template} 204: documented with a body"
+            );
+            return;
         }
         let schema = &documented["content"]["application/json"]["schema"];
         assert!(

@@ -187,3 +187,40 @@ async fn members_and_viewers_get_403_and_outsiders_404() {
     assert_eq!(outsider.get(KEYS).await.status, 404);
     assert_eq!(app.count_rows("api_keys").await, 0);
 }
+
+#[tokio::test]
+async fn the_key_form_offers_sandbox_permissions_and_such_a_key_reads_the_sandbox() {
+    let app = spawn_app().await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let form = app.get(KEYS).await;
+    let offered = form.attrs("input[name=scopes]", "value");
+    for scope in [
+        "sandbox:read",
+        "sandbox:delete",
+        "smtp-credentials:read:all",
+    ] {
+        assert!(offered.iter().any(|s| s == scope), "{scope} in {offered:?}");
+    }
+    let created = app
+        .post_form(KEYS, &[("label", "E2E tests"), ("scopes", "sandbox:read")])
+        .await;
+    assert_eq!(created.status, 201);
+    let secret = created.text_of("#shown-key").unwrap();
+    let row = app
+        .get(KEYS)
+        .await
+        .text_of("tr[data-key='E2E tests']")
+        .unwrap();
+    assert!(row.contains("sandbox:read"), "{row}");
+
+    let api = Api::new(&app, &workspace, Some(secret)).await;
+    let sandbox = format!("/v2/accounts/{}/sandbox/messages", workspace.id);
+    assert_eq!(api.get(&sandbox).await.status, 200);
+    assert_eq!(api.get(&api.collection()).await.status, 403);
+
+    let refused = app
+        .post_form(KEYS, &[("label", "Bad"), ("scopes", "sandbox:write")])
+        .await;
+    assert_eq!(refused.status, 422);
+    refused.assert_contains("sandbox:read");
+}

@@ -176,6 +176,8 @@ const MATRIX: &[Row] = &[
     ("post", "/w/{slug}/sandbox/delete", MEMBERS_MANAGE),
     ("get", "/w/{slug}/sandbox/delete-all", MEMBERS_MANAGE),
     ("post", "/w/{slug}/sandbox/delete-all", MEMBERS_MANAGE),
+    // A plain request (no `Accept: text/event-stream`) is answered 406.
+    ("get", "/w/{slug}/sandbox/events", MEMBERS_SEE),
     ("get", "/w/{slug}/sandbox/delete-matching", MEMBERS_MANAGE),
     ("post", "/w/{slug}/sandbox/delete-matching", MEMBERS_MANAGE),
     ("get", "/w/{slug}/sandbox/{id}", MEMBERS_SEE),

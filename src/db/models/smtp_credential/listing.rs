@@ -268,14 +268,5 @@ fn in_search_index(text: &str) -> Condition {
 
 /// `%text%`, lower-cased, with LIKE's wildcards escaped.
 fn like_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
+    format!("%{}%", crate::db::like_escaped(text))
 }

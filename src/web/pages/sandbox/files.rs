@@ -80,13 +80,8 @@ pub async fn attachment(cx: WorkspacePage, Item(id): Item<MessageId>) -> AppResu
     let index = part_index(&cx.req)?;
     let message = message(&cx, id).await?;
     let (listed, bytes) = parts::attachment(&message.raw, index).ok_or(AppError::NotFound)?;
-    let content_type = if SERVED_AS_IS.contains(&listed.content_type.as_str()) {
-        listed.content_type.as_str()
-    } else {
-        "application/octet-stream"
-    };
     Ok(HttpResponse::Ok()
-        .content_type(content_type)
+        .content_type(served_type(&listed.content_type))
         .insert_header(attachment_named(&listed.name))
         .insert_header(private_cache())
         .body(bytes))
@@ -113,9 +108,19 @@ pub async fn thumbnail(cx: WorkspacePage, Item(id): Item<MessageId>) -> AppResul
         .body(thumb))
 }
 
+/// The type an attachment is served as: its own when it is one of
+/// [`SERVED_AS_IS`], else `application/octet-stream`.
+pub fn served_type(content_type: &str) -> &str {
+    if SERVED_AS_IS.contains(&content_type) {
+        content_type
+    } else {
+        "application/octet-stream"
+    }
+}
+
 /// `attachment` with the name as sent (UTF-8, RFC 5987) and an ASCII
 /// fallback for old clients.
-fn attachment_named(name: &str) -> ContentDisposition {
+pub fn attachment_named(name: &str) -> ContentDisposition {
     let ascii: String = name
         .chars()
         .map(|c| {

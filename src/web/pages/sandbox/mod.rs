@@ -7,6 +7,7 @@
 
 pub mod delete;
 pub mod files;
+pub mod live;
 pub mod message;
 pub mod preview;
 pub mod release;
