@@ -24,6 +24,6 @@ pub use membership::{Member, Membership, WorkspaceWithRole};
 pub use sandbox_message::{SandboxMessage, SandboxSummary};
 pub use sandbox_retention::SandboxRetention;
 pub use session::{SessionSummary, StoredSession};
-pub use smtp_credential::{CredentialView, NewSmtpCredential, SmtpCredential};
+pub use smtp_credential::{CredentialView, NewSmtpCredential, Rarity, SmtpCredential};
 pub use user::{NewUser, User};
 pub use workspace::{CredentialRules, Workspace};
