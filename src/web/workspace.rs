@@ -57,9 +57,7 @@ impl FromRequest for WorkspaceAccess {
             // The user and all their memberships in one read: the role here
             // and the frame's workspace switcher come from the same rows.
             let signed_in = match session.user() {
-                Some((id, version)) => {
-                    accounts::signed_in_member(&state.db, id, version).await?
-                }
+                Some((id, version)) => accounts::signed_in_member(&state.db, id, version).await?,
                 None => None,
             };
             let Some((user, workspaces)) = signed_in else {

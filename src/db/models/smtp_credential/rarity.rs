@@ -161,10 +161,7 @@ mod tests {
 
     #[test]
     fn windows_are_runs_of_three_letters_or_digits_lower_cased_once_each() {
-        assert_eq!(
-            windows("User_00042"),
-            ["use", "ser", "000", "004", "042"]
-        );
+        assert_eq!(windows("User_00042"), ["use", "ser", "000", "004", "042"]);
         assert_eq!(windows("aaaa"), ["aaa"]);
         assert_eq!(windows("7 Mail"), ["mai", "ail"]);
         assert!(windows("a.b-c").is_empty());
