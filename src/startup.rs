@@ -172,8 +172,7 @@ impl Application {
         // Redis calls have their own (short) deadline inside; this one
         // bounds the database's waits.
         let store = Bounded::new(sessions, SESSION_DB_DEADLINE, backing);
-        let blocking_threads = config.database_pool_size as usize;
-        let server = http_server(listener, state, proxies, key, store, blocking_threads)
+        let server = http_server(listener, state, proxies, key, store)
             .map_err(|e| setting_error("POSTERN_HTTP_ADDR", e))?;
         Ok(Self {
             http_port,
@@ -232,7 +231,6 @@ fn http_server(
     proxies: web::Data<Proxies>,
     key: Key,
     store: Bounded<Sessions>,
-    blocking_threads: usize,
 ) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(store.clone(), key.clone())
@@ -259,11 +257,6 @@ fn http_server(
             .wrap(from_fn(crate::web::security::headers))
             .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
     })
-    // Each worker's blocking threads run its database work (and argon2):
-    // more threads than pooled connections would only wait for one, each
-    // holding its own stack and allocator pages (actix's default is 512
-    // divided by the number of cores, per worker).
-    .worker_max_blocking_threads(blocking_threads.max(2))
     .listen(listener)?
     .shutdown_timeout(10)
     .run();
