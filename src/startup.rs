@@ -207,6 +207,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let shutdown = CancellationToken::new();
         let smtp = tokio::spawn(self.smtp.run(shutdown.clone()));
+        tokio::spawn(backfill_search(self.db.clone()));
         let retention = tokio::spawn(sandbox::retention::run(
             self.db.clone(),
             self.sandbox,
@@ -218,6 +219,16 @@ impl Application {
         let _ = smtp.await;
         let _ = retention.await;
         served
+    }
+}
+
+/// Makes mail stored before sandbox search existed searchable, once, off
+/// the request path.
+async fn backfill_search(db: Db) {
+    match sandbox::search::backfill(&db).await {
+        Ok(0) => {}
+        Ok(done) => tracing::info!(messages = done, "sandbox mail made searchable"),
+        Err(error) => tracing::warn!(%error, "making sandbox mail searchable failed"),
     }
 }
 

@@ -69,20 +69,6 @@ impl Refusal {
     }
 }
 
-/// A credential as AUTH reads it: the row and its secrets valid now.
-type AuthRow = Option<(CredentialForAuth, Vec<CredentialSecret>)>;
-
-fn read_for_auth(
-    conn: &mut crate::db::DbConn,
-    row: diesel::QueryResult<Option<CredentialForAuth>>,
-) -> diesel::QueryResult<AuthRow> {
-    let Some(credential) = row? else {
-        return Ok(None);
-    };
-    let secrets = CredentialSecret::valid_of(conn, &credential.id, now())?;
-    Ok(Some((credential, secrets)))
-}
-
 /// The credential's policies, or `None` (logged) when they cannot be read.
 fn readable_policies(credential: &CredentialForAuth) -> Option<Policies> {
     stored_policies::parse(&credential.policies)
@@ -151,10 +137,7 @@ impl SmtpLoginVerifier {
         let name = username.to_owned();
         let row = self
             .db
-            .read(move |conn| {
-                let row = SmtpCredential::for_auth_by_username(conn, &name);
-                read_for_auth(conn, row)
-            })
+            .read(move |conn| SmtpCredential::for_auth_by_username(conn, &name, now()))
             .await?;
         let Some((credential, secrets)) = row else {
             self.argon2(password.to_owned(), None).await;
@@ -228,10 +211,7 @@ impl SmtpLoginVerifier {
         let id = login.id.clone();
         let row = self
             .db
-            .read(move |conn| {
-                let row = SmtpCredential::for_auth_by_id(conn, &id);
-                read_for_auth(conn, row)
-            })
+            .read(move |conn| SmtpCredential::for_auth_by_id(conn, &id, now()))
             .await?;
         let Some((credential, _)) = row.filter(|(c, secrets)| {
             c.active

@@ -135,6 +135,27 @@ diesel::table! {
     }
 }
 
+// What ingest extracted from a message for search (SQLite also has `doc`,
+// the FTS5 index's row number, which it assigns itself).
+diesel::table! {
+    sandbox_message_text (message_id) {
+        message_id -> Text,
+        subject -> Text,
+        senders -> Text,
+        recipients -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    sandbox_message_tags (message_id, tag_key) {
+        message_id -> Text,
+        workspace_id -> Text,
+        tag -> Text,
+        tag_key -> Text,
+    }
+}
+
 diesel::table! {
     sandbox_retention (workspace_id) {
         workspace_id -> Text,
@@ -217,6 +238,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     credential_secrets,
     audit_events,
     sandbox_messages,
+    sandbox_message_text,
+    sandbox_message_tags,
     sandbox_retention,
     api_keys,
     idempotency_keys,

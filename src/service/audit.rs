@@ -92,6 +92,8 @@ pub fn action_label(action: &str) -> &str {
         "workspace.renamed" => "Renamed workspace",
         "sandbox.deleted" => "Deleted sandbox mail",
         "sandbox.emptied" => "Deleted all sandbox mail",
+        "sandbox.deleted_matching" => "Deleted sandbox mail matching a search",
+        "sandbox.tagged" => "Tagged sandbox mail",
         "sandbox.retention_changed" => "Changed sandbox retention",
         other => other,
     }

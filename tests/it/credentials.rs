@@ -39,10 +39,13 @@ pub fn shown_password(page: &Page) -> String {
 async fn stored(app: &TestApp, username: &str) -> CredentialForAuth {
     let username = username.to_owned();
     app.db
-        .query(move |conn| SmtpCredential::for_auth_by_username(conn, &username))
+        .query(move |conn| {
+            SmtpCredential::for_auth_by_username(conn, &username, postern::domain::now())
+        })
         .await
         .unwrap()
         .expect("credential exists")
+        .0
 }
 
 /// The stored hash of a credential's current password.

@@ -6,6 +6,8 @@ mod delete;
 mod message;
 mod preview;
 mod retention;
+pub mod search;
+mod tags;
 
 use chrono::Duration;
 use postern::db::models::{SandboxMessage, Workspace};

@@ -11,7 +11,9 @@ use diesel::prelude::*;
 
 use super::credential_secret::CredentialSecret;
 use crate::db::DbConn;
-use crate::db::schema::{domains, lower, smtp_credential_domains, smtp_credentials};
+use crate::db::schema::{
+    credential_secrets, domains, lower, smtp_credential_domains, smtp_credentials,
+};
 use crate::domain::{CredentialId, DomainId, SendingScope, UserId, WorkspaceId, now};
 
 pub use listing::{COUNT_CAP, Count, Filter, NEVER, SortKey, TRIGRAM};
@@ -169,29 +171,42 @@ impl SmtpCredential {
             .optional()
     }
 
-    /// The AUTH view of the credential with this username (any case). The
-    /// query is not boxed, so its prepared statement is reused.
+    /// The AUTH view of the credential with this username (any case), with
+    /// its secrets valid at `now` (current first): one statement, its text
+    /// fixed so the prepared statement is reused, and no timestamp bound
+    /// (the overlap is compared here).
     pub fn for_auth_by_username(
         conn: &mut DbConn,
         username: &str,
-    ) -> QueryResult<Option<CredentialForAuth>> {
-        smtp_credentials::table
+        now: NaiveDateTime,
+    ) -> QueryResult<Option<(CredentialForAuth, Vec<CredentialSecret>)>> {
+        let rows = smtp_credentials::table
+            .left_join(credential_secrets::table)
             .filter(lower(smtp_credentials::username).eq(username.to_lowercase()))
-            .select(CredentialForAuth::as_select())
-            .first(conn)
-            .optional()
+            .select((
+                CredentialForAuth::as_select(),
+                Option::<CredentialSecret>::as_select(),
+            ))
+            .load(conn)?;
+        Ok(with_valid_secrets(rows, now))
     }
 
-    /// The AUTH view of a credential, by id (to re-check it mid-session).
+    /// The AUTH view of a credential by id (to re-check it mid-session),
+    /// like [`Self::for_auth_by_username`].
     pub fn for_auth_by_id(
         conn: &mut DbConn,
         id: &CredentialId,
-    ) -> QueryResult<Option<CredentialForAuth>> {
-        smtp_credentials::table
-            .find(id)
-            .select(CredentialForAuth::as_select())
-            .first(conn)
-            .optional()
+        now: NaiveDateTime,
+    ) -> QueryResult<Option<(CredentialForAuth, Vec<CredentialSecret>)>> {
+        let rows = smtp_credentials::table
+            .left_join(credential_secrets::table)
+            .filter(smtp_credentials::id.eq(id))
+            .select((
+                CredentialForAuth::as_select(),
+                Option::<CredentialSecret>::as_select(),
+            ))
+            .load(conn)?;
+        Ok(with_valid_secrets(rows, now))
     }
 
     /// Writes the editable fields.
@@ -287,4 +302,20 @@ impl SmtpCredential {
             ))
             .load(conn)
     }
+}
+
+/// One credential's rows of a join with its secrets, as the credential and
+/// its secrets valid at `now`, the current one first.
+fn with_valid_secrets(
+    rows: Vec<(CredentialForAuth, Option<CredentialSecret>)>,
+    now: NaiveDateTime,
+) -> Option<(CredentialForAuth, Vec<CredentialSecret>)> {
+    let mut secrets: Vec<CredentialSecret> = Vec::with_capacity(rows.len());
+    let mut credential = None;
+    for (row, secret) in rows {
+        let credential = credential.get_or_insert(row);
+        secrets.extend(secret.filter(|s| s.credential_id == credential.id && s.is_valid_at(now)));
+    }
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.valid_until.is_none()));
+    credential.map(|c| (c, secrets))
 }

@@ -1,17 +1,24 @@
 //! Sandbox mail: captured for inspection in the dashboard, never relayed;
-//! deleted by hand or by the workspace's retention limits.
+//! searched and tagged (`search`); deleted by hand or by the workspace's
+//! retention limits.
 
 mod delete;
 pub mod parts;
 pub mod preview;
 pub mod retention;
+pub mod search;
 mod usage;
 
 pub use self::delete::{MAX_SELECTED, delete, delete_all};
+pub use self::search::{
+    ListedMessage, MessageFilter, MessagePage, Tally, count, delete_matching, search, set_tags,
+    tags,
+};
 pub use self::usage::SandboxUsage;
 use crate::auth::smtp_login::AuthenticatedCredential;
+use crate::db::models::{MessageText, Search};
 pub use crate::db::models::{SandboxMessage, SandboxSummary};
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, write_transaction};
 use crate::domain::{MessageId, WorkspaceId, now};
 
 /// How storing a message came out.
@@ -40,31 +47,40 @@ pub async fn store(
     if !usage.has_room_for(raw.len()) {
         return Ok(Stored::Full);
     }
-    let subject = mail_parser::MessageParser::default()
-        .parse_headers(&raw)
-        .and_then(|m| m.subject().map(|s| storable(s, MAX_SUBJECT_CHARS)))
-        .unwrap_or_default();
-    let message = SandboxMessage {
-        id: MessageId::generate(),
-        workspace_id: login.workspace_id.clone(),
-        credential_id: Some(login.id.clone()),
-        username: login.username.clone(),
-        mail_from: storable(from, MAX_ADDRESS_CHARS),
-        rcpt_to: to
-            .iter()
-            .map(|address| storable(address, MAX_ADDRESS_CHARS))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        subject,
-        size: raw.len() as i64,
-        raw,
-        received_at: now(),
+    let workspace = login.workspace_id.clone();
+    let (credential, username) = (login.id.clone(), login.username.clone());
+    let from = storable(from, MAX_ADDRESS_CHARS);
+    let rcpt_to = to
+        .iter()
+        .map(|address| storable(address, MAX_ADDRESS_CHARS))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let id = MessageId::generate();
+    let size = raw.len();
+    let stored = id.clone();
+    // Parsed once, here, on the blocking pool: what search looks in and
+    // the tags are kept beside the message, in its transaction.
+    let insert = move |conn: &mut crate::db::DbConn| {
+        let extracted = search::extract(&raw, &from, &rcpt_to);
+        let message = SandboxMessage {
+            id: stored,
+            workspace_id: workspace.clone(),
+            credential_id: Some(credential),
+            username,
+            mail_from: from,
+            rcpt_to,
+            subject: extracted.subject.clone(),
+            size: raw.len() as i64,
+            raw,
+            received_at: now(),
+        };
+        write_transaction(conn, |conn| {
+            SandboxMessage::insert(conn, &message)?;
+            MessageText::insert(conn, &extracted.text(&message.id))?;
+            Search::add_tags(conn, &workspace, &message.id, &extracted.tags)
+        })
     };
-    let (id, size) = (message.id.clone(), message.raw.len());
-    match db
-        .query(move |conn| SandboxMessage::insert(conn, &message))
-        .await
-    {
+    match db.query(insert).await {
         Ok(_) => {
             if usage.added(&login.workspace_id, size) {
                 retention::enforce_soon(db, usage, &login.workspace_id);

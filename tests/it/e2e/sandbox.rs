@@ -193,3 +193,100 @@ async fn a_hostile_html_message_runs_nothing_and_calls_no_server_until_remote_im
     browser.screenshot("66-sandbox-remote-images").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn typing_a_search_and_clicking_a_tag_filter_the_list_and_the_link_keeps_them() {
+    let Some((app, browser)) = owner_on("/w/acme-mail/sandbox").await else {
+        return;
+    };
+    let workspace = app
+        .db
+        .query(|conn| postern::db::models::Workspace::find_by_slug(conn, "acme-mail"))
+        .await
+        .unwrap()
+        .unwrap();
+    use crate::sandbox::search::{ingest, sandbox_login};
+    let login = sandbox_login(&app, &workspace, "Shop").await;
+    for (subject, tags, body) in [
+        (
+            "Reset your password",
+            "auth, password-reset",
+            "Choose a new password here.",
+        ),
+        ("Welcome aboard", "signup", "Thanks for signing up."),
+        ("Your invoice", "billing", "Total due: 42 EUR."),
+        ("Welcome back", "signup", "Good to see you again."),
+    ] {
+        let raw = format!(
+            "From: \"Shop\" <hello@shop.example>\nTo: zoe@customer.example\nSubject: {subject}\nX-Tags: {tags}\n\n{body}\n"
+        );
+        ingest(
+            &app,
+            &login,
+            "bounce@shop.example",
+            &["zoe@customer.example"],
+            &raw,
+        )
+        .await;
+    }
+    browser.goto("/w/acme-mail/sandbox").await;
+    let rows = || browser.attr_all("td.cell-name > a", "id");
+    assert_eq!(rows().await.len(), 4);
+
+    // Typing searches as you type (htmx), and the address follows.
+    browser.fill("#sandbox-q", "PASSWORD").await;
+    browser
+        .wait_text(
+            "#sandbox-matches",
+            "1 message matches. Tick messages to delete them together.",
+        )
+        .await;
+    browser.wait_htmx_idle().await;
+    assert_eq!(browser.path().await, "/w/acme-mail/sandbox?q=PASSWORD");
+    assert_eq!(
+        browser.text("td.cell-name > a").await,
+        "Reset your password"
+    );
+    browser.screenshot("64-sandbox-search").await;
+
+    // A tag badge filters by it; the search box is cleared by the link.
+    browser.goto("/w/acme-mail/sandbox").await;
+    browser.click("a.badge-tag[data-tag=signup]").await;
+    browser
+        .wait_for_path("/w/acme-mail/sandbox?tag=signup")
+        .await;
+    assert_eq!(rows().await.len(), 2);
+    assert_eq!(
+        browser.text("#sandbox-matches").await,
+        "2 messages match. Tick messages to delete them together."
+    );
+    browser.screenshot("65-sandbox-filtered-by-tag").await;
+
+    // Delete all matching, confirmed with how many.
+    browser.click("[data-testid=delete-matching]").await;
+    assert_eq!(
+        browser.text("dialog#modal[open] #modal-title").await,
+        "Delete all matching mail?"
+    );
+    browser
+        .wait_text("dialog#modal [data-testid=confirm]", "Delete 2 messages")
+        .await;
+    browser.screenshot("66-sandbox-delete-matching").await;
+    browser.click("dialog#modal [data-testid=confirm]").await;
+    browser.wait_text(".toast", "Deleted 2 messages.").await;
+    assert_eq!(app.count_rows("sandbox_messages").await, 2);
+
+    // Tags are edited on the message's page.
+    browser.click("td.cell-name > a").await;
+    browser.fill("#message-tags-field", "billing, Q4").await;
+    browser.click("[data-testid=save-tags]").await;
+    browser.wait_text(".toast", "Saved the tags.").await;
+    assert_eq!(
+        browser
+            .attr_all("#message-tags a.badge-tag", "data-tag")
+            .await,
+        ["billing", "Q4"]
+    );
+    browser.screenshot("67-sandbox-message-tags").await;
+    browser.close().await;
+}

@@ -67,3 +67,49 @@ async fn twenty_limits_saved_at_once_leave_one_row_holding_one_of_them() {
     let held = app.count_rows("sandbox_messages").await;
     assert!((10..=kept).contains(&held), "{held} held, limit {kept}");
 }
+
+#[tokio::test]
+async fn twenty_tag_edits_at_once_leave_the_tags_of_exactly_one_of_them() {
+    let app = spawn_racing_app().await;
+    let (workspace, owners) = owners(&app, 2).await;
+    let login = crate::sandbox::search::sandbox_login(&app, &workspace, "Race").await;
+    let id = crate::sandbox::search::ingest(
+        &app,
+        &login,
+        "a@race.example",
+        &["b@race.example"],
+        "Subject: Raced\nX-Tags: start\n\nhi\n",
+    )
+    .await;
+    let path = format!("/w/acme-mail/sandbox/{id}/tags");
+    let mut posts = Vec::new();
+    for i in 0..20 {
+        // Each edit sets three tags of its own.
+        let tags = format!("a{i}, b{i}, c{i}");
+        posts.push(ready(&owners[i % 2].1, &path, &[("tags", tags.as_str())]).await);
+    }
+    let outcomes = all_at_once(posts).await;
+    let page = format!("/w/acme-mail/sandbox/{id}");
+    assert!(
+        outcomes.iter().all(|o| o.redirected_to(&page)),
+        "{outcomes:?}"
+    );
+    let rows = count(
+        &app,
+        "SELECT COUNT(*) AS n FROM sandbox_message_tags".into(),
+    )
+    .await;
+    assert_eq!(rows, 3, "one edit's three tags, not a mixture");
+    let edits = count(
+        &app,
+        "SELECT COUNT(DISTINCT substr(tag, 2)) AS n FROM sandbox_message_tags".into(),
+    )
+    .await;
+    assert_eq!(edits, 1, "all three from the same edit");
+    let logged = count(
+        &app,
+        "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'sandbox.tagged'".into(),
+    )
+    .await;
+    assert_eq!(logged, 20);
+}

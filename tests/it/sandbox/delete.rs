@@ -94,7 +94,7 @@ async fn delete_all_empties_the_sandbox_after_a_confirmation_and_is_logged() {
 
     let confirm = app.get(&format!("{base}/delete-all")).await;
     confirm.assert_contains("Delete all sandbox mail?");
-    confirm.assert_contains("1200 messages");
+    confirm.assert_contains("1,200 messages");
     app.post_form(&format!("{base}/delete-all"), &[])
         .await
         .assert_redirect_to(&base);

@@ -1,12 +1,14 @@
 //! Deleting sandbox mail from the dashboard (members and above): one
-//! message from its page, the messages ticked in the list, or all of it.
+//! message from its page, the messages ticked in the list, all matching a
+//! search, or all of it.
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::message::message_page;
-use super::{SandboxParams, page};
+use super::search::SearchState;
+use super::{SandboxParams, page, tally_text};
 use crate::domain::{MessageId, Role};
 use crate::error::{AppError, AppResult};
 use crate::service::sandbox::{self, MAX_SELECTED};
@@ -90,9 +92,10 @@ pub async fn delete_selected(
 
 pub async fn confirm_delete_all(cx: WorkspacePage) -> AppResult<HttpResponse> {
     cx.require(Role::can_manage_sandbox_mail)?;
-    let (count, _) = sandbox::usage(&cx.state.db, &cx.access.workspace.id).await?;
+    let all = sandbox::MessageFilter::default();
+    let count = sandbox::count(&cx.state.db, &cx.access.workspace.id, all).await?;
     let (csrf_token, base) = (cx.csrf_token(), cx.urls().sandbox());
-    let subject = format!("{count} message{}", if count == 1 { "" } else { "s" });
+    let subject = capitalised(&tally_text(count));
     let confirm = ConfirmDialog {
         csrf_token: &csrf_token,
         back: "",
@@ -119,6 +122,86 @@ pub async fn delete_all(cx: WorkspacePage) -> AppResult<HttpResponse> {
     let deleted = sandbox::delete_all(&state.db, &state.sandbox, workspace, cx.actor()).await?;
     let message = deleted_message(deleted);
     Ok(Done::to(&cx.urls().sandbox(), &message).redirect(&cx.req, &cx.session))
+}
+
+/// Asks before deleting every message the search in the query string
+/// matches, saying how many (or "more than").
+pub async fn confirm_delete_matching(
+    cx: WorkspacePage,
+    params: web::Query<SandboxParams>,
+) -> AppResult<HttpResponse> {
+    cx.require(Role::can_manage_sandbox_mail)?;
+    let search = SearchState::new(&params);
+    let base = cx.urls().sandbox();
+    if !search.is_filtered() {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", format!("{base}/delete-all")))
+            .finish());
+    }
+    let count =
+        sandbox::count(&cx.state.db, &cx.access.workspace.id, search.filter.clone()).await?;
+    let (csrf_token, query) = (cx.csrf_token(), search.query());
+    let subject = format!("{} matching this search", capitalised(&tally_text(count)));
+    let button = match count {
+        sandbox::Tally::Exactly { messages: 1, .. } => "Delete 1 message".to_owned(),
+        sandbox::Tally::Exactly { messages, .. } => {
+            format!("Delete {} messages", super::thousands(messages))
+        }
+        sandbox::Tally::MoreThan(_) => "Delete all matching".to_owned(),
+    };
+    let detail = sandbox::search::describe(&search.filter);
+    let confirm = ConfirmDialog {
+        csrf_token: &csrf_token,
+        back: "",
+        title: "Delete all matching mail?",
+        subject: &subject,
+        detail: &detail,
+        warning: "Every message matching this search is deleted for everyone, also those on later pages. Mail arriving meanwhile is kept. This cannot be undone.",
+        action: format!("{base}/delete-matching?{query}"),
+        cancel_href: search.href(&base, None),
+        button: &button,
+        danger: true,
+    };
+    dialog::answer(&cx.req, StatusCode::OK, &confirm, |modal| {
+        page(&cx, &params, Some(modal))
+    })
+    .await
+}
+
+/// Deletes every message the search in the query string matches.
+pub async fn delete_matching(
+    cx: WorkspacePage,
+    params: web::Query<SandboxParams>,
+) -> AppResult<HttpResponse> {
+    cx.require(Role::can_manage_sandbox_mail)?;
+    let search = SearchState::new(&params);
+    let base = cx.urls().sandbox();
+    if !search.is_filtered() {
+        let message =
+            "Nothing was deleted: no search was given. Use “Delete all” to empty the sandbox.";
+        return Ok(Done::to(&base, message).redirect(&cx.req, &cx.session));
+    }
+    let state = &cx.state;
+    let workspace = &cx.access.workspace.id;
+    let deleted = sandbox::delete_matching(
+        &state.db,
+        &state.sandbox,
+        workspace,
+        search.filter,
+        cx.actor(),
+    )
+    .await?;
+    let message = deleted_message(deleted);
+    Ok(Done::to(&base, &message).redirect(&cx.req, &cx.session))
+}
+
+/// "More than 1,000 messages" from "more than 1,000 messages".
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn deleted_message(count: u64) -> String {

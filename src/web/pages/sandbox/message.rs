@@ -12,6 +12,7 @@ use super::preview::{PreviewParams, SANDBOX};
 use crate::domain::{MessageId, Role};
 use crate::error::{AppError, AppResult};
 use crate::service::sandbox::{self, parts, preview};
+use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
 use crate::web::kit::{Item, Section, WorkspacePage, render};
 
@@ -41,6 +42,17 @@ struct MessagePage {
     html: Option<Shown>,
     attachments: Vec<AttachmentRow>,
     preview: Option<PreviewFrame>,
+    /// (tag, link to the list filtered by it).
+    tags: Vec<(String, String)>,
+    tags_edit: TagsEdit,
+    flash: Option<String>,
+}
+
+/// The tags field as typed, and why it was refused.
+#[derive(Debug, Default)]
+pub struct TagsEdit {
+    pub value: String,
+    pub errors: FieldErrors,
 }
 
 /// The HTML preview's frame and its remote-images switch.
@@ -91,6 +103,19 @@ pub(super) async fn message_page(
     remote_images: bool,
     modal: Option<String>,
 ) -> AppResult<HttpResponse> {
+    message_page_with(cx, id, remote_images, modal, None, StatusCode::OK).await
+}
+
+/// One message's page, with `modal` open over it and the tags field as
+/// `tags_edit` holds it (refused), answered with `status`.
+pub(super) async fn message_page_with(
+    cx: &WorkspacePage,
+    id: MessageId,
+    remote_images: bool,
+    modal: Option<String>,
+    tags_edit: Option<TagsEdit>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
     let message = sandbox::get(&cx.state.db, &cx.access.workspace.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -115,7 +140,21 @@ pub(super) async fn message_page(
         remote_images,
     });
     parts.headers.truncate(MAX_SHOWN_HEADERS);
+    let tags = sandbox::tags(&cx.state.db, &message.id).await?;
+    let tags_edit = tags_edit.unwrap_or_else(|| TagsEdit {
+        value: tags.join(", "),
+        errors: FieldErrors::default(),
+    });
     let page = MessagePage {
+        tags: tags
+            .into_iter()
+            .map(|tag| {
+                let href = super::search::SearchState::tag_href(&base, &tag);
+                (tag, href)
+            })
+            .collect(),
+        tags_edit,
+        flash: cx.take_flash(),
         csrf_token: cx.csrf_token(),
         frame: cx.frame(Section::Sandbox).await?,
         base,
@@ -146,5 +185,5 @@ pub(super) async fn message_page(
             })
             .collect(),
     };
-    render(StatusCode::OK, &page)
+    render(status, &page)
 }
