@@ -27,7 +27,12 @@ const MONTHS: [&str; 12] = [
 /// "Nov 3, 2026" (chrono's `%b %-d, %Y`, written without parsing a format
 /// string: list pages show a few per row).
 pub fn calendar_date(t: NaiveDateTime) -> String {
-    format!("{} {}, {:04}", MONTHS[t.month0() as usize], t.day(), t.year())
+    format!(
+        "{} {}, {:04}",
+        MONTHS[t.month0() as usize],
+        t.day(),
+        t.year()
+    )
 }
 
 /// "2026-11-03 09:05:07 UTC" (chrono's `%Y-%m-%d %H:%M:%S UTC`, likewise).
