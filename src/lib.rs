@@ -2,12 +2,7 @@
 //! submission gateway. `main.rs` parses the command line; everything else
 //! lives here so integration tests can build the same application.
 
-/// mimalloc: many short-lived connections allocate and free small buffers
-/// on several threads; glibc's allocator spent twice the time of mimalloc
-/// on that pattern in the SMTP AUTH benchmark.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
+pub mod allocator;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -6,8 +6,9 @@
 //! Bare-stack runs alternate with Postern's so the machine's drift hits
 //! both alike. Prints req/s, p50 and p99 per scenario, the ratio of the
 //! first page to the bare stack, and Postern's resident set idle and at its
-//! peak under load. Run it with `scripts/bench-page`, which builds both
-//! servers in release mode.
+//! peak under load. The filters are then run again with a single client,
+//! for one request's latency. Run it with `scripts/bench-page`, which
+//! builds both servers in release mode.
 //!
 //! Environment: POSTERN_BENCH_POSTERN and POSTERN_BENCH_LIMIT (the two
 //! binaries), POSTERN_BENCH_DATABASE_URL (an empty PostgreSQL database;
@@ -134,11 +135,31 @@ async fn main() {
             ("API: list, 100 newest", api.clone(), &key),
             ("API: get one", format!("{api}/{}", seeded.one), &key),
         ];
+        // The filters once more with one client: a single request's latency,
+        // which the 32 connections above hide behind their queue (p50 there
+        // is about 32 / throughput).
+        let alone: Vec<(&str, String, Headers)> = vec![
+            (
+                "filter, 100 match, 1 client",
+                format!("{list}?q=user_00042"),
+                &cookie,
+            ),
+            (
+                "filter, 1 in 10, 1 client",
+                format!("{list}?q=7+Mail"),
+                &cookie,
+            ),
+            ("filter, 2 chars, 1 client", format!("{list}?q=42"), &cookie),
+        ];
+        let runs = scenarios
+            .into_iter()
+            .map(|(name, url, headers)| (name, url, headers, 32))
+            .chain(alone.into_iter().map(|(n, u, h)| (n, u, h, 1)));
         let mut results: Vec<(&str, Load)> = Vec::new();
         let mut peak = idle;
-        for (name, url, headers) in scenarios {
+        for (name, url, headers, connections) in runs {
             let pid = (name != "bare stack").then(|| server.id());
-            let (load, rss) = wrk(&url, headers, &seconds, pid);
+            let (load, rss) = wrk(&url, headers, connections, &seconds, pid);
             peak = peak.max(rss);
             println!(
                 "{name:<30} {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms",

@@ -194,11 +194,23 @@ pub struct Load {
     pub p99_ms: f64,
 }
 
-/// Runs `wrk -t1 -c32` for `seconds` against `url`; returns its figures and
-/// the highest resident set of `pid` seen meanwhile (0 without a pid).
-pub fn wrk(url: &str, headers: &[(&str, &str)], seconds: &str, pid: Option<u32>) -> (Load, u64) {
+/// Runs `wrk -t1` with `connections` for `seconds` against `url`; returns
+/// its figures and the highest resident set of `pid` seen meanwhile (0
+/// without a pid).
+pub fn wrk(
+    url: &str,
+    headers: &[(&str, &str)],
+    connections: u32,
+    seconds: &str,
+    pid: Option<u32>,
+) -> (Load, u64) {
     let mut command = Command::new("wrk");
-    command.args(["-t1", "-c32", &format!("-d{seconds}s"), "--latency"]);
+    command.args([
+        "-t1",
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
     for (name, value) in headers {
         command.arg("-H").arg(format!("{name}: {value}"));
     }

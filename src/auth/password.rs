@@ -128,7 +128,10 @@ async fn run<T: Send + 'static>(
 ) -> T {
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        work()
+        let value = work();
+        // argon2's block is freed on this thread, which may now sit idle.
+        crate::allocator::release_freed();
+        value
     });
     match task.await {
         Ok(value) => value,

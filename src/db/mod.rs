@@ -108,6 +108,8 @@ impl r2d2::ManageConnection for ConnectionManager {
 pub struct Db {
     pool: r2d2::Pool<ConnectionManager>,
     embedded: bool,
+    /// What the credential filter knows of its trigrams (PostgreSQL).
+    rarity: models::Rarity,
 }
 
 impl Db {
@@ -135,7 +137,14 @@ impl Db {
         Ok(Self {
             pool,
             embedded: matches!(url, DatabaseUrl::Sqlite(_)),
+            rarity: models::Rarity::default(),
         })
+    }
+
+    /// The process's sample of how common each part of a credential filter
+    /// is (see [`models::Rarity`]).
+    pub fn rarity(&self) -> models::Rarity {
+        self.rarity.clone()
     }
 
     /// A connection for blocking code (CLI commands, start-up).

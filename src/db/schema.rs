@@ -46,6 +46,12 @@ diesel::define_sql_function! {
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
+diesel::define_sql_function! {
+    /// PostgreSQL's `strpos(text, part)`: where `part` starts in `text`, 0
+    /// when it does not occur. Unlike LIKE it is never an index condition.
+    fn strpos(x: diesel::sql_types::Text, y: diesel::sql_types::Text) -> diesel::sql_types::Integer;
+}
+
 diesel::table! {
     domains (id) {
         id -> Text,

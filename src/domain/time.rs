@@ -1,4 +1,4 @@
-use chrono::{NaiveDateTime, SubsecRound, Utc};
+use chrono::{Datelike, NaiveDateTime, SubsecRound, Timelike, Utc};
 
 /// Now, in UTC, to the microsecond: what both SQLite and PostgreSQL store, so
 /// a time read back compares equal to the one written (keyset cursors rely
@@ -16,14 +16,56 @@ pub fn relative_time(then: NaiveDateTime, now: NaiveDateTime) -> String {
         s if s < 3_600 => plural((s + 30) / 60, "minute"),
         s if s < 86_400 => plural(s / 3_600, "hour"),
         s if s < 30 * 86_400 => plural(s / 86_400, "day"),
-        _ => then.format("%b %-d, %Y").to_string(),
+        _ => calendar_date(then),
     }
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// "Nov 3, 2026" (chrono's `%b %-d, %Y`, written without parsing a format
+/// string: list pages show a few per row).
+pub fn calendar_date(t: NaiveDateTime) -> String {
+    format!(
+        "{} {}, {:04}",
+        MONTHS[t.month0() as usize],
+        t.day(),
+        t.year()
+    )
+}
+
+/// "2026-11-03 09:05:07 UTC" (chrono's `%Y-%m-%d %H:%M:%S UTC`, likewise).
+pub fn exact_time(t: NaiveDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::Duration;
+
+    #[test]
+    fn dates_and_times_read_as_chrono_formats_them() {
+        for t in [
+            "2026-01-01T00:00:00",
+            "2026-11-03T09:05:07.123456",
+            "1999-12-31T23:59:59",
+            "0987-02-28T12:00:00",
+        ] {
+            let t: NaiveDateTime = t.parse().unwrap();
+            assert_eq!(calendar_date(t), t.format("%b %-d, %Y").to_string());
+            assert_eq!(exact_time(t), t.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+        }
+    }
 
     #[test]
     fn recent_times_read_naturally() {

@@ -1,7 +1,7 @@
 //! Users: first-run setup, creation, and password sign-in.
 
 use chrono::Utc;
-use diesel::OptionalExtension;
+use diesel::{OptionalExtension, QueryResult};
 
 use crate::auth::password::{self, Argon2Slots};
 use crate::db::models::{Membership, NewUser};
@@ -89,9 +89,32 @@ pub async fn needs_setup(db: &Db) -> Result<bool, DbError> {
 /// The user a session names, `None` once the account is gone or disabled,
 /// or signed out everywhere since (its session version moved on).
 pub async fn signed_in(db: &Db, id: UserId, version: i32) -> Result<Option<User>, DbError> {
-    let user = db
-        .read(move |conn| User::find(conn, &id).optional())
-        .await?;
+    db.read(move |conn| find_signed_in(conn, &id, version))
+        .await
+}
+
+/// [`signed_in`] and every workspace the user belongs to (by name, with
+/// their role), read on one connection in one trip: what a workspace page
+/// needs before its own content (who asks, their role in the workspace of
+/// the URL, the switcher's list). Nothing is cached, so a disabled account,
+/// a bumped session version or a removed membership counts at once.
+pub async fn signed_in_member(
+    db: &Db,
+    id: UserId,
+    version: i32,
+) -> Result<Option<(User, Vec<workspaces::WorkspaceWithRole>)>, DbError> {
+    db.read(move |conn| {
+        let Some(user) = find_signed_in(conn, &id, version)? else {
+            return Ok(None);
+        };
+        let workspaces = Membership::workspaces_of(conn, &user.id)?;
+        Ok(Some((user, workspaces)))
+    })
+    .await
+}
+
+fn find_signed_in(conn: &mut DbConn, id: &UserId, version: i32) -> QueryResult<Option<User>> {
+    let user = User::find(conn, id).optional()?;
     Ok(user.filter(|u| !u.disabled && u.session_version == version))
 }
 

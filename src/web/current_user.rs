@@ -22,6 +22,13 @@ impl CurrentUser {
         };
         Ok(accounts::signed_in(db, id, version).await?)
     }
+
+    /// What a request whose session names nobody (valid) gets: the session
+    /// ended, and the sign-in page.
+    pub fn sign_out(session: &TypedSession) -> AppError {
+        session.log_out();
+        AppError::LoginRequired
+    }
 }
 
 impl FromRequest for CurrentUser {
@@ -36,10 +43,7 @@ impl FromRequest for CurrentUser {
             let session = session.map_err(AppError::unexpected)?;
             match CurrentUser::load(&db, &session).await? {
                 Some(user) => Ok(CurrentUser(user)),
-                None => {
-                    session.log_out();
-                    Err(AppError::LoginRequired)
-                }
+                None => Err(CurrentUser::sign_out(&session)),
             }
         })
     }

@@ -40,30 +40,31 @@ impl Frame {
     /// The frame of a page outside any workspace (e.g. the workspace list).
     pub async fn for_user(state: &AppState, user: &User) -> AppResult<Self> {
         let workspaces = workspaces::of_user(&state.db, &user.id).await?;
-        Ok(Self {
-            user_name: user.name.clone(),
-            user_email: user.email.clone(),
-            theme: Theme::parse(&user.theme).unwrap_or_default(),
-            workspaces: workspaces.into_iter().map(link).collect(),
-            current: None,
-            section: None,
-        })
+        Ok(Self::new(user, &workspaces))
     }
 
-    /// The frame of a workspace page, with `section` highlighted.
-    pub async fn for_workspace(
-        state: &AppState,
-        access: &WorkspaceAccess,
-        section: Section,
-    ) -> AppResult<Self> {
-        let mut frame = Self::for_user(state, &access.user).await?;
+    /// The frame of a workspace page, with `section` highlighted; the
+    /// switcher lists what the access check read already.
+    pub fn for_workspace(access: &WorkspaceAccess, section: Section) -> Self {
+        let mut frame = Self::new(&access.user, &access.workspaces);
         frame.current = Some(CurrentWorkspace {
             slug: access.workspace.slug.clone(),
             name: access.workspace.name.clone(),
             role: access.role,
         });
         frame.section = Some(section);
-        Ok(frame)
+        frame
+    }
+
+    fn new(user: &User, workspaces: &[WorkspaceWithRole]) -> Self {
+        Self {
+            user_name: user.name.clone(),
+            user_email: user.email.clone(),
+            theme: Theme::parse(&user.theme).unwrap_or_default(),
+            workspaces: workspaces.iter().map(link).collect(),
+            current: None,
+            section: None,
+        }
     }
 
     /// Whether the page belongs to the workspace with this slug.
@@ -93,10 +94,10 @@ impl Frame {
     }
 }
 
-fn link(w: WorkspaceWithRole) -> WorkspaceLink {
+fn link(w: &WorkspaceWithRole) -> WorkspaceLink {
     WorkspaceLink {
-        slug: w.workspace.slug,
-        name: w.workspace.name,
+        slug: w.workspace.slug.clone(),
+        name: w.workspace.name.clone(),
         role: w.role,
     }
 }

@@ -251,9 +251,22 @@ pub const SECRET_ROUTES: &[&str] = &["/invitations/{token}"];
 /// percent-decoded path, so `/%69nvitations/…` is the same route. Works
 /// before routing too (in middleware).
 pub fn route_pattern(req: &HttpRequest) -> Option<String> {
-    req.resource_map()
-        .match_pattern(req.match_info().get_ref().path())
+    // Asked by the request's span, the method check and the security
+    // headers: matched against every route once, then kept.
+    use actix_web::HttpMessage;
+    if let Some(RoutePattern(pattern)) = req.extensions().get::<RoutePattern>() {
+        return pattern.clone();
+    }
+    let pattern = req
+        .resource_map()
+        .match_pattern(req.match_info().get_ref().path());
+    req.extensions_mut().insert(RoutePattern(pattern.clone()));
+    pattern
 }
+
+/// The request's [`route_pattern`], once found.
+#[derive(Clone)]
+struct RoutePattern(Option<String>);
 
 /// Whether the request's route carries a secret in its path.
 pub fn has_secret_path(req: &HttpRequest) -> bool {

@@ -9,9 +9,9 @@ use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::domain::{Role, Slug};
 use crate::error::{AppError, AppResult};
-use crate::service::accounts::{User, Workspace};
+use crate::service::accounts::{self, User, Workspace};
 use crate::service::audit::Actor;
-use crate::service::workspaces;
+use crate::service::workspaces::WorkspaceWithRole;
 use crate::startup::AppState;
 use crate::web::{CurrentUser, TypedSession};
 
@@ -19,6 +19,8 @@ pub struct WorkspaceAccess {
     pub user: User,
     pub workspace: Workspace,
     pub role: Role,
+    /// Every workspace the user belongs to, by name (the frame's switcher).
+    pub workspaces: Vec<WorkspaceWithRole>,
 }
 
 impl WorkspaceAccess {
@@ -48,25 +50,34 @@ impl FromRequest for WorkspaceAccess {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let slug = req.match_info().get("slug").map(str::to_owned);
-        let user = CurrentUser::from_request(req, payload);
         let session = TypedSession::from_request(req, payload).into_inner();
         Box::pin(async move {
-            let CurrentUser(user) = user.await?;
             let state = state.ok_or_else(|| AppError::unexpected("AppState missing"))?;
-            // Checked first: PostgreSQL refuses a NUL even in a lookup.
+            let session = session.map_err(AppError::unexpected)?;
+            // The user and all their memberships in one read: the role here
+            // and the frame's workspace switcher come from the same rows.
+            let signed_in = match session.user() {
+                Some((id, version)) => accounts::signed_in_member(&state.db, id, version).await?,
+                None => None,
+            };
+            let Some((user, workspaces)) = signed_in else {
+                return Err(CurrentUser::sign_out(&session));
+            };
+            // Checked before use: PostgreSQL refuses a NUL even in a lookup.
             let slug = slug
                 .and_then(|s| Slug::parse(&s))
                 .ok_or(AppError::NotFound)?;
-            let found = workspaces::membership(&state.db, &user.id, &slug)
-                .await?
+            let found = workspaces
+                .iter()
+                .find(|w| w.workspace.slug == slug.as_str())
+                .cloned()
                 .ok_or(AppError::NotFound)?;
-            if let Ok(session) = session {
-                session.set_last_workspace(slug.as_str());
-            }
+            session.set_last_workspace(slug.as_str());
             Ok(Self {
                 user,
                 workspace: found.workspace,
                 role: found.role,
+                workspaces,
             })
         })
     }

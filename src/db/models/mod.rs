@@ -26,6 +26,6 @@ pub use sandbox_message::{EnvelopeFilter, SandboxMessage, SandboxSummary};
 pub use sandbox_retention::SandboxRetention;
 pub use sandbox_search::{MessageFilter, MessageText, Search};
 pub use session::{SessionSummary, StoredSession};
-pub use smtp_credential::{CredentialView, NewSmtpCredential, SmtpCredential};
+pub use smtp_credential::{CredentialView, NewSmtpCredential, Rarity, SmtpCredential};
 pub use user::{NewUser, User};
 pub use workspace::{CredentialRules, Workspace};

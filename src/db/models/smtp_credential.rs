@@ -3,6 +3,7 @@
 //! ([`super::credential_secret`]) as argon2id hashes.
 
 mod listing;
+mod rarity;
 mod view;
 
 use chrono::NaiveDateTime;
@@ -16,6 +17,7 @@ use crate::db::schema::{
 use crate::domain::{CredentialId, DomainId, SendingScope, UserId, WorkspaceId, now};
 
 pub use listing::{COUNT_CAP, Count, Filter, NEVER, SortKey, TRIGRAM};
+pub use rarity::Rarity;
 pub use view::{CredentialDomain, CredentialView};
 
 /// An SMTP username/password pair, as the dashboard and the API show it.

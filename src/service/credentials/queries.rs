@@ -80,11 +80,17 @@ pub async fn list(
             .filter
             .as_ref()
             .is_some_and(|f| f.chars().count() < TRIGRAM);
+    let rarity = db.rarity();
     let read = move |conn: &mut DbConn| {
+        let probes = match request.filter.as_deref() {
+            Some(text) => rarity.probes(conn, text)?,
+            None => Vec::new(),
+        };
         let filter = Filter {
             text: request.filter.as_deref(),
             expiring_before: request.expiring_before,
             within: request.within_domains.as_deref(),
+            probes: &probes,
         };
         let total = match request.with_total {
             true => Some(SmtpCredential::count(conn, &workspace, &filter)?),

@@ -61,7 +61,7 @@ impl WorkspacePage {
 
     /// The top bar and Settings navigation, with `section` highlighted.
     pub async fn frame(&self, section: Section) -> AppResult<Frame> {
-        Frame::for_workspace(&self.state, &self.access, section).await
+        Ok(Frame::for_workspace(&self.access, section))
     }
 
     /// Takes the message the previous action left for this page.

@@ -86,6 +86,28 @@ async fn the_filter_finds_substrings_in_any_case_short_or_long() {
 }
 
 #[tokio::test]
+async fn a_row_holding_every_piece_of_the_filter_but_not_the_filter_is_not_a_match() {
+    // PostgreSQL's trigram indexes are asked for pieces of the text only;
+    // the whole text must still be checked on what they find.
+    let app = spawn_app().await;
+    app.signed_in_owner().await;
+    create(&app, "Reports", "abc_def_eu").await;
+    create(&app, "Abc and def", "other_one").await;
+    create(&app, "Misc", "def_abc").await;
+    create(&app, "XABC_DEFX", "shouting").await;
+    for q in ["ABC_DEF", "abc_def", "c_d"] {
+        let page = app.get(&format!("{LIST}?q={q}")).await;
+        assert_eq!(usernames(&page), ["shouting", "abc_def_eu"], "{q}");
+        assert_eq!(count(&page).as_deref(), Some("2 credentials"), "{q}");
+    }
+    // Longer texts whose pieces many rows share.
+    let page = app.get(&format!("{LIST}?q=user_0")).await;
+    page.assert_contains("No credentials match");
+    let page = app.get(&format!("{LIST}?q=and+def")).await;
+    assert_eq!(usernames(&page), ["other_one"]);
+}
+
+#[tokio::test]
 async fn the_filter_follows_renames_and_deletions_at_once() {
     let app = spawn_app().await;
     app.signed_in_owner().await;

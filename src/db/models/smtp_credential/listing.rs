@@ -12,7 +12,7 @@ use diesel::sql_types::{BigInt, Bool, Text};
 use super::SmtpCredential;
 use crate::db::keyset::{Anchor, Cursor, Direction, keyset};
 use crate::db::schema::{
-    coalesce, credential_counts, domains, lower, smtp_credential_domains, smtp_credentials,
+    coalesce, credential_counts, domains, lower, smtp_credential_domains, smtp_credentials, strpos,
 };
 use crate::db::{DbConn, MultiBackend};
 use crate::domain::{CredentialId, SendingScope, WorkspaceId};
@@ -70,6 +70,9 @@ pub struct Filter<'a> {
     /// Only scoped credentials none of whose domains lies outside these
     /// (domain names).
     pub within: Option<&'a [String]>,
+    /// On PostgreSQL, the parts of `text` its trigram indexes are asked for
+    /// (see [`super::Rarity`]); empty: the whole text.
+    pub probes: &'a [String],
 }
 
 impl Filter<'_> {
@@ -111,7 +114,7 @@ impl SmtpCredential {
                 query = query.filter(in_search_index(text));
             }
             // PostgreSQL picks its trigram indexes for this by itself.
-            Some(text) => query = query.filter(contains(text)),
+            Some(text) => query = query.filter(contains(text, filter.probes)),
             None => {}
         }
         query
@@ -242,15 +245,32 @@ fn count_in_search_index(
 
 type Condition = Box<dyn BoxableExpression<smtp_credentials::table, MultiBackend, SqlType = Bool>>;
 
-/// Name or username contains `text`, in any case (a scan).
-fn contains(text: &str) -> Condition {
-    let pattern = like_pattern(text);
-    Box::new(
-        lower(smtp_credentials::name)
-            .like(pattern.clone())
-            .escape('\\')
-            .or(lower(smtp_credentials::username).like(pattern).escape('\\')),
-    )
+/// Name or username contains `text`, in any case. Without `probes`, as one
+/// LIKE pattern each (a scan, or PostgreSQL's trigram indexes for all of
+/// the text's trigrams); with them, the indexes are asked for the probes
+/// (`%probe%` each) and the rows they find are checked for the whole text
+/// with `strpos`, which the planner cannot turn into index work.
+fn contains(text: &str, probes: &[String]) -> Condition {
+    if probes.is_empty() {
+        let pattern = like_pattern(text);
+        return Box::new(
+            lower(smtp_credentials::name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(smtp_credentials::username).like(pattern).escape('\\')),
+        );
+    }
+    let text = text.to_lowercase();
+    macro_rules! holds {
+        ($column:expr) => {{
+            let mut holds: Condition = Box::new(strpos(lower($column), text.clone()).gt(0));
+            for probe in probes {
+                holds = Box::new(lower($column).like(like_pattern(probe)).and(holds));
+            }
+            holds
+        }};
+    }
+    Box::new(holds!(smtp_credentials::name).or(holds!(smtp_credentials::username)))
 }
 
 /// Name or username contains `text` (at least [`TRIGRAM`] characters), as

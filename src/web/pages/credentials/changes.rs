@@ -173,7 +173,7 @@ async fn set_active(
             StatusCode::OK,
             &RowFragment {
                 ctx: &ctx,
-                c: &Row::new(&credential, now()),
+                c: &Row::new(credential, now()),
             },
         );
     }

@@ -197,7 +197,7 @@ async fn page(
         events: EventRow::all(activity.items),
         expires: credential.policies.expires_at.map(exact),
         usage,
-        c: Row::new(&credential, now),
+        c: Row::new(credential.clone(), now),
         base,
         url,
         connection: connection(cx),

@@ -4,7 +4,9 @@ use askama::Template;
 use chrono::NaiveDateTime;
 
 use super::params::ListState;
-use crate::domain::{CredentialName, Description, Username, relative_time};
+use crate::domain::{
+    CredentialName, Description, Username, calendar_date, exact_time, relative_time,
+};
 use crate::service::credentials::{
     Count, CredentialPage, CredentialView, Direction, EXPIRING_SOON_DAYS, Policies,
 };
@@ -104,21 +106,19 @@ fn thousands(n: i64) -> String {
     out
 }
 
-fn exact(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
-}
-
 impl Row {
-    pub fn new(c: &CredentialView, now: NaiveDateTime) -> Self {
+    pub fn new(c: CredentialView, now: NaiveDateTime) -> Self {
         Self {
-            credential: c.clone(),
             scoped: c.is_scoped(),
             domains: c.domain_names(),
-            last_used: c.last_used_at.map(|t| (relative_time(t, now), exact(t))),
+            last_used: c
+                .last_used_at
+                .map(|t| (relative_time(t, now), exact_time(t))),
             last_used_ip: c.last_used_ip.clone().unwrap_or_default(),
-            created: c.created_at.format("%b %-d, %Y").to_string(),
-            created_exact: exact(c.created_at),
+            created: calendar_date(c.created_at),
+            created_exact: exact_time(c.created_at),
             badges: badges(&c.policies, now),
+            credential: c,
         }
     }
 }
@@ -141,7 +141,7 @@ impl Table {
             Direction::Asc => ("Newer", "Older"),
         };
         Self {
-            rows: page.items.iter().map(|c| Row::new(c, now)).collect(),
+            rows: page.items.into_iter().map(|c| Row::new(c, now)).collect(),
             total: count_label(page.total.unwrap_or(Count::Exactly(0))),
             next: page.next.map(|c| (list.page_href("after", &c), forward)),
             previous: page
