@@ -21,6 +21,7 @@ pub mod redis;
 pub mod secrets;
 pub mod service;
 pub mod smtp;
+pub mod spamd;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

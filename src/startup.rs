@@ -44,6 +44,11 @@ pub struct AppState {
     pub smtp_port: u16,
     /// Production mail can be relayed (else the dashboard says why it cannot).
     pub smarthost_configured: bool,
+    /// The smarthost sandbox mail is released through (the SMTP listener's
+    /// own), when one is configured.
+    pub relay: Option<Arc<smtp::Relay>>,
+    /// The spamd that scores sandbox mail (`POSTERN_SPAMD_ADDR`).
+    pub spamd_addr: Option<String>,
     pub api_limiter: ApiRateLimiter,
     /// Encrypts stored API responses (idempotent replays).
     pub sealer: Sealer,
@@ -128,10 +133,12 @@ impl Application {
         });
         let smtp_host_name = config.smtp_host_name();
         let sandbox = SandboxUsage::new(config.sandbox_max_bytes);
+        let relay = relay(&config, smtp_host_name.as_deref())?;
         let sandbox_events = SandboxEvents::default();
         let smtp = smtp_server(
             &config,
             smtp_host_name.clone(),
+            relay.clone(),
             &db,
             secret,
             &argon2,
@@ -172,6 +179,8 @@ impl Application {
             smtp_hostname: smtp_host_name,
             smtp_port: smtp_ports.first().copied().unwrap_or(2525),
             smarthost_configured: config.smarthost.is_some(),
+            relay,
+            spamd_addr: config.spamd_addr.clone(),
             api_limiter,
             sealer: Sealer::derive(secret.as_bytes(), "postern idempotent replays v1"),
             sessions: sessions.clone(),
@@ -312,10 +321,25 @@ fn server_secret(config: &Config) -> Result<SecretString, ConfigError> {
     }
 }
 
-/// Binds the SMTP listeners and prepares TLS, the verifier and the relay.
+/// The smarthost of `POSTERN_SMARTHOST`, greeted with the SMTP host name.
+fn relay(
+    config: &Config,
+    host_name: Option<&str>,
+) -> Result<Option<Arc<smtp::Relay>>, ConfigError> {
+    let Some(url) = &config.smarthost else {
+        return Ok(None);
+    };
+    smtp::Relay::new(url.expose_secret(), host_name.unwrap_or("localhost"))
+        .map(|relay| Some(Arc::new(relay)))
+        .map_err(|e| setting_error("POSTERN_SMARTHOST", e))
+}
+
+/// Binds the SMTP listeners and prepares TLS and the verifier.
+#[allow(clippy::too_many_arguments)]
 fn smtp_server(
     config: &Config,
     host_name: Option<String>,
+    relay: Option<Arc<smtp::Relay>>,
     db: &Db,
     secret: &str,
     argon2: &Argon2Slots,
@@ -324,13 +348,6 @@ fn smtp_server(
 ) -> Result<(SmtpServer, Vec<u16>), ConfigError> {
     let hostname = host_name.unwrap_or_else(|| "localhost".to_owned());
     let tls = smtp::tls::acceptor(config, &hostname)?;
-    let relay = match &config.smarthost {
-        Some(url) => Some(
-            smtp::Relay::new(url.expose_secret(), &hostname)
-                .map_err(|e| setting_error("POSTERN_SMARTHOST", e))?,
-        ),
-        None => None,
-    };
     let listeners = smtp::bind(&config.smtp_addrs).map_err(|(addr, e)| {
         setting_error("POSTERN_SMTP_ADDR", format!("cannot listen on {addr}: {e}"))
     })?;

@@ -58,6 +58,9 @@ pub struct Config {
     pub sandbox_retention_interval: std::time::Duration,
     /// Where production mail is relayed: `smtp://host:port`, `smtp://…?tls=required`, `smtps://…`.
     pub smarthost: Option<SecretString>,
+    /// A SpamAssassin `spamd` (`host:port`) that scores sandbox mail on its
+    /// page; no score shown when unset.
+    pub spamd_addr: Option<String>,
     /// PEM certificate chain and private key for STARTTLS; self-signed when unset.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -133,6 +136,7 @@ pub const SETTINGS: &[&str] = &[
     "sandbox_max_bytes",
     "sandbox_retention_interval_secs",
     "smarthost",
+    "spamd_addr",
     "tls_cert",
     "tls_key",
     "api_rate_limit",

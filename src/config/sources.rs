@@ -152,6 +152,7 @@ impl Config {
                     ),
                 }
             })?,
+            spamd_addr: src.parse("spamd_addr", None, |v| parse_host_port(v).map(Some))?,
             tls_cert: src.parse("tls_cert", None, |v| Ok(Some(PathBuf::from(v))))?,
             tls_key: src.parse("tls_key", None, |v| Ok(Some(PathBuf::from(v))))?,
             log: src.parse("log", "info".to_owned(), |v| Ok(v.to_owned()))?,

@@ -234,3 +234,24 @@ fn the_sandbox_ceiling_reads_sizes_and_names_the_variable() {
         assert!(error.starts_with("POSTERN_SANDBOX_MAX_BYTES: "), "{error}");
     }
 }
+
+#[test]
+fn the_spamd_address_is_a_host_and_a_port() {
+    let config = Config::from_sources(None, env(&[])).unwrap();
+    assert_eq!(config.spamd_addr, None);
+    for good in ["127.0.0.1:783", "spamd.internal:783", "[::1]:783"] {
+        let config = Config::from_sources(None, env(&[("POSTERN_SPAMD_ADDR", good)])).unwrap();
+        assert_eq!(config.spamd_addr.as_deref(), Some(good));
+    }
+    for bad in [
+        "spamd",
+        "spamd:",
+        "spamd:0",
+        ":783",
+        "spamd:99999",
+        "sp amd:783",
+    ] {
+        let err = Config::from_sources(None, env(&[("POSTERN_SPAMD_ADDR", bad)])).unwrap_err();
+        assert_eq!(err.setting, "POSTERN_SPAMD_ADDR", "{bad}");
+    }
+}

@@ -26,6 +26,22 @@ pub(super) fn parse_addr(value: &str) -> Result<SocketAddr, String> {
 
 /// An origin like `https://postern.example.com` (a trailing `/` is allowed);
 /// the dashboard is served at the root, so no path, query or credentials.
+/// `host:port` (a name or an address, resolved when used).
+pub(super) fn parse_host_port(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    let hint = "use host:port, like 127.0.0.1:783";
+    let (host, port) = value.rsplit_once(':').ok_or(hint)?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+    match port.parse::<u16>() {
+        Ok(port) if port > 0 && host_ok => Ok(value.to_owned()),
+        _ => Err(hint.to_owned()),
+    }
+}
+
 pub(super) fn parse_public_url(value: &str) -> Result<String, String> {
     let hint = "use the dashboard's external URL, like https://postern.example.com";
     let url = url::Url::parse(value.trim()).map_err(|e| format!("not a URL ({e}); {hint}"))?;

@@ -95,6 +95,7 @@ pub fn action_label(action: &str) -> &str {
         "sandbox.deleted_matching" => "Deleted sandbox mail matching a search",
         "sandbox.tagged" => "Tagged sandbox mail",
         "sandbox.retention_changed" => "Changed sandbox retention",
+        "sandbox.released" => "Released sandbox mail",
         other => other,
     }
 }

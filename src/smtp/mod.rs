@@ -15,6 +15,7 @@ mod last_used;
 mod message;
 mod proxy_protocol;
 mod relay;
+pub mod release;
 pub mod reply;
 pub mod sasl;
 mod session;
@@ -49,7 +50,7 @@ pub struct SmtpContext {
     pub db: Db,
     pub verifier: SmtpLoginVerifier,
     pub tls: TlsAcceptor,
-    pub relay: Option<Relay>,
+    pub relay: Option<Arc<Relay>>,
     pub allow_plaintext_auth: bool,
     pub max_message_bytes: usize,
     pub idle_timeout: Duration,

@@ -86,6 +86,19 @@ impl Relay {
         })
     }
 
+    /// Where the smarthost is (`host:port`; never its credentials).
+    pub fn address(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    /// The name this server gives itself in EHLO.
+    pub fn hello_name(&self) -> &str {
+        match &self.hello {
+            ClientId::Domain(name) => name,
+            _ => "localhost",
+        }
+    }
+
     /// Connects and starts a transaction from `from` (empty: the null sender).
     pub async fn open(&self, from: &str) -> Result<Upstream, Reply> {
         let sender =

@@ -1,11 +1,13 @@
-//! The Sandbox's mail beyond capture: deleting it, the workspace's
-//! retention limits, the instance's ceiling.
+//! The Sandbox's mail beyond capture: deleting it, releasing it, its
+//! checks, the workspace's retention limits, the instance's ceiling.
 
 mod ceiling;
+pub mod checks;
 mod delete;
 mod live;
 mod message;
 mod preview;
+pub mod release;
 mod retention;
 pub mod search;
 mod tags;

@@ -17,7 +17,7 @@ mod protocol;
 mod proxy;
 mod relay;
 mod revocation;
-mod sink;
+pub mod sink;
 
 use std::time::Duration;
 

@@ -1,13 +1,16 @@
-//! Sandbox mail: captured for inspection in the dashboard, never relayed;
-//! searched and tagged (`search`); deleted by hand or by the workspace's
-//! retention limits.
+//! Sandbox mail: captured for inspection in the dashboard, never relayed
+//! on its own (a member may release a copy to addresses they name:
+//! `release`); searched and tagged (`search`); deleted by hand or by the
+//! workspace's retention limits.
 
+pub mod checks;
 mod delete;
 pub mod events;
 pub mod find;
 pub mod parts;
 pub mod preview;
 pub mod reading;
+pub mod release;
 pub mod retention;
 pub mod search;
 mod usage;

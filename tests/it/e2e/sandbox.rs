@@ -195,6 +195,70 @@ async fn a_hostile_html_message_runs_nothing_and_calls_no_server_until_remote_im
 }
 
 #[tokio::test]
+async fn a_member_reads_a_messages_checks_and_releases_it_through_the_smarthost() {
+    let sink = crate::smtp::sink::start("250 2.0.0 queued").await;
+    let spamd = crate::sandbox::checks::fake_spamd(
+        "SPAMD/1.1 0 EX_OK\r\nSpam: False ; 2.4 / 5.0\r\n\r\nMISSING_DATE,MISSING_MID\r\n",
+        std::time::Duration::ZERO,
+    )
+    .await;
+    let url = sink.url.clone();
+    let app = crate::helpers::spawn_app_with(move |c| {
+        c.smarthost = Some(url.into());
+        c.spamd_addr = Some(spamd);
+    })
+    .await;
+    let (_, workspace) = app.signed_in_owner().await;
+    let Some(browser) = crate::e2e::Browser::open(&app.address).await else {
+        return;
+    };
+    browser
+        .sign_in("owner@example.com", crate::helpers::PASSWORD)
+        .await;
+    let raw = crate::sandbox::with_html(
+        "Your order has shipped.",
+        "<html><head><link rel=stylesheet href=https://cdn.example/mail.css></head>\
+         <body><h1>Your order has shipped</h1><img src=cid:logo>\
+         <form action=https://shop.example/rate><button>Rate us</button></form></body></html>",
+    );
+    let id = crate::sandbox::store_raw(&app, &workspace, raw).await;
+    let page = format!("/w/{}/sandbox/{id}", workspace.slug);
+    browser.goto(&page).await;
+    browser
+        .wait_text(
+            "#spam-score",
+            "Not spam\nSpamAssassin score 2.4 (spam from 5.0).",
+        )
+        .await;
+    assert_eq!(
+        browser.text("#checks-summary").await,
+        "1 error, 4 warnings · HTML 213 B."
+    );
+    browser.screenshot("64-sandbox-message-checks").await;
+
+    browser.click("[data-testid=release-message]").await;
+    browser.text("dialog#modal[open] #release-to").await;
+    browser.fill("#release-to", "ada@example.com, nobody").await;
+    browser.click("dialog#modal [data-testid=confirm]").await;
+    browser
+        .wait_text("#to-error", "\"nobody\" is not a valid email address.")
+        .await;
+    browser.screenshot("65-sandbox-release-refused").await;
+
+    browser.fill("#release-to", "ada@example.com").await;
+    browser.click("dialog#modal [data-testid=confirm]").await;
+    browser
+        .wait_text(".toast", "Released a copy to ada@example.com.")
+        .await;
+    browser.screenshot("66-sandbox-released").await;
+    let sent = sink.transactions();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].rcpt_to, ["ada@example.com"]);
+    assert!(sent[0].text().contains("Your order has shipped."));
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn typing_a_search_and_clicking_a_tag_filter_the_list_and_the_link_keeps_them() {
     let Some((app, browser)) = owner_on("/w/acme-mail/sandbox").await else {
         return;

@@ -196,6 +196,11 @@ const MATRIX: &[Row] = &[
     ),
     ("get", "/w/{slug}/sandbox/{id}/delete", MEMBERS_MANAGE),
     ("post", "/w/{slug}/sandbox/{id}/delete", MEMBERS_MANAGE),
+    ("get", "/w/{slug}/sandbox/{id}/release", MEMBERS_MANAGE),
+    // No smarthost here: members hear why beside the field (422).
+    ("post", "/w/{slug}/sandbox/{id}/release", MEMBERS_MANAGE),
+    // No spamd here: there is no score to load.
+    ("get", "/w/{slug}/sandbox/{id}/spam-score", [N, N, N, N, N]),
     ("post", "/w/{slug}/sandbox/{id}/tags", MEMBERS_MANAGE),
     ("get", "/healthz", ALL),
     ("get", "/readyz", ALL),

@@ -1,8 +1,9 @@
-//! Sandbox mail deleted and limits saved by many requests at once.
+//! Sandbox mail deleted, released, and limits saved by many requests at
+//! once.
 
 use chrono::Duration;
 
-use super::{all_at_once, count, owners, ready, spawn_racing_app};
+use super::{all_at_once, count, count_audit, owners, ready, spawn_racing_app};
 use crate::sandbox::seed_messages;
 
 #[tokio::test]
@@ -66,6 +67,38 @@ async fn twenty_limits_saved_at_once_leave_one_row_holding_one_of_them() {
     // limit that stayed, none fewer than the lowest asked for.
     let held = app.count_rows("sandbox_messages").await;
     assert!((10..=kept).contains(&held), "{held} held, limit {kept}");
+}
+
+#[tokio::test]
+async fn twenty_releases_at_once_each_reach_the_smarthost_once_and_are_logged() {
+    let sink = crate::smtp::sink::start("250 2.0.0 queued").await;
+    let app = crate::sandbox::release::releasing_app(&sink).await;
+    let (workspace, owners) = owners(&app, 2).await;
+    let raw = crate::sandbox::with_html("Hello", "<p>Hello</p>");
+    let id = crate::sandbox::store_raw(&app, &workspace, raw).await;
+    let path = format!("/w/acme-mail/sandbox/{id}/release");
+    let mut posts = Vec::new();
+    for i in 0..20 {
+        let to = format!("user{i}@example.com");
+        posts.push(ready(&owners[i % 2].1, &path, &[("to", &to)]).await);
+    }
+    let outcomes = all_at_once(posts).await;
+    let page = format!("/w/acme-mail/sandbox/{id}");
+    assert!(
+        outcomes.iter().all(|o| o.redirected_to(&page)),
+        "{outcomes:?}"
+    );
+    let mut reached: Vec<String> = sink
+        .transactions()
+        .into_iter()
+        .flat_map(|t| t.rcpt_to)
+        .collect();
+    reached.sort();
+    reached.dedup();
+    assert_eq!(sink.transactions().len(), 20);
+    assert_eq!(reached.len(), 20);
+    assert_eq!(count_audit(&app, "sandbox.released").await, 20);
+    assert_eq!(app.count_rows("sandbox_messages").await, 1);
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
-//! One sandbox message's page: envelope, text, HTML source, headers and
-//! attachments. Its size does not follow the message's: the raw source
+//! One sandbox message's page: envelope, checks, text, HTML source,
+//! headers and attachments. Its size does not follow the message's: the raw source
 //! and the attachments have their own URLs (`files`), and the text, the
 //! HTML source and the headers shown are capped.
 
@@ -11,6 +11,7 @@ use super::human_size;
 use super::preview::{PreviewParams, SANDBOX};
 use crate::domain::{MessageId, Role};
 use crate::error::{AppError, AppResult};
+use crate::service::sandbox::checks::{self, Level};
 use crate::service::sandbox::{self, parts, preview};
 use crate::web::forms::FieldErrors;
 use crate::web::frame::Frame;
@@ -28,8 +29,10 @@ struct MessagePage {
     frame: Frame,
     base: String,
     id: MessageId,
-    can_delete: bool,
+    /// Delete and release (members and above).
+    can_manage: bool,
     modal: Option<String>,
+    flash: Option<String>,
     username: String,
     mail_from: String,
     recipients: Vec<String>,
@@ -42,10 +45,32 @@ struct MessagePage {
     html: Option<Shown>,
     attachments: Vec<AttachmentRow>,
     preview: Option<PreviewFrame>,
+    checks: Checks,
+    /// The SpamAssassin score's fragment, when a spamd is configured.
+    spam_href: Option<String>,
     /// (tag, link to the list filtered by it).
     tags: Vec<(String, String)>,
     tags_edit: TagsEdit,
-    flash: Option<String>,
+}
+
+/// The checks' findings as the page lists them.
+struct Checks {
+    html_size: Option<String>,
+    findings: Vec<checks::Finding>,
+}
+
+impl Checks {
+    fn errors(&self) -> usize {
+        self.count(Level::Error)
+    }
+
+    fn warnings(&self) -> usize {
+        self.count(Level::Warning)
+    }
+
+    fn count(&self, level: Level) -> usize {
+        self.findings.iter().filter(|f| f.level == level).count()
+    }
 }
 
 /// The tags field as typed, and why it was refused.
@@ -120,9 +145,10 @@ pub(super) async fn message_page_with(
         .await?
         .ok_or(AppError::NotFound)?;
     let raw = message.raw;
-    let (mut parts, has_remote_images) = tokio::task::spawn_blocking(move || {
+    let recipients = message.rcpt_to.lines().count();
+    let (mut parts, has_remote_images, report) = tokio::task::spawn_blocking(move || {
         let remote = preview::preview(&raw).is_some_and(|p| p.has_remote_images);
-        (parts::parts(&raw), remote)
+        (parts::parts(&raw), remote, checks::check(&raw, recipients))
     })
     .await
     .map_err(AppError::unexpected)?;
@@ -140,6 +166,11 @@ pub(super) async fn message_page_with(
         remote_images,
     });
     parts.headers.truncate(MAX_SHOWN_HEADERS);
+    let spam_href = cx
+        .state
+        .spamd_addr
+        .as_ref()
+        .map(|_| format!("{base}/{}/spam-score", message.id));
     let tags = sandbox::tags(&cx.state.db, &message.id).await?;
     let tags_edit = tags_edit.unwrap_or_else(|| TagsEdit {
         value: tags.join(", "),
@@ -154,13 +185,13 @@ pub(super) async fn message_page_with(
             })
             .collect(),
         tags_edit,
-        flash: cx.take_flash(),
         csrf_token: cx.csrf_token(),
         frame: cx.frame(Section::Sandbox).await?,
         base,
         id: message.id,
-        can_delete: Role::can_manage_sandbox_mail(cx.access.role),
+        can_manage: Role::can_manage_sandbox_mail(cx.access.role),
         modal,
+        flash: cx.take_flash(),
         username: message.username,
         mail_from: message.mail_from,
         recipients: message.rcpt_to.lines().map(str::to_owned).collect(),
@@ -175,6 +206,11 @@ pub(super) async fn message_page_with(
         text: Shown::of(parts.text),
         html: parts.html.map(Shown::of),
         preview,
+        checks: Checks {
+            html_size: report.html_bytes.map(|b| human_size(b as i64)),
+            findings: report.findings,
+        },
+        spam_href,
         attachments: parts
             .attachments
             .into_iter()

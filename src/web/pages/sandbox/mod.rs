@@ -1,17 +1,19 @@
 //! The Sandbox: mail sent with sandbox credentials, newest first, and each
-//! message's envelope, headers and text. The list is searched and
+//! message's envelope, checks, headers and text. The list is searched and
 //! filtered by credential, tag and date (`search`, a linkable query
-//! string); members and above tag mail (`tags`) and delete it, one, ticked
-//! or all matching a search (`delete`); admins set how much is kept
-//! (`retention`).
+//! string); members and above tag mail (`tags`), release it to real
+//! addresses (`release`) and delete it, one, ticked or all matching a
+//! search (`delete`); admins set how much is kept (`retention`).
 
 pub mod delete;
 pub mod files;
 pub mod live;
 pub mod message;
 pub mod preview;
+pub mod release;
 pub mod retention;
 pub mod search;
+pub mod spam;
 pub mod tags;
 
 pub use message::show;
