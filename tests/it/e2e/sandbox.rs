@@ -357,7 +357,19 @@ async fn typing_a_search_and_clicking_a_tag_filter_the_list_and_the_link_keeps_t
 
 async fn wait_contains(browser: &crate::e2e::browser::Browser, css: &str, expected: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while !browser.text(css).await.contains(expected) {
+    // Read in one script: the element may be swapped between a find and a read.
+    let read = || async {
+        let text = browser
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
+                vec![css.into()],
+            )
+            .await
+            .unwrap();
+        text.as_str().unwrap_or_default().to_owned()
+    };
+    while !read().await.contains(expected) {
         assert!(
             std::time::Instant::now() < deadline,
             "{css} never read {expected:?}"
