@@ -354,3 +354,152 @@ async fn typing_a_search_and_clicking_a_tag_filter_the_list_and_the_link_keeps_t
     browser.screenshot("67-sandbox-message-tags").await;
     browser.close().await;
 }
+
+async fn wait_contains(browser: &crate::e2e::browser::Browser, css: &str, expected: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    // Read in one script: the element may be swapped between a find and a read.
+    let read = || async {
+        let text = browser
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
+                vec![css.into()],
+            )
+            .await
+            .unwrap();
+        text.as_str().unwrap_or_default().to_owned()
+    };
+    while !read().await.contains(expected) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{css} never read {expected:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the page's stream of new mail is open (it starts at "now").
+async fn wait_live(browser: &crate::e2e::browser::Browser) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let open = browser
+            .client
+            .execute(
+                "const d = (document.getElementById('sandbox-live') || {})['htmx-internal-data']; \
+                 return !!(d && d.sseEventSource && d.sseEventSource.readyState === 1);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if open == true {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the live stream never opened"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn mail_sent_over_smtp_appears_in_the_open_list_without_a_reload() {
+    let Some((app, browser)) = owner_on("/w/acme-mail/sandbox").await else {
+        return;
+    };
+    let workspace = app
+        .db
+        .query(|conn| postern::db::models::Workspace::find_by_slug(conn, "acme-mail"))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut client = crate::smtp::authenticated(
+        &app,
+        &workspace,
+        "live_e2e",
+        true,
+        postern::service::credentials::Scope::Global,
+    )
+    .await;
+    browser
+        .wait_text(".empty-title", "No sandbox mail yet")
+        .await;
+    // Marks this page: a reload would lose it.
+    browser
+        .client
+        .execute("document.body.dataset.loadedOnce = 'yes'", vec![])
+        .await
+        .unwrap();
+    wait_live(&browser).await;
+    let send = |subject: &'static str, tags: &'static str| {
+        format!(
+            "From: app@example.com\r\nTo: user@example.net\r\nSubject: {subject}\r\nX-Tags: {tags}\r\n\r\nHi\r\n"
+        )
+    };
+    let first_row = "#sandbox-results tbody tr:first-child .cell-name > a";
+    let reply = crate::smtp::send_message(
+        &mut client,
+        "app@example.com",
+        "user@example.net",
+        &send("Welcome aboard", "signup"),
+    )
+    .await;
+    assert_eq!(reply.code, 250);
+    browser.wait_text(first_row, "Welcome aboard").await;
+    wait_contains(&browser, "#sandbox-usage", "Holds 1 message (").await;
+    wait_live(&browser).await;
+    let reply = crate::smtp::send_message(
+        &mut client,
+        "app@example.com",
+        "user@example.net",
+        &send("Reset your password", "auth"),
+    )
+    .await;
+    assert_eq!(reply.code, 250);
+    browser.wait_text(first_row, "Reset your password").await;
+    wait_contains(&browser, "#sandbox-usage", "Holds 2 messages").await;
+    browser.wait_htmx_idle().await;
+    assert_eq!(
+        browser
+            .attr_all("#sandbox-results tbody tr", "data-message")
+            .await
+            .len(),
+        2
+    );
+    // New rows read as the page's own: with their tag badges.
+    assert_eq!(
+        browser.attr_all("a.badge-tag", "data-tag").await,
+        vec!["auth".to_owned(), "signup".to_owned()]
+    );
+    let same_page = browser
+        .client
+        .execute("return document.body.dataset.loadedOnce", vec![])
+        .await
+        .unwrap();
+    assert_eq!(same_page, "yes", "the page was not reloaded");
+    browser.screenshot("65-sandbox-live-arrival").await;
+
+    // With a search on, mail that does not match stays out of the list.
+    browser.fill("#sandbox-q", "welcome").await;
+    wait_contains(&browser, "#sandbox-matches", "1 message matches").await;
+    browser.wait_htmx_idle().await;
+    let reply = crate::smtp::send_message(
+        &mut client,
+        "app@example.com",
+        "user@example.net",
+        &send("Your invoice", "billing"),
+    )
+    .await;
+    assert_eq!(reply.code, 250);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    browser.wait_htmx_idle().await;
+    assert_eq!(browser.text(first_row).await, "Welcome aboard");
+    assert_eq!(
+        browser
+            .attr_all("#sandbox-results tbody tr", "data-message")
+            .await
+            .len(),
+        1
+    );
+    browser.close().await;
+}
