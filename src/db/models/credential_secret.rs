@@ -77,8 +77,13 @@ impl CredentialSecret {
             )
             .select(CredentialSecret::as_select())
             .load(conn)?;
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.valid_until.is_none()));
+        Self::current_first(&mut secrets);
         Ok(secrets)
+    }
+
+    /// Orders a credential's secrets with the current one first.
+    pub fn current_first(secrets: &mut [CredentialSecret]) {
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.valid_until.is_none()));
     }
 
     /// Makes `new` the credential's current secret. The current one stays

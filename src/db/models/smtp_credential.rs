@@ -316,6 +316,6 @@ fn with_valid_secrets(
         let credential = credential.get_or_insert(row);
         secrets.extend(secret.filter(|s| s.credential_id == credential.id && s.is_valid_at(now)));
     }
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.valid_until.is_none()));
+    CredentialSecret::current_first(&mut secrets);
     credential.map(|c| (c, secrets))
 }
