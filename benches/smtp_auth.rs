@@ -99,6 +99,7 @@ async fn main() {
     println!(
         "concurrency={concurrency} duration={seconds}s (client and servers share this machine)"
     );
+    let ceiling_pid = ceiling.id();
     let rate = |line: &str| -> f64 {
         line.split_whitespace()
             .find_map(|f| f.strip_prefix("auth_per_s="))
@@ -107,14 +108,21 @@ async fn main() {
     };
     // Alternate, so that the machine's drift affects both alike.
     let (mut ceilings, mut warms) = (Vec::new(), Vec::new());
+    let (mut ceiling_cpu, mut warm_cpu) = (Cpu::default(), Cpu::default());
     for round in 0..3 {
-        let line = run(&load, &ceiling_addr, &warm_file, &concurrency, &seconds);
-        println!("ceiling          {line}");
+        let (line, cpu) = measured(Some(ceiling_pid), || {
+            run(&load, &ceiling_addr, &warm_file, &concurrency, &seconds)
+        });
+        println!("ceiling          {line} {cpu}");
         ceilings.push(rate(&line));
+        ceiling_cpu.add(&cpu);
         if round < 2 {
-            let line = run(&load, &smtp, &warm_file, &concurrency, &seconds);
-            println!("postern warm     {line}");
+            let (line, cpu) = measured(None, || {
+                run(&load, &smtp, &warm_file, &concurrency, &seconds)
+            });
+            println!("postern warm     {line} {cpu}");
             warms.push(rate(&line));
+            warm_cpu.add(&cpu);
         }
     }
     let cold_result = run(&load, &smtp, &cold_file, &concurrency, "5");
@@ -126,6 +134,105 @@ async fn main() {
         "postern warm = {:.0} % of the ceiling (mean of 2 warm runs / mean of the 3 ceiling runs around them)",
         100.0 * mean(&warms) / mean(&ceilings)
     );
+    // Throughput depends on what else the machine runs; CPU per session
+    // does not. Client and server share the cores, so on an otherwise idle
+    // machine the ratio tends to (client + ceiling) / (client + Postern).
+    let (ceiling_ms, warm_ms) = (ceiling_cpu.server_ms(), warm_cpu.server_ms());
+    let client_ms = (ceiling_cpu.client_ms() + warm_cpu.client_ms()) / 2.0;
+    println!(
+        "CPU per AUTH session: Postern {warm_ms:.3} ms, ceiling {ceiling_ms:.3} ms, load client {client_ms:.3} ms \
+         -> {:.0} % when the two cores do nothing else",
+        100.0 * (client_ms + ceiling_ms) / (client_ms + warm_ms)
+    );
+}
+
+/// CPU time spent by a server and by the load client over runs, and the
+/// sessions they served.
+#[derive(Default)]
+struct Cpu {
+    server: Duration,
+    client: Duration,
+    sessions: u64,
+}
+
+impl Cpu {
+    fn add(&mut self, other: &Cpu) {
+        self.server += other.server;
+        self.client += other.client;
+        self.sessions += other.sessions;
+    }
+
+    fn server_ms(&self) -> f64 {
+        self.server.as_secs_f64() * 1000.0 / self.sessions.max(1) as f64
+    }
+
+    fn client_ms(&self) -> f64 {
+        self.client.as_secs_f64() * 1000.0 / self.sessions.max(1) as f64
+    }
+}
+
+impl std::fmt::Display for Cpu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cpu_ms_per_session server={:.3} client={:.3}",
+            self.server_ms(),
+            self.client_ms()
+        )
+    }
+}
+
+/// Runs one load-client run and measures the CPU the server (the process
+/// `server`, or this one, which hosts Postern) and the client used.
+fn measured(server: Option<u32>, run: impl FnOnce() -> String) -> (String, Cpu) {
+    let server_cpu = || match server {
+        Some(pid) => process_cpu(pid),
+        None => rusage(libc::RUSAGE_SELF),
+    };
+    let (server_before, client_before) = (server_cpu(), rusage(libc::RUSAGE_CHILDREN));
+    let line = run();
+    let cpu = Cpu {
+        server: server_cpu().saturating_sub(server_before),
+        // Only the load client was waited for in between.
+        client: rusage(libc::RUSAGE_CHILDREN).saturating_sub(client_before),
+        sessions: line
+            .split_whitespace()
+            .find_map(|f| f.strip_prefix("ok="))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+    };
+    (line, cpu)
+}
+
+/// User and system time of this process or of its waited-for children.
+fn rusage(who: libc::c_int) -> Duration {
+    // SAFETY: getrusage writes one `rusage` into the zeroed struct we own.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(who, &mut usage);
+        usage
+    };
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// User and system time of another process, from /proc (clock ticks).
+fn process_cpu(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which ends with the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // SAFETY: sysconf reads a constant.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    let total = ticks(11) + ticks(12); // utime, stime
+    Duration::from_micros(total * 1_000_000 / per_second)
 }
 
 fn run(
