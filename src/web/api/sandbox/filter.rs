@@ -54,7 +54,7 @@ impl FilterQuery {
             tag
         });
         let mut time = |field: &str, raw: &Option<String>| {
-            let at = given(raw).map(|raw| DateTime::parse_from_rfc3339(raw));
+            let at = given(raw).map(DateTime::parse_from_rfc3339);
             match at {
                 None => None,
                 Some(Ok(at)) => Some(at.naive_utc()),

@@ -25,12 +25,12 @@ const DEFAULT_TIMEOUT_SECS: u64 = 30;
 /// Wait for a sandbox message
 ///
 /// Answers as soon as a message matching the search and filters (as the
-/// list takes them, each when given) has been received at or after `since`, with the message
-/// parsed as `GET …/messages/{message_id}` gives it; a message that came
-/// before the call but after `since` is answered at once. With none by the
-/// end of `timeout` seconds, `204 No Content`: ask again. Needs
-/// `sandbox:read`. An account may have 32 waits open at once on each
-/// server; more are refused with 429.
+/// list takes them, each when given) has been received at or after
+/// `since`, with the message parsed as `GET …/messages/{message_id}`
+/// gives it; a message that came before the call but after `since` is
+/// answered at once. With none by the end of `timeout` seconds, `204 No
+/// Content`: ask again. Needs `sandbox:read`. An account may have 32 waits
+/// open at once on each server; more are refused with 429.
 #[utoipa::path(
     get,
     operation_id = "wait_for_sandbox_message",
