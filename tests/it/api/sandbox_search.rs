@@ -5,52 +5,9 @@
 
 use std::collections::HashSet;
 
-use postern::auth::smtp_login::AuthenticatedCredential;
-use postern::db::models::Workspace;
-use serde_json::Value;
-
 use super::helpers::{Api, ApiResponse, make_key};
-use super::sandbox::{READ, READ_DELETE, api_with, messages};
-use crate::helpers::TestApp;
-use crate::sandbox::search::{ingest, sandbox_login};
-
-const RESET: &str = "From: \"Acme Accounts\" <accounts@Acme.example>
-To: \"Zoë Customer\" <zoe@customer.example>
-Subject: Reset your password
-X-Tags: Auth, password-reset
-
-Hello Zoë, follow the link to choose a new PASSWORD: https://acme.example/r/ab12
-";
-
-const WELCOME: &str = "From: hello@shop.example
-To: newbie@customer.example
-Subject: Welcome aboard
-X-Tags: signup
-
-Thanks for signing up. Your order number is 77-Q.
-";
-
-const INVOICE: &str = "From: billing@shop.example
-To: newbie@customer.example
-Subject: Your invoice
-Content-Type: text/html; charset=utf-8
-
-<p>Total due: <b>42 EUR</b>. Paid by card ending 4242.</p>
-";
-
-/// Stores the three messages above, oldest first, sent with one sandbox
-/// credential; returns it.
-async fn three_messages(app: &TestApp, workspace: &Workspace) -> AuthenticatedCredential {
-    let shop = sandbox_login(app, workspace, "Shop").await;
-    for (from, to, raw) in [
-        ("bounce@acme.example", "zoe@customer.example", RESET),
-        ("bounce@shop.example", "newbie@customer.example", WELCOME),
-        ("bounce@shop.example", "kim@envelope.example", INVOICE),
-    ] {
-        ingest(app, &shop, from, &[to], raw).await;
-    }
-    shop
-}
+use super::sandbox::{READ, READ_DELETE, api_with, messages, subjects};
+use crate::sandbox::search::{ingest, sandbox_login, three_messages};
 
 /// The list's URL with these parameters.
 fn listing(api: &Api, params: &[(&str, &str)]) -> String {
@@ -62,15 +19,6 @@ fn listing(api: &Api, params: &[(&str, &str)]) -> String {
 
 async fn search(api: &Api, params: &[(&str, &str)]) -> ApiResponse {
     api.get(&listing(api, params)).await
-}
-
-fn subjects(body: &Value) -> Vec<String> {
-    body["data"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no list: {body}"))
-        .iter()
-        .map(|m| m["subject"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 async fn found(api: &Api, params: &[(&str, &str)]) -> Vec<String> {
