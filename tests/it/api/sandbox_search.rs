@@ -292,6 +292,8 @@ async fn bad_search_and_filter_values_get_422_naming_each_parameter() {
         (vec![("q", "a b c d e f g h i")], "q"),
         (vec![("q", "reset\u{7}")], "q"),
         (vec![("tag", long_tag.as_str())], "tag"),
+        (vec![("received_after", "")], "received_after"),
+        (vec![("credential", "")], "credential"),
         (
             vec![
                 ("received_after", "2026-11-28T10:00:00Z"),

@@ -1,8 +1,9 @@
 //! The one reading of the filter parameters that listing, waiting for and
 //! deleting sandbox mail share ([`FilterQuery`]) into the dashboard's
-//! [`MessageFilter`]: an empty parameter is left out; `to` and
-//! `subject_contains` out of bounds are refused with 400 (as they always
-//! were), every other bad parameter with 422 naming each one.
+//! [`MessageFilter`]: an empty text (`q`, `tag`, `to`, `subject_contains`)
+//! is left out; `to` and `subject_contains` out of bounds are refused with
+//! 400 (as they always were), every other bad parameter (an empty id or
+//! time included) with 422 naming each one.
 
 use chrono::DateTime;
 
@@ -36,7 +37,7 @@ impl FilterQuery {
                 errors.add("q", problem.message());
                 SearchTerms::default()
             });
-        let credential = given(&self.credential).and_then(|raw| {
+        let credential = present(&self.credential).and_then(|raw| {
             let id = CredentialId::parse(raw);
             if id.is_none() {
                 errors.add("credential", "Use a credential's id (a UUID).");
@@ -54,7 +55,7 @@ impl FilterQuery {
             tag
         });
         let mut time = |field: &str, raw: &Option<String>| {
-            let at = given(raw).map(DateTime::parse_from_rfc3339);
+            let at = present(raw).map(DateTime::parse_from_rfc3339);
             match at {
                 None => None,
                 Some(Ok(at)) => Some(at.naive_utc()),
@@ -85,9 +86,15 @@ impl FilterQuery {
     }
 }
 
-/// A parameter's value, trimmed; `None` when left out or empty.
+/// A text parameter's value, trimmed; `None` when left out or empty.
 fn given(raw: &Option<String>) -> Option<&str> {
-    raw.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    present(raw).filter(|v| !v.is_empty())
+}
+
+/// A typed parameter's value (an id, a time), trimmed; `None` when left
+/// out. Empty is no id or time: refused, as the document says.
+fn present(raw: &Option<String>) -> Option<&str> {
+    raw.as_deref().map(str::trim)
 }
 
 /// `to` or `subject_contains`, trimmed: 400 when over `max` characters or
