@@ -65,8 +65,9 @@ pub async fn wait(
             "timeout must be between 0 and {MAX_TIMEOUT_SECS} seconds."
         )));
     }
+    // An empty `since` is no time: refused like any other that is not one.
     let since = match query.since.as_deref() {
-        None | Some("") => now(),
+        None => now(),
         Some(raw) => DateTime::parse_from_rfc3339(raw)
             .map_err(|_| {
                 ApiError::BadRequest(
