@@ -35,7 +35,7 @@ pub use overlap::Overlap;
 pub use person::{NewPassword, PersonName};
 pub use retention::SandboxLimits;
 pub use role::Role;
-pub use search_terms::SearchTerms;
+pub use search_terms::{SearchTerms, SearchTermsError};
 pub use slug::Slug;
 pub use tags::{Tag, Tags, TagsError};
 pub use text::{Line, LineError};

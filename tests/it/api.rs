@@ -11,6 +11,7 @@ mod pagination;
 mod policies;
 mod rate_limit;
 pub mod sandbox;
+mod sandbox_search;
 mod sandbox_wait;
 mod scopes;
 mod shapes;

@@ -17,7 +17,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 
-use super::SandboxSummary;
+use super::{EnvelopeFilter, SandboxSummary};
 use crate::db::keyset::{Anchor, Direction, keyset};
 use crate::db::schema::{sandbox_message_tags, sandbox_message_text, sandbox_messages};
 use crate::db::{DbConn, MultiBackend};
@@ -38,10 +38,11 @@ const MAX_CREDENTIAL_CHOICES: i64 = 200;
 pub const DOCUMENT: &str = "sandbox_message_text.subject || ' ' || sandbox_message_text.senders \
      || ' ' || sandbox_message_text.recipients || ' ' || sandbox_message_text.body";
 
-/// Which of a workspace's sandbox messages to list, count or delete. Every
-/// part narrows the list (they combine with AND); the default lets every
-/// message through. The dashboard's list and delete-matching, and the REST
-/// API, all read mail through this.
+/// Which of a workspace's sandbox messages to list, count, wait for or
+/// delete. Every part narrows the list (they combine with AND); the default
+/// lets every message through. The dashboard's list and delete-matching,
+/// and the REST API's list, wait and delete-matching, all read mail
+/// through this.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessageFilter {
     /// Terms that must all occur, each anywhere (a substring, any case), in
@@ -56,6 +57,9 @@ pub struct MessageFilter {
     pub received_from: Option<NaiveDateTime>,
     /// Only mail received before this time.
     pub received_before: Option<NaiveDateTime>,
+    /// Only mail to this envelope recipient, with this in the subject (the
+    /// REST API's `to` and `subject_contains`).
+    pub envelope: EnvelopeFilter,
 }
 
 impl MessageFilter {
@@ -152,6 +156,7 @@ fn filtered<'a>(workspace: &'a WorkspaceId, filter: &MessageFilter, plan: Plan) 
     if let Some(tag) = &filter.tag {
         query = query.filter(tagged(workspace, tag, walk_tag));
     }
+    query = filter.envelope.apply(query);
     let terms = filter.text.terms();
     let (by_index, by_scan): (Vec<&String>, Vec<&String>) = terms
         .iter()
@@ -207,6 +212,26 @@ impl Search {
             .limit(cap + 1)
             .load(conn)?;
         Ok((sizes.len() as i64, sizes.iter().sum()))
+    }
+
+    /// The first matching message received at or after `since` (what a
+    /// waiting test asks).
+    pub fn first_since(
+        conn: &mut DbConn,
+        workspace: &WorkspaceId,
+        filter: &MessageFilter,
+        since: NaiveDateTime,
+    ) -> QueryResult<Option<SandboxSummary>> {
+        let plan = plan(conn, workspace, filter)?;
+        filtered(workspace, filter, plan)
+            .filter(sandbox_messages::received_at.ge(since))
+            .select(SandboxSummary::as_select())
+            .order((
+                sandbox_messages::received_at.asc(),
+                sandbox_messages::id.asc(),
+            ))
+            .first(conn)
+            .optional()
     }
 
     /// The (id, size) of up to `limit` of the matching messages received

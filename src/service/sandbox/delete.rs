@@ -1,10 +1,10 @@
-//! Deleting sandbox mail by hand: one message, a selection, all of it, or
-//! all matching a filter (the REST API).
+//! Deleting sandbox mail by hand: one message, a selection, or all of it
+//! (all matching a filter is [`super::delete_matching`]).
 //! Each is recorded in the activity log.
 
 use super::SandboxUsage;
 use super::retention::delete_upto;
-use crate::db::models::{EnvelopeFilter, SandboxMessage};
+use crate::db::models::SandboxMessage;
 use crate::db::{Db, DbError, write_transaction};
 use crate::domain::{MessageId, WorkspaceId, now};
 use crate::service::audit::{self, Actor};
@@ -68,61 +68,4 @@ pub async fn delete_all(
         .await?;
     usage.removed(bytes);
     Ok(count)
-}
-
-/// Deletes the messages matching `filter` that the workspace had received
-/// when asked, in batches; returns how many. Recorded once in the
-/// activity log, with the filter.
-pub async fn delete_by_envelope(
-    db: &Db,
-    usage: &SandboxUsage,
-    workspace: &WorkspaceId,
-    filter: EnvelopeFilter,
-    actor: Actor,
-) -> Result<u64, DbError> {
-    if filter == EnvelopeFilter::default() {
-        return delete_all(db, usage, workspace, actor).await;
-    }
-    let workspace = workspace.clone();
-    let (count, bytes) = db
-        .query(move |conn| {
-            let upto = now();
-            let (mut count, mut bytes) = (0u64, 0i64);
-            loop {
-                let batch = SandboxMessage::matching_upto(conn, &workspace, &filter, upto, 500)?;
-                if batch.is_empty() {
-                    break;
-                }
-                let ids: Vec<MessageId> = batch.iter().map(|(id, _)| id.clone()).collect();
-                count += SandboxMessage::delete_ids(conn, &workspace, &ids)? as u64;
-                bytes += batch.iter().map(|(_, size)| size).sum::<i64>();
-            }
-            if count > 0 {
-                let target = format!("{count} message{}", if count == 1 { "" } else { "s" });
-                audit::record(
-                    conn,
-                    &workspace,
-                    &actor,
-                    "sandbox.deleted",
-                    &target,
-                    &describe(&filter),
-                )?;
-            }
-            Ok((count, bytes))
-        })
-        .await?;
-    usage.removed(bytes);
-    Ok(count)
-}
-
-/// A filter as the activity log's details show it.
-fn describe(filter: &EnvelopeFilter) -> String {
-    let mut parts = Vec::new();
-    if let Some(to) = &filter.to {
-        parts.push(format!("to {to}"));
-    }
-    if let Some(text) = &filter.subject_contains {
-        parts.push(format!("subject contains \"{text}\""));
-    }
-    format!("matching {}", parts.join(" and "))
 }

@@ -1,6 +1,6 @@
-//! Finding sandbox mail by a [`EnvelopeFilter`]: a newest-first page (the
-//! REST API's list), and waiting for the first message to arrive that
-//! matches (the API's long-poll), told of new mail by [`SandboxEvents`].
+//! Waiting for sandbox mail: the first message to arrive that a
+//! [`MessageFilter`] lets through (the REST API's long-poll), told of new
+//! mail by [`SandboxEvents`]; and what a live list has not shown yet.
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::events::SandboxEvents;
 pub use crate::db::keyset::{Anchor, Cursor, Page};
-use crate::db::models::{EnvelopeFilter, SandboxMessage, SandboxSummary};
+use crate::db::models::{EnvelopeFilter, MessageFilter, SandboxMessage, SandboxSummary, Search};
 use crate::db::{Db, DbError};
 use crate::domain::{MessageId, WorkspaceId};
 
@@ -19,22 +19,6 @@ pub fn cursor_of(message: &SandboxSummary) -> Cursor<MessageId> {
         at: message.received_at,
         id: message.id.clone(),
     }
-}
-
-/// A page of the workspace's messages that match, newest first.
-pub async fn search(
-    db: &Db,
-    workspace: &WorkspaceId,
-    filter: EnvelopeFilter,
-    anchor: Anchor<MessageId>,
-    limit: i64,
-) -> Result<Page<SandboxSummary, MessageId>, DbError> {
-    let workspace = workspace.clone();
-    db.query(move |conn| {
-        let rows = SandboxMessage::search(conn, &workspace, &filter, &anchor, limit + 1)?;
-        Ok(Page::from_scan(rows, &anchor, limit, cursor_of))
-    })
-    .await
 }
 
 /// Up to `limit` matching messages newer than `after`, oldest first: what
@@ -59,11 +43,11 @@ pub async fn newer_than(
 pub async fn first_since(
     db: &Db,
     workspace: &WorkspaceId,
-    filter: EnvelopeFilter,
+    filter: MessageFilter,
     since: NaiveDateTime,
 ) -> Result<Option<SandboxSummary>, DbError> {
     let workspace = workspace.clone();
-    db.query(move |conn| SandboxMessage::first_since(conn, &workspace, &filter, since))
+    db.query(move |conn| Search::first_since(conn, &workspace, &filter, since))
         .await
 }
 
@@ -78,7 +62,7 @@ pub async fn wait_for(
     db: &Db,
     events: &SandboxEvents,
     workspace: &WorkspaceId,
-    filter: EnvelopeFilter,
+    filter: MessageFilter,
     since: NaiveDateTime,
     deadline: Instant,
 ) -> Result<Option<SandboxSummary>, DbError> {

@@ -15,7 +15,7 @@ pub mod retention;
 pub mod search;
 mod usage;
 
-pub use self::delete::{MAX_SELECTED, delete, delete_all, delete_by_envelope};
+pub use self::delete::{MAX_SELECTED, delete, delete_all};
 pub use self::events::{SandboxEvents, Slot, Slots};
 pub use self::search::{
     ListedMessage, MessageFilter, MessagePage, Tally, count, delete_matching, search, set_tags,

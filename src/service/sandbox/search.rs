@@ -1,7 +1,7 @@
 //! Finding sandbox mail: a [`MessageFilter`] (search terms, credential,
 //! tag, received between two times) read a page at a time, counted up to a
 //! cap, or deleted. The dashboard's Sandbox list and the REST API both go
-//! through [`search`] and [`count`]. What a search looks in is extracted
+//! through [`search`], [`count`] and [`delete_matching`]. What a search looks in is extracted
 //! from each message once, at ingest ([`extract`]), and for mail stored
 //! before search existed by [`backfill`] at start-up.
 //!
@@ -314,12 +314,27 @@ pub fn describe(filter: &MessageFilter) -> String {
         parts.push(format!("credential {credential}"));
     }
     if let Some(from) = filter.received_from {
-        parts.push(format!("from {}", from.format("%Y-%m-%d")));
+        parts.push(format!("from {}", day_or_time(from)));
     }
     if let Some(before) = filter.received_before {
-        parts.push(format!("before {}", before.format("%Y-%m-%d")));
+        parts.push(format!("before {}", day_or_time(before)));
+    }
+    if let Some(to) = &filter.envelope.to {
+        parts.push(format!("to {to}"));
+    }
+    if let Some(text) = &filter.envelope.subject_contains {
+        parts.push(format!("subject contains “{text}”"));
     }
     parts.join(", ")
+}
+
+/// The day of a midnight (the dashboard's whole days), else the time to
+/// the second (the API's).
+fn day_or_time(at: NaiveDateTime) -> String {
+    match at.time() == chrono::NaiveTime::MIN {
+        true => at.format("%Y-%m-%d").to_string(),
+        false => at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    }
 }
 
 /// Extracts what search needs from mail stored before search existed (or

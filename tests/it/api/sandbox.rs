@@ -27,7 +27,7 @@ pub fn messages(api: &Api) -> String {
     format!("/v2/accounts/{}/sandbox/messages", api.account)
 }
 
-fn subjects(body: &Value) -> Vec<String> {
+pub fn subjects(body: &Value) -> Vec<String> {
     body["data"]
         .as_array()
         .unwrap()

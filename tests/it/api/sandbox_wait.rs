@@ -127,6 +127,7 @@ async fn a_wait_with_nothing_matching_ends_empty_at_its_timeout() {
         "timeout=-1",
         "timeout=soon",
         "since=yesterday",
+        "since=",
     ] {
         let response = api.get(&wait_url(&api, bad)).await;
         assert_eq!(response.status, 400, "{bad}: {}", response.body);

@@ -112,7 +112,9 @@ Content-Type: text/html; charset=utf-8
 <p>Total due: <b>42 EUR</b>. Paid by card ending 4242.</p>
 ";
 
-async fn three_messages(app: &TestApp, workspace: &Workspace) -> AuthenticatedCredential {
+/// Stores a password reset, a welcome (tagged `signup`) and an HTML-only
+/// invoice, oldest first, sent with one sandbox credential; returns it.
+pub async fn three_messages(app: &TestApp, workspace: &Workspace) -> AuthenticatedCredential {
     let login = sandbox_login(app, workspace, "Shop").await;
     ingest(
         app,

@@ -1,8 +1,7 @@
 //! Sandbox messages matching an envelope filter (a recipient, words of the
-//! subject), as the REST API asks:
-//! a newest-first page, the first to arrive since a time (what a waiting
-//! test asks), and the newest position of a workspace (what tells waiters
-//! that mail arrived).
+//! subject), as the REST API asks (part of a `MessageFilter`):
+//! a newest-first page for the live list, and the newest position of a
+//! workspace (what tells waiters that mail arrived).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -26,7 +25,7 @@ type Boxed<'a> = sandbox_messages::BoxedQuery<'a, MultiBackend>;
 
 impl EnvelopeFilter {
     /// Restricts `query` to the messages this filter lets through.
-    fn apply<'a>(&self, mut query: Boxed<'a>) -> Boxed<'a> {
+    pub(in crate::db::models) fn apply<'a>(&self, mut query: Boxed<'a>) -> Boxed<'a> {
         if let Some(to) = &self.to {
             // Recipients are stored one per line: match a whole line.
             let address = like_escaped(to);
@@ -94,24 +93,6 @@ impl SandboxMessage {
         query.load(conn)
     }
 
-    /// The first matching message received at or after `since`.
-    pub fn first_since(
-        conn: &mut DbConn,
-        workspace: &WorkspaceId,
-        filter: &EnvelopeFilter,
-        since: NaiveDateTime,
-    ) -> QueryResult<Option<SandboxSummary>> {
-        Self::matching(workspace, filter)
-            .filter(sandbox_messages::received_at.ge(since))
-            .select(SandboxSummary::as_select())
-            .order((
-                sandbox_messages::received_at.asc(),
-                sandbox_messages::id.asc(),
-            ))
-            .first(conn)
-            .optional()
-    }
-
     /// The (time, id) of each workspace's newest message, for those that
     /// hold any (one index lookup each).
     pub fn newest_of(
@@ -134,25 +115,5 @@ impl SandboxMessage {
             }
         }
         Ok(newest)
-    }
-
-    /// The (id, size) of up to `limit` matching messages received at or
-    /// before `upto`, oldest first: a batch of a filtered delete-all.
-    pub fn matching_upto(
-        conn: &mut DbConn,
-        workspace: &WorkspaceId,
-        filter: &EnvelopeFilter,
-        upto: NaiveDateTime,
-        limit: i64,
-    ) -> QueryResult<Vec<(MessageId, i64)>> {
-        Self::matching(workspace, filter)
-            .filter(sandbox_messages::received_at.le(upto))
-            .select((sandbox_messages::id, sandbox_messages::size))
-            .order((
-                sandbox_messages::received_at.asc(),
-                sandbox_messages::id.asc(),
-            ))
-            .limit(limit)
-            .load(conn)
     }
 }

@@ -1,10 +1,12 @@
 //! `/v2/accounts/{account_id}/sandbox/messages`: the sandbox's mail for
-//! end-to-end tests — list and filter, read one parsed, its raw source and
+//! end-to-end tests — list and search, read one parsed, its raw source and
 //! attachments, delete one or all (matching), and wait for one to arrive
-//! (`wait`). Reading needs the key's `sandbox:read` scope, deleting
+//! (`wait`); the three that filter read it the same way (`filter`), into
+//! the dashboard's search. Reading needs the key's `sandbox:read` scope, deleting
 //! `sandbox:delete`. Every handler calls `service::sandbox`, like the
 //! dashboard does.
 
+mod filter;
 mod schema;
 pub mod wait;
 
@@ -15,8 +17,8 @@ use super::auth::ApiCaller;
 use super::error::{ApiError, ErrorBody};
 use super::smtp_credentials::{ListObjectType, Pagination};
 use crate::domain::{MessageId, SandboxAction, WorkspaceId};
-use crate::service::sandbox::find::{self, Anchor, Cursor};
-use crate::service::sandbox::{self, EnvelopeFilter, SandboxMessage, parts, reading};
+use crate::service::sandbox::find::{Anchor, Cursor};
+use crate::service::sandbox::{self, SandboxMessage, parts, reading};
 use crate::startup::AppState;
 use crate::web::pages::sandbox::files::{attachment_named, served_type};
 
@@ -30,10 +32,6 @@ pub use wait::wait;
 pub const PAGE_LIMIT: i64 = 100;
 /// A list page's size when `limit` is not given.
 const DEFAULT_LIMIT: i64 = 50;
-/// Longest `to` filter (an address).
-const MAX_TO: usize = 320;
-/// Longest `subject_contains` filter.
-const MAX_SUBJECT: usize = 300;
 
 /// 403 unless the key holds the sandbox scope for `action`.
 fn require(caller: &ApiCaller, action: SandboxAction) -> Result<(), ApiError> {
@@ -55,28 +53,6 @@ fn account(caller: &ApiCaller, id: &str, action: SandboxAction) -> Result<Worksp
     let workspace = caller.account(id)?;
     require(caller, action)?;
     Ok(workspace)
-}
-
-/// The filter of a query: empty parameters are left out; control
-/// characters and over-long values are refused with 400.
-pub fn parse_filter(
-    to: Option<&str>,
-    subject_contains: Option<&str>,
-) -> Result<EnvelopeFilter, ApiError> {
-    let field = |name: &str, value: Option<&str>, max: usize| match value.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) if v.chars().count() > max => Err(ApiError::BadRequest(format!(
-            "{name} must be at most {max} characters."
-        ))),
-        Some(v) if v.chars().any(char::is_control) => Err(ApiError::BadRequest(format!(
-            "{name} must not contain control characters."
-        ))),
-        Some(v) => Ok(Some(v.to_owned())),
-    };
-    Ok(EnvelopeFilter {
-        to: field("to", to, MAX_TO)?,
-        subject_contains: field("subject_contains", subject_contains, MAX_SUBJECT)?,
-    })
 }
 
 fn message_id(raw: &str) -> Result<MessageId, ApiError> {
@@ -113,22 +89,25 @@ pub(crate) async fn detail(
     .map_err(|e| ApiError::Unexpected(e.to_string()))
 }
 
-/// List sandbox messages
+/// List and search sandbox messages
 ///
-/// Newest first, optionally only those matching `to` and
-/// `subject_contains`. Needs `sandbox:read`.
+/// Newest first, optionally only those matching a search (`q`, as in the
+/// dashboard's Sandbox list) and filters; every parameter given must hold.
+/// Pages follow their cursors with the same parameters. Needs
+/// `sandbox:read`.
 #[utoipa::path(
     get,
     operation_id = "list_sandbox_messages",
     path = "/v2/accounts/{account_id}/sandbox/messages",
     tag = "Sandbox",
-    params(("account_id" = String, Path, format = Uuid, description = "The workspace's id"), MessageListQuery),
+    params(("account_id" = String, Path, format = Uuid, description = "The workspace's id"), MessageListQuery, FilterQuery),
     responses(
         (status = 200, description = "A page of messages", body = SandboxMessageList),
-        (status = 400, description = "Bad limit, cursor or filter", body = ErrorBody),
+        (status = 400, description = "Bad limit or cursor, or bad to or subject_contains", body = ErrorBody),
         (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
         (status = 403, description = "The key lacks sandbox:read", body = ErrorBody),
         (status = 404, description = "Not this key's account", body = ErrorBody),
+        (status = 422, description = "A bad search or filter: `errors` names each bad parameter", body = ErrorBody),
         (status = 429, description = "Rate limit exceeded", body = ErrorBody),
         (status = 503, description = "The database is unreachable; retry shortly", body = ErrorBody),
     )
@@ -138,6 +117,7 @@ pub async fn list(
     caller: ApiCaller,
     path: web::Path<String>,
     query: web::Query<MessageListQuery>,
+    filter: web::Query<FilterQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let workspace = account(&caller, &path, SandboxAction::Read)?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
@@ -146,7 +126,7 @@ pub async fn list(
             "limit must be between 1 and {PAGE_LIMIT}."
         )));
     }
-    let filter = parse_filter(query.to.as_deref(), query.subject_contains.as_deref())?;
+    let filter = filter.parse()?;
     let cursor = |name: &str, raw: &str| {
         Cursor::<MessageId>::decode(raw).ok_or_else(|| {
             ApiError::BadRequest(format!(
@@ -164,7 +144,7 @@ pub async fn list(
         (None, Some(before)) => Anchor::Before(cursor("before", before)?),
         (None, None) => Anchor::First,
     };
-    let page = find::search(&state.db, &workspace, filter, anchor, limit).await?;
+    let page = sandbox::search(&state.db, &workspace, filter, anchor, limit).await?;
     Ok(HttpResponse::Ok().json(SandboxMessageList {
         object: ListObjectType::List,
         pagination: Pagination {
@@ -172,7 +152,7 @@ pub async fn list(
             next_cursor: page.next.as_ref().map(Cursor::encode),
             previous_cursor: page.previous.as_ref().map(Cursor::encode),
         },
-        data: page.items.into_iter().map(Into::into).collect(),
+        data: page.items.into_iter().map(|m| m.summary.into()).collect(),
     }))
 }
 
@@ -339,8 +319,9 @@ pub async fn delete(
 /// Delete all sandbox messages, or all matching a filter
 ///
 /// Deletes what the account had received when asked (mail arriving
-/// meanwhile stays); with `to` or `subject_contains`, only the messages
-/// matching them. Needs `sandbox:delete`. Recorded in the activity log.
+/// meanwhile stays); with a search or filters, only the messages the list
+/// shows for the same parameters. Needs `sandbox:delete`. Recorded in the
+/// activity log.
 #[utoipa::path(
     delete,
     operation_id = "delete_sandbox_messages",
@@ -349,10 +330,11 @@ pub async fn delete(
     params(("account_id" = String, Path, format = Uuid, description = "The workspace's id"), FilterQuery),
     responses(
         (status = 200, description = "Deleted; `deleted` says how many", body = DeletedMessages),
-        (status = 400, description = "Bad filter", body = ErrorBody),
+        (status = 400, description = "Bad to or subject_contains", body = ErrorBody),
         (status = 401, description = "Missing, invalid or revoked API key", body = ErrorBody),
         (status = 403, description = "The key lacks sandbox:delete", body = ErrorBody),
         (status = 404, description = "Not this key's account", body = ErrorBody),
+        (status = 422, description = "A bad search or filter: `errors` names each bad parameter", body = ErrorBody),
         (status = 429, description = "Rate limit exceeded", body = ErrorBody),
         (status = 503, description = "The database is unreachable; retry shortly", body = ErrorBody),
     )
@@ -365,15 +347,14 @@ pub async fn delete_all(
     query: web::Query<FilterQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let workspace = account(&caller, &path, SandboxAction::Delete)?;
-    let filter = parse_filter(query.to.as_deref(), query.subject_contains.as_deref())?;
-    let deleted = sandbox::delete_by_envelope(
-        &state.db,
-        &state.sandbox,
-        &workspace,
-        filter,
-        caller.actor(&req),
-    )
-    .await?;
+    let filter = query.parse()?;
+    let actor = caller.actor(&req);
+    let deleted = match filter.is_empty() {
+        true => sandbox::delete_all(&state.db, &state.sandbox, &workspace, actor).await?,
+        false => {
+            sandbox::delete_matching(&state.db, &state.sandbox, &workspace, filter, actor).await?
+        }
+    };
     Ok(HttpResponse::Ok().json(DeletedMessages {
         message: format!(
             "{deleted} sandbox message{} deleted.",

@@ -206,7 +206,9 @@ pub struct DeletedMessages {
     pub deleted: u64,
 }
 
-/// Which messages: each parameter given must match.
+/// Which messages: each parameter given must hold (an empty one is left
+/// out). Read by [`super::filter`] for the list, `wait` and deleting all
+/// matching.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FilterQuery {
@@ -225,8 +227,38 @@ pub struct FilterQuery {
         example = "Reset your password"
     )]
     pub subject_contains: Option<String>,
+    /// A search, as in the dashboard's Sandbox list: every word must occur
+    /// and `"a phrase"` is one term, each anywhere (a piece of a word, in
+    /// any case) in the subject, a sender (`MAIL FROM`, `From:`, `Sender:`,
+    /// `Reply-To:`, names and addresses), a recipient (`RCPT TO`, `To:`,
+    /// `Cc:`) or the text body. At most 200 characters and 8 terms.
+    #[param(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        example = "reset \"your password\""
+    )]
+    pub q: Option<String>,
+    /// Only mail sent with this SMTP credential (its `id`).
+    #[param(format = Uuid, example = "0199f0c1-5d6e-7f80-9a1b-2c3d4e5f6a7b")]
+    pub credential: Option<String>,
+    /// Only mail holding this tag (from its `X-Tags` header, or set in the
+    /// dashboard), in any case.
+    #[param(
+        max_length = 40,
+        pattern = r"^[^,\u0000-\u001F\u007F-\u009F]*$",
+        example = "signup"
+    )]
+    pub tag: Option<String>,
+    /// Only mail received at or after this time (RFC 3339).
+    #[param(format = DateTime, example = "2026-11-28T00:00:00Z")]
+    pub received_after: Option<String>,
+    /// Only mail received before this time (RFC 3339); later than
+    /// `received_after` when both are given.
+    #[param(format = DateTime, example = "2026-11-29T00:00:00Z")]
+    pub received_before: Option<String>,
 }
 
+/// A list's page (its filter is a [`FilterQuery`]).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MessageListQuery {
@@ -239,41 +271,13 @@ pub struct MessageListQuery {
     /// A `previous_cursor`: the page before it (newer messages).
     #[param(min_length = 1)]
     pub before: Option<String>,
-    /// One of the envelope recipients (`RCPT TO`) is this address, in any
-    /// case.
-    #[param(
-        max_length = 320,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
-        example = "alice@example.net"
-    )]
-    pub to: Option<String>,
-    /// The subject contains this text, in any case.
-    #[param(
-        max_length = 300,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
-        example = "Reset your password"
-    )]
-    pub subject_contains: Option<String>,
 }
 
+/// How long to wait and for mail since when (its filter is a
+/// [`FilterQuery`]).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WaitQuery {
-    /// One of the envelope recipients (`RCPT TO`) is this address, in any
-    /// case.
-    #[param(
-        max_length = 320,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
-        example = "alice@example.net"
-    )]
-    pub to: Option<String>,
-    /// The subject contains this text, in any case.
-    #[param(
-        max_length = 300,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
-        example = "Reset your password"
-    )]
-    pub subject_contains: Option<String>,
     /// Messages received at or after this time count (RFC 3339); by
     /// default only those received after the request arrived. Take it
     /// before the action that sends the mail, so a message that arrives
@@ -283,4 +287,31 @@ pub struct WaitQuery {
     /// Seconds to wait, 0–60 (0: look once and answer).
     #[param(minimum = 0, maximum = 60, default = 30)]
     pub timeout: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::Schema;
+
+    use super::*;
+    use crate::domain::search_terms::MAX_SEARCH_CHARS;
+    use crate::domain::tags::MAX_TAG_CHARS;
+    use crate::web::api::sandbox::filter::{MAX_SUBJECT, MAX_TO};
+
+    #[test]
+    fn the_documented_filter_bounds_are_the_enforced_ones() {
+        let params = FilterQuery::into_params(|| None);
+        let max_length = |name: &str| {
+            let param = params.iter().find(|p| p.name == name).unwrap();
+            match param.schema.as_ref().unwrap() {
+                RefOr::T(Schema::Object(object)) => object.max_length,
+                _ => panic!("{name} has no inline schema"),
+            }
+        };
+        assert_eq!(max_length("to"), Some(MAX_TO));
+        assert_eq!(max_length("subject_contains"), Some(MAX_SUBJECT));
+        assert_eq!(max_length("q"), Some(MAX_SEARCH_CHARS));
+        assert_eq!(max_length("tag"), Some(MAX_TAG_CHARS));
+    }
 }

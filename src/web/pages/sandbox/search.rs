@@ -83,6 +83,7 @@ impl SearchState {
             received_before: last
                 .filter(|_| !bad_range)
                 .map(|d| (d + Duration::days(1)).and_time(chrono::NaiveTime::MIN)),
+            ..MessageFilter::default()
         };
         let cursor = |raw: &Option<String>| raw.as_deref().and_then(Cursor::decode);
         let anchor = match (cursor(&params.before), cursor(&params.after)) {
