@@ -8,7 +8,9 @@
 //!     POSTERN_BENCH_MESSAGES=20000 cargo bench --bench sandbox_search
 //!
 //! (the PostgreSQL database must exist and be empty). Prints one line per
-//! search: requests, matches shown, p50, p99 and max in milliseconds.
+//! search: requests, matches shown, p50, p99 and max in milliseconds; then
+//! the same for the REST API (`GET /v2/accounts/{id}/sandbox/messages` with
+//! a `sandbox:read` key: first page, the next through its cursor, `q=`).
 
 use std::time::{Duration, Instant};
 
@@ -66,6 +68,8 @@ async fn main() {
         ("POSTERN_DATABASE_URL".to_owned(), database_url),
         ("POSTERN_HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
         ("POSTERN_LOG".to_owned(), "warn".to_owned()),
+        // The API cases send 105 requests each with one key.
+        ("POSTERN_API_RATE_LIMIT".to_owned(), "1000000".to_owned()),
     ];
     let config = Config::from_sources(None, env).unwrap();
     let backend = config.database_url.backend_name().to_string();
@@ -75,7 +79,7 @@ async fn main() {
     tokio::spawn(app.run_until_stopped());
 
     let seeded = Instant::now();
-    let (slug, credential) = seed(&db, messages).await;
+    let (workspace, slug, credential) = seed(&db, messages).await;
     // What autovacuum does shortly after a bulk load: give the planner statistics.
     db.query(|conn| diesel::RunQueryDsl::execute(diesel::sql_query("ANALYZE"), conn))
         .await
@@ -127,8 +131,63 @@ async fn main() {
     ];
     for (name, url) in scenarios {
         let htmx = name.starts_with("htmx");
-        time(name, &client, &url, htmx).await;
+        time(
+            name,
+            &client,
+            &url,
+            htmx.then_some(HTMX),
+            "<tr data-message=",
+        )
+        .await;
     }
+
+    // The REST API, with a key of the workspace.
+    let key = api_key(&db, &workspace).await;
+    let api = format!("{base}/v2/accounts/{workspace}/sandbox/messages");
+    let bearer = reqwest::Client::builder()
+        .default_headers(
+            [(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {key}").parse().unwrap(),
+            )]
+            .into_iter()
+            .collect(),
+        )
+        .build()
+        .unwrap();
+    let first: serde_json::Value = bearer.get(&api).send().await.unwrap().json().await.unwrap();
+    let cursor = first["pagination"]["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let row = "\"object\":\"sandbox_message\"";
+    let scenarios = [
+        ("API: first page (50)", api.clone()),
+        ("API: next page (cursor)", format!("{api}?after={cursor}")),
+        ("API: q= one message", format!("{api}?q={rare}")),
+        ("API: q= a quarter (invoice)", format!("{api}?q=invoice")),
+        ("API: q= sender (shop07@)", format!("{api}?q=shop07%40")),
+        ("API: q= 2 letters (scan)", format!("{api}?q=zq")),
+    ];
+    for (name, url) in scenarios {
+        time(name, &bearer, &url, None, row).await;
+    }
+}
+
+const HTMX: &[(&str, &str)] = &[("HX-Request", "true"), ("HX-Target", "sandbox-results")];
+
+/// A key of the workspace allowed to read its sandbox; returns its secret.
+async fn api_key(db: &postern::db::Db, workspace: &WorkspaceId) -> String {
+    let actor = postern::service::audit::Actor {
+        label: "bench".into(),
+        user_id: None,
+        ip: None,
+    };
+    let scopes = postern::domain::ApiScopes::parse(["sandbox:read"]).unwrap();
+    postern::service::api_keys::create(db, workspace, "bench".into(), scopes, actor)
+        .await
+        .unwrap()
+        .secret
 }
 
 async fn signed_in(base: &str) -> reqwest::Client {
@@ -166,16 +225,21 @@ async fn signed_in(base: &str) -> reqwest::Client {
     client
 }
 
-/// Times `ROUNDS` GETs of `url` after 5 warm-up requests and prints the line.
-async fn time(name: &str, client: &reqwest::Client, url: &str, htmx: bool) {
+/// Times `ROUNDS` GETs of `url` (with `headers`) after 5 warm-up requests
+/// and prints the line; `row` marks one message in the answer.
+async fn time(
+    name: &str,
+    client: &reqwest::Client,
+    url: &str,
+    headers: Option<&[(&str, &str)]>,
+    row: &str,
+) {
     let mut times = Vec::with_capacity(ROUNDS);
     let mut shown = 0;
     for round in 0..ROUNDS + 5 {
         let mut request = client.get(url);
-        if htmx {
-            request = request
-                .header("HX-Request", "true")
-                .header("HX-Target", "sandbox-results");
+        for (name, value) in headers.unwrap_or_default() {
+            request = request.header(*name, *value);
         }
         let started = Instant::now();
         let response = match request.try_clone().unwrap().send().await {
@@ -193,7 +257,7 @@ async fn time(name: &str, client: &reqwest::Client, url: &str, htmx: bool) {
         if round >= 5 {
             times.push(started.elapsed());
         }
-        shown = body.matches("<tr data-message=").count();
+        shown = body.matches(row).count();
     }
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -208,9 +272,9 @@ async fn time(name: &str, client: &reqwest::Client, url: &str, htmx: bool) {
 }
 
 /// A user, a workspace keeping everything, five sandbox credentials and
-/// `n` messages, one a second up to now; returns the workspace's slug and
-/// the first credential's id.
-async fn seed(db: &postern::db::Db, n: usize) -> (String, String) {
+/// `n` messages, one a second up to now; returns the workspace's id and
+/// slug and the first credential's id.
+async fn seed(db: &postern::db::Db, n: usize) -> (WorkspaceId, String, String) {
     let account = NewAccount {
         email: EmailAddress::parse("bench@example.com").unwrap(),
         name: "Bench".into(),
@@ -264,7 +328,7 @@ async fn seed(db: &postern::db::Db, n: usize) -> (String, String) {
     })
     .await
     .unwrap();
-    (slug, first)
+    (workspace.id, slug, first)
 }
 
 /// Message `i`: a few words of [`WORDS`], a unique reference, tags on

@@ -36,6 +36,12 @@ pub enum DbConn {
 pub struct Unavailable(String);
 
 impl Unavailable {
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self(reason.into())
+    }
+}
+
+impl Unavailable {
     pub fn from_message(message: &str) -> Self {
         Self(message.to_owned())
     }

@@ -14,6 +14,7 @@ pub mod release;
 pub mod retention;
 pub mod search;
 mod usage;
+mod writer;
 
 pub use self::delete::{MAX_SELECTED, delete, delete_all};
 pub use self::events::{SandboxEvents, Slot, Slots};
@@ -24,8 +25,7 @@ pub use self::search::{
 pub use self::usage::SandboxUsage;
 use crate::auth::smtp_login::AuthenticatedCredential;
 pub use crate::db::models::{EnvelopeFilter, SandboxMessage, SandboxSummary};
-use crate::db::models::{MessageText, Search};
-use crate::db::{Db, DbError, write_transaction};
+use crate::db::{Db, DbError};
 use crate::domain::{MessageId, WorkspaceId, now};
 
 /// How storing a message came out.
@@ -63,15 +63,16 @@ pub async fn store(
         .collect::<Vec<_>>()
         .join("\n");
     let id = MessageId::generate();
-    let size = raw.len();
     let stored = id.clone();
+    let size = raw.len();
     // Parsed once, here, on the blocking pool: what search looks in and
-    // the tags are kept beside the message, in its transaction.
-    let insert = move |conn: &mut crate::db::DbConn| {
+    // the tags are kept beside the message, in its transaction (written with
+    // the other messages waiting meanwhile: `writer`).
+    let (text, tags, message) = tokio::task::spawn_blocking(move || {
         let extracted = search::extract(&raw, &from, &rcpt_to);
         let message = SandboxMessage {
             id: stored,
-            workspace_id: workspace.clone(),
+            workspace_id: workspace,
             credential_id: Some(credential),
             username,
             mail_from: from,
@@ -81,13 +82,11 @@ pub async fn store(
             raw,
             received_at: now(),
         };
-        write_transaction(conn, |conn| {
-            SandboxMessage::insert(conn, &message)?;
-            MessageText::insert(conn, &extracted.text(&message.id))?;
-            Search::add_tags(conn, &workspace, &message.id, &extracted.tags)
-        })
-    };
-    match db.query(insert).await {
+        (extracted.text(&message.id), extracted.tags, message)
+    })
+    .await
+    .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()));
+    match writer::write(db, usage.writes(), message, text, tags).await {
         Ok(_) => {
             if usage.added(&login.workspace_id, size) {
                 retention::enforce_soon(db, usage, &login.workspace_id);

@@ -29,6 +29,8 @@ struct Inner {
     ceiling: Option<u64>,
     total: AtomicI64,
     workspaces: Mutex<HashMap<WorkspaceId, SincePrune>>,
+    /// Messages waiting to be written (group commit).
+    writes: super::writer::Queue,
 }
 
 /// A workspace's arrivals since its limits were last enforced.
@@ -66,6 +68,10 @@ impl SandboxUsage {
                 total.saturating_add(size as u64) <= ceiling
             }
         }
+    }
+
+    pub(super) fn writes(&self) -> &super::writer::Queue {
+        &self.0.writes
     }
 
     /// `POSTERN_SANDBOX_MAX_BYTES`.
