@@ -75,7 +75,10 @@ impl<'a> Connection<'a> {
         }
         match self.drive(&mut stream).await {
             Ok(Next::StartTls) => {}
-            Ok(Next::Close) => return,
+            Ok(Next::Close) => {
+                let _ = stream.write_all(self.session.output()).await;
+                return;
+            }
             Err(error) => {
                 tracing::debug!(%peer, %error, "SMTP connection ended");
                 return;
@@ -100,7 +103,13 @@ impl<'a> Connection<'a> {
         if let Err(error) = self.drive(&mut tls).await {
             tracing::debug!(%peer, %error, "SMTP connection ended");
         }
-        let _ = tls.shutdown().await;
+        // The last reply and TLS's close_notify leave in one write (one
+        // TCP segment, one wake-up of the client); closing the socket then
+        // sends the FIN.
+        let connection = tls.get_mut().1;
+        let _ = std::io::Write::write_all(&mut connection.writer(), self.session.output());
+        connection.send_close_notify();
+        let _ = tls.flush().await;
     }
 
     /// Reads and answers until the client quits, asks for TLS, or goes idle.
@@ -151,6 +160,10 @@ impl<'a> Connection<'a> {
             };
             if !self.session.in_transaction() {
                 self.release_reservation().await;
+            }
+            if let Some(Next::Close) = next {
+                // The last reply is written with the connection's end (`run`).
+                return Ok(Next::Close);
             }
             let out = self.session.output();
             if !out.is_empty() {
