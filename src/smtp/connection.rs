@@ -61,7 +61,7 @@ impl<'a> Connection<'a> {
             peer,
             session: Session::new(settings, peer, Instant::now()),
             upstream: None,
-            input: vec![0; 8 * 1024],
+            input: Vec::with_capacity(8 * 1024),
             reservation: None,
         }
     }
@@ -126,30 +126,46 @@ impl<'a> Connection<'a> {
     async fn serve_input<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         stream: &mut S,
-        buf: &mut [u8],
+        buf: &mut Vec<u8>,
     ) -> std::io::Result<Next> {
         let idle = self.ctx.idle_timeout;
+        // One timer for the whole stretch, moved only when it goes off
+        // before the deadline or that came nearer: not one per read.
+        let timer = tokio::time::sleep(idle);
+        tokio::pin!(timer);
         loop {
             // Waiting for a command past the lifetime: that is the boundary.
             let lifetime_left = self.session.lifetime_left(Instant::now());
             let wait = lifetime_left.map_or(idle, |left| left.min(idle));
-            let n = match tokio::time::timeout(wait, stream.read(buf)).await {
-                Err(_) => {
-                    let expired = lifetime_left.is_some_and(|left| left < idle);
-                    let reply = if expired {
-                        reply::SESSION_EXPIRED
-                    } else {
-                        reply::TIMEOUT
-                    };
-                    stream.write_all(reply.to_line().as_bytes()).await?;
-                    return Ok(Next::Close);
+            let deadline = tokio::time::Instant::now() + wait;
+            if deadline < timer.deadline() {
+                timer.as_mut().reset(deadline);
+            }
+            buf.clear();
+            let n = loop {
+                tokio::select! {
+                    biased;
+                    read = stream.read_buf(buf) => break read?,
+                    () = &mut timer => {
+                        if tokio::time::Instant::now() < deadline {
+                            timer.as_mut().reset(deadline);
+                            continue;
+                        }
+                        let expired = lifetime_left.is_some_and(|left| left < idle);
+                        let reply = if expired {
+                            reply::SESSION_EXPIRED
+                        } else {
+                            reply::TIMEOUT
+                        };
+                        stream.write_all(reply.to_line().as_bytes()).await?;
+                        return Ok(Next::Close);
+                    }
                 }
-                Ok(result) => result?,
             };
             if n == 0 {
                 return Ok(Next::Close);
             }
-            let mut input = &buf[..n];
+            let mut input = &buf[..];
             let next = loop {
                 match self.session.feed(&mut input, Instant::now()) {
                     Step::Read => break None,
