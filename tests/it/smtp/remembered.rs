@@ -223,3 +223,51 @@ async fn deactivating_on_one_instance_fails_the_next_auth_on_another_that_rememb
     .await;
     assert_eq!(auth_code(&other, "two_places", &password).await, 535);
 }
+
+#[tokio::test]
+async fn twenty_logins_racing_a_deactivation_all_fail_once_it_has_answered() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    let (_, workspace) = app.signed_in_owner().await;
+    let password = credential(&app, &workspace, "raced", true, Scope::Global).await;
+    let id = id_of(&app, "raced").await;
+    let mut logins = tokio::task::JoinSet::new();
+    for i in 0..20u8 {
+        let (app, password) = (app.clone(), password.clone());
+        // One source address each: the refusals stay under the throttle.
+        let from = std::net::Ipv4Addr::new(127, 0, 0, 10 + i);
+        logins.spawn(async move {
+            let mut attempts = Vec::new();
+            loop {
+                let started = std::time::Instant::now();
+                let (mut client, _) = Client::connect_from(&app, from.into()).await;
+                client.secure().await;
+                let code = client.auth_plain("raced", &password).await.code;
+                attempts.push((started, code));
+                if code != 235 || attempts.len() > 2_000 {
+                    return attempts;
+                }
+            }
+        });
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.post_form(
+        &format!("{}/{id}/deactivate", crate::credentials::LIST),
+        &[],
+    )
+    .await;
+    let answered = std::time::Instant::now();
+    let attempts: Vec<_> = logins.join_all().await.into_iter().flatten().collect();
+    assert!(
+        attempts.iter().any(|(_, code)| *code == 235),
+        "logins before"
+    );
+    for (started, code) in &attempts {
+        assert!([235, 535].contains(code), "only 235 or 535, got {code}");
+        if *started > answered {
+            assert_eq!(
+                *code, 535,
+                "a login started after the deactivation answered"
+            );
+        }
+    }
+}
