@@ -1,16 +1,22 @@
 //! Checking an SMTP username and password, fast and revocable at once.
 //!
-//! The credential row and its valid secrets are read on every AUTH, so a
-//! deactivated, expired, rotated or deleted credential — or a previous
-//! password past its overlap — fails the very next attempt on every
-//! instance. argon2id costs tens of milliseconds, so a verified login is
-//! remembered under a keyed hash (HMAC-SHA256 with the server secret) of the
-//! credential id, the secret's id and stored hash, and the presented
-//! password: a repeat login skips argon2 only for a secret the database
-//! still calls valid. argon2 runs in the
-//! process's shared [`Argon2Slots`] (one verify per core at a time, with the
-//! dashboard's), so a burst of new logins never delays other connections'
-//! replies nor grows memory.
+//! Every AUTH asks the database for the credential's `auth_version`, a
+//! number that triggers bump in the same statement as every write changing
+//! what AUTH decides (the row but its last use, its secrets, its scope
+//! domains) — from any instance or tool. What was read of a credential at a
+//! version (row, secrets, parsed policies, scope domains) is remembered and
+//! used while the stored version is the same, and read again otherwise; so
+//! a deactivated, expired, rotated or deleted credential — or a previous
+//! password past its overlap, compared with the clock at each login — fails
+//! the very next attempt on every instance, as if all were read each time.
+//!
+//! argon2id costs tens of milliseconds, so a verified login is remembered
+//! under a keyed hash (HMAC-SHA256 with the server secret) of the credential
+//! id, the secret's id and stored hash, and the presented password: a repeat
+//! login skips argon2 only for a secret the database still calls valid.
+//! argon2 runs in the process's shared [`Argon2Slots`] (one verify per core
+//! at a time, with the dashboard's), so a burst of new logins never delays
+//! other connections' replies nor grows memory.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -19,7 +25,7 @@ use crate::auth::password::Argon2Slots;
 use crate::auth::stored_policies;
 use crate::db::models::smtp_credential::CredentialForAuth;
 use crate::db::models::{CredentialSecret, SmtpCredential};
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbConn, DbError};
 use crate::domain::policy::Policies;
 use crate::domain::{CredentialId, SecretId, SendingScope, Username, WorkspaceId, now};
 use hmac::{KeyInit, Mac};
@@ -78,15 +84,101 @@ fn readable_policies(credential: &CredentialForAuth) -> Option<Policies> {
         .ok()
 }
 
+/// What AUTH read of a credential at one `auth_version`.
+struct Known {
+    credential: CredentialForAuth,
+    /// All its secrets, the current one first; each still has to be valid
+    /// at the time of the login.
+    secrets: Vec<CredentialSecret>,
+    /// `None` when they cannot be read (logged once per version).
+    policies: Option<Arc<Policies>>,
+    /// `None` for a global credential; else the domains it may send from.
+    domains: Option<Vec<String>>,
+}
+
+impl Known {
+    /// Reads it all: the row and secrets in one statement (which gives the
+    /// version), then the scope domains, which are thus at least as new.
+    fn read(conn: &mut DbConn, id: &CredentialId) -> diesel::QueryResult<Option<Self>> {
+        let Some((credential, secrets)) = SmtpCredential::for_auth_by_id(conn, id)? else {
+            return Ok(None);
+        };
+        let domains = match credential.scope {
+            SendingScope::Scoped => Some(
+                SmtpCredential::domains_of(conn, std::slice::from_ref(id))?
+                    .into_iter()
+                    .map(|(_, _, name)| name)
+                    .collect(),
+            ),
+            _ => None,
+        };
+        let policies = readable_policies(&credential).map(Arc::new);
+        Ok(Some(Self {
+            credential,
+            secrets,
+            policies,
+            domains,
+        }))
+    }
+
+    fn valid_secrets(&self, now: chrono::NaiveDateTime) -> impl Iterator<Item = &CredentialSecret> {
+        self.secrets.iter().filter(move |s| s.is_valid_at(now))
+    }
+
+    fn expired(&self) -> bool {
+        self.credential.policies.is_expired_at(now())
+    }
+}
+
+/// Credentials read by AUTH, by id, each with the version it was read at.
+type KnownCredentials = quick_cache::sync::Cache<CredentialId, Arc<Known>>;
+
+/// How a login names its credential.
+enum Name {
+    Username(String),
+    Id(CredentialId),
+}
+
+/// The credential as stored now: from `known` when its version is still
+/// the stored one (one small read), else read whole and remembered.
+fn current(
+    conn: &mut DbConn,
+    known: &KnownCredentials,
+    name: &Name,
+) -> diesel::QueryResult<Option<Arc<Known>>> {
+    let stored = match name {
+        Name::Username(username) => SmtpCredential::auth_version_by_username(conn, username)?,
+        Name::Id(id) => SmtpCredential::auth_version_of(conn, id)?.map(|v| (id.clone(), v)),
+    };
+    let Some((id, version)) = stored else {
+        return Ok(None);
+    };
+    if let Some(hit) = known.get(&id)
+        && hit.credential.auth_version == version
+    {
+        return Ok(Some(hit));
+    }
+    let Some(read) = Known::read(conn, &id)? else {
+        return Ok(None);
+    };
+    let read = Arc::new(read);
+    known.insert(id, read.clone());
+    Ok(Some(read))
+}
+
 pub struct SmtpLoginVerifier {
     db: Db,
     key: [u8; 32],
     verified: quick_cache::sync::Cache<[u8; 32], ()>,
+    known: Arc<KnownCredentials>,
     argon2: Argon2Slots,
 }
 
 /// Verified logins remembered at most (about 100 bytes each).
 const CACHE_ENTRIES: usize = 100_000;
+
+/// Credentials remembered at most (about 1 KB each).
+const KNOWN_ENTRIES: usize = 20_000;
 
 impl SmtpLoginVerifier {
     /// `secret` is the server secret; the cache key is derived from it.
@@ -98,6 +190,7 @@ impl SmtpLoginVerifier {
             db,
             key: mac.finalize().into_bytes().into(),
             verified: quick_cache::sync::Cache::new(CACHE_ENTRIES),
+            known: Arc::new(quick_cache::sync::Cache::new(KNOWN_ENTRIES)),
             argon2,
         }
     }
@@ -117,6 +210,12 @@ impl SmtpLoginVerifier {
         mac.finalize().into_bytes().into()
     }
 
+    /// The credential as stored now (see [`current`]).
+    async fn current(&self, name: Name) -> Result<Option<Arc<Known>>, DbError> {
+        let known = self.known.clone();
+        self.db.read(move |conn| current(conn, &known, &name)).await
+    }
+
     /// `Ok(Err(_))` for an unknown username, a wrong password, an inactive
     /// or expired credential alike (the reason is for the log only); `Err`
     /// only when the database cannot be reached. A username no credential
@@ -134,39 +233,38 @@ impl SmtpLoginVerifier {
             self.argon2(password.to_owned(), None).await;
             return Ok(Err(Refusal::UnknownUser));
         }
-        let name = username.to_owned();
-        let row = self
-            .db
-            .read(move |conn| SmtpCredential::for_auth_by_username(conn, &name, now()))
-            .await?;
-        let Some((credential, secrets)) = row else {
+        let stored = self.current(Name::Username(username.to_owned())).await?;
+        // Renamed between the two reads: as if it had not been found.
+        let Some(known) = stored.filter(|k| k.credential.username.eq_ignore_ascii_case(username))
+        else {
             self.argon2(password.to_owned(), None).await;
             return Ok(Err(Refusal::UnknownUser));
         };
+        let secrets: Vec<&CredentialSecret> = known.valid_secrets(now()).collect();
         let Some(secret) = self.matching_secret(&secrets, password).await else {
             return Ok(Err(Refusal::WrongPassword));
         };
+        let credential = &known.credential;
         if !credential.active {
             return Ok(Err(Refusal::Inactive));
         }
-        if credential.policies.is_expired_at(now()) {
+        if known.expired() {
             return Ok(Err(Refusal::Expired));
         }
-        let Some(policies) = readable_policies(&credential) else {
+        let Some(policies) = known.policies.clone() else {
             return Ok(Err(Refusal::UnreadablePolicy));
         };
         if !policies.allowed_ips.contains(client) {
             return Ok(Err(Refusal::AddressNotAllowed));
         }
-        let domains = self.scope_domains(&credential).await?;
         Ok(Ok(AuthenticatedCredential {
-            id: credential.id,
-            workspace_id: credential.workspace_id,
-            username: credential.username,
+            id: credential.id.clone(),
+            workspace_id: credential.workspace_id.clone(),
+            username: credential.username.clone(),
             sandbox: credential.sandbox,
-            domains,
+            domains: known.domains.clone(),
             secret_id: secret,
-            policies: Arc::new(policies),
+            policies,
         }))
     }
 
@@ -175,7 +273,7 @@ impl SmtpLoginVerifier {
     /// one verify.
     async fn matching_secret(
         &self,
-        secrets: &[CredentialSecret],
+        secrets: &[&CredentialSecret],
         password: &str,
     ) -> Option<SecretId> {
         let keys: Vec<[u8; 32]> = secrets
@@ -208,49 +306,28 @@ impl SmtpLoginVerifier {
         login: &AuthenticatedCredential,
         client: IpAddr,
     ) -> Result<Option<AuthenticatedCredential>, DbError> {
-        let id = login.id.clone();
-        let row = self
-            .db
-            .read(move |conn| SmtpCredential::for_auth_by_id(conn, &id, now()))
-            .await?;
-        let Some((credential, _)) = row.filter(|(c, secrets)| {
-            c.active
-                && !c.policies.is_expired_at(now())
-                && secrets.iter().any(|s| s.id == login.secret_id)
-                && c.workspace_id == login.workspace_id
+        let stored = self.current(Name::Id(login.id.clone())).await?;
+        let Some(known) = stored.filter(|k| {
+            k.credential.active
+                && !k.expired()
+                && k.valid_secrets(now()).any(|s| s.id == login.secret_id)
+                && k.credential.workspace_id == login.workspace_id
         }) else {
             return Ok(None);
         };
-        let Some(policies) = readable_policies(&credential) else {
+        let Some(policies) = known.policies.clone() else {
             return Ok(None);
         };
         if !policies.allowed_ips.contains(client) {
             tracing::info!(username = %login.username, %client, "address no longer allowed");
             return Ok(None);
         }
-        let domains = self.scope_domains(&credential).await?;
         Ok(Some(AuthenticatedCredential {
-            sandbox: credential.sandbox,
-            domains,
-            policies: Arc::new(policies),
+            sandbox: known.credential.sandbox,
+            domains: known.domains.clone(),
+            policies,
             ..login.clone()
         }))
-    }
-
-    /// The domains a scoped credential may send from; `None` when global.
-    async fn scope_domains(
-        &self,
-        credential: &CredentialForAuth,
-    ) -> Result<Option<Vec<String>>, DbError> {
-        if credential.scope != SendingScope::Scoped {
-            return Ok(None);
-        }
-        let id = credential.id.clone();
-        let links = self
-            .db
-            .read(move |conn| SmtpCredential::domains_of(conn, &[id]))
-            .await?;
-        Ok(Some(links.into_iter().map(|(_, _, name)| name).collect()))
     }
 
     /// One argon2 verify, waiting for a slot as long as it takes.

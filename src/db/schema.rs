@@ -83,6 +83,7 @@ diesel::table! {
         max_per_hour -> Nullable<Integer>,
         max_per_day -> Nullable<Integer>,
         max_recipients -> Nullable<Integer>,
+        auth_version -> BigInt,
     }
 }
 

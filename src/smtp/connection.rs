@@ -61,7 +61,7 @@ impl<'a> Connection<'a> {
             peer,
             session: Session::new(settings, peer, Instant::now()),
             upstream: None,
-            input: vec![0; 8 * 1024],
+            input: Vec::with_capacity(8 * 1024),
             reservation: None,
         }
     }
@@ -75,7 +75,10 @@ impl<'a> Connection<'a> {
         }
         match self.drive(&mut stream).await {
             Ok(Next::StartTls) => {}
-            Ok(Next::Close) => return,
+            Ok(Next::Close) => {
+                let _ = stream.write_all(self.session.output()).await;
+                return;
+            }
             Err(error) => {
                 tracing::debug!(%peer, %error, "SMTP connection ended");
                 return;
@@ -100,7 +103,13 @@ impl<'a> Connection<'a> {
         if let Err(error) = self.drive(&mut tls).await {
             tracing::debug!(%peer, %error, "SMTP connection ended");
         }
-        let _ = tls.shutdown().await;
+        // The last reply and TLS's close_notify leave in one write (one
+        // TCP segment, one wake-up of the client); closing the socket then
+        // sends the FIN.
+        let connection = tls.get_mut().1;
+        let _ = std::io::Write::write_all(&mut connection.writer(), self.session.output());
+        connection.send_close_notify();
+        let _ = tls.flush().await;
     }
 
     /// Reads and answers until the client quits, asks for TLS, or goes idle.
@@ -117,30 +126,46 @@ impl<'a> Connection<'a> {
     async fn serve_input<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         stream: &mut S,
-        buf: &mut [u8],
+        buf: &mut Vec<u8>,
     ) -> std::io::Result<Next> {
         let idle = self.ctx.idle_timeout;
+        // One timer for the whole stretch, moved only when it goes off
+        // before the deadline or that came nearer: not one per read.
+        let timer = tokio::time::sleep(idle);
+        tokio::pin!(timer);
         loop {
             // Waiting for a command past the lifetime: that is the boundary.
             let lifetime_left = self.session.lifetime_left(Instant::now());
             let wait = lifetime_left.map_or(idle, |left| left.min(idle));
-            let n = match tokio::time::timeout(wait, stream.read(buf)).await {
-                Err(_) => {
-                    let expired = lifetime_left.is_some_and(|left| left < idle);
-                    let reply = if expired {
-                        reply::SESSION_EXPIRED
-                    } else {
-                        reply::TIMEOUT
-                    };
-                    stream.write_all(reply.to_line().as_bytes()).await?;
-                    return Ok(Next::Close);
+            let deadline = tokio::time::Instant::now() + wait;
+            if deadline < timer.deadline() {
+                timer.as_mut().reset(deadline);
+            }
+            buf.clear();
+            let n = loop {
+                tokio::select! {
+                    biased;
+                    read = stream.read_buf(buf) => break read?,
+                    () = &mut timer => {
+                        if tokio::time::Instant::now() < deadline {
+                            timer.as_mut().reset(deadline);
+                            continue;
+                        }
+                        let expired = lifetime_left.is_some_and(|left| left < idle);
+                        let reply = if expired {
+                            reply::SESSION_EXPIRED
+                        } else {
+                            reply::TIMEOUT
+                        };
+                        stream.write_all(reply.to_line().as_bytes()).await?;
+                        return Ok(Next::Close);
+                    }
                 }
-                Ok(result) => result?,
             };
             if n == 0 {
                 return Ok(Next::Close);
             }
-            let mut input = &buf[..n];
+            let mut input = &buf[..];
             let next = loop {
                 match self.session.feed(&mut input, Instant::now()) {
                     Step::Read => break None,
@@ -151,6 +176,10 @@ impl<'a> Connection<'a> {
             };
             if !self.session.in_transaction() {
                 self.release_reservation().await;
+            }
+            if let Some(Next::Close) = next {
+                // The last reply is written with the connection's end (`run`).
+                return Ok(Next::Close);
             }
             let out = self.session.output();
             if !out.is_empty() {

@@ -39,9 +39,7 @@ pub fn shown_password(page: &Page) -> String {
 async fn stored(app: &TestApp, username: &str) -> CredentialForAuth {
     let username = username.to_owned();
     app.db
-        .query(move |conn| {
-            SmtpCredential::for_auth_by_username(conn, &username, postern::domain::now())
-        })
+        .query(move |conn| SmtpCredential::for_auth_by_username(conn, &username))
         .await
         .unwrap()
         .expect("credential exists")

@@ -16,6 +16,7 @@ mod policies;
 mod protocol;
 mod proxy;
 mod relay;
+mod remembered;
 mod revocation;
 pub mod sink;
 

@@ -138,6 +138,9 @@ pub struct CredentialForAuth {
     pub active: bool,
     #[diesel(embed)]
     pub policies: Policies,
+    /// Bumped (by triggers) by every write that changes what AUTH decides:
+    /// this row's fields but its last use, its secrets, its scope domains.
+    pub auth_version: i64,
 }
 
 impl SmtpCredential {
@@ -171,14 +174,38 @@ impl SmtpCredential {
             .optional()
     }
 
+    /// The id and [`CredentialForAuth::auth_version`] of the credential
+    /// with this username (any case): what a login reads to know whether
+    /// what it remembers of the credential is still what is stored.
+    pub fn auth_version_by_username(
+        conn: &mut DbConn,
+        username: &str,
+    ) -> QueryResult<Option<(CredentialId, i64)>> {
+        smtp_credentials::table
+            .filter(lower(smtp_credentials::username).eq(username.to_lowercase()))
+            .select((smtp_credentials::id, smtp_credentials::auth_version))
+            // No LIMIT (the username is unique): diesel prepares a query
+            // with a LIMIT anew each time on SQLite.
+            .load(conn)
+            .map(|rows| rows.into_iter().next())
+    }
+
+    /// Like [`Self::auth_version_by_username`], by id.
+    pub fn auth_version_of(conn: &mut DbConn, id: &CredentialId) -> QueryResult<Option<i64>> {
+        smtp_credentials::table
+            .find(id)
+            .select(smtp_credentials::auth_version)
+            .load(conn)
+            .map(|rows| rows.into_iter().next())
+    }
+
     /// The AUTH view of the credential with this username (any case), with
-    /// its secrets valid at `now` (current first): one statement, its text
-    /// fixed so the prepared statement is reused, and no timestamp bound
-    /// (the overlap is compared here).
+    /// all its secrets, current first (whether each is still valid depends
+    /// on the time it is asked at): one statement, its text fixed so the
+    /// prepared statement is reused.
     pub fn for_auth_by_username(
         conn: &mut DbConn,
         username: &str,
-        now: NaiveDateTime,
     ) -> QueryResult<Option<(CredentialForAuth, Vec<CredentialSecret>)>> {
         let rows = smtp_credentials::table
             .left_join(credential_secrets::table)
@@ -188,15 +215,14 @@ impl SmtpCredential {
                 Option::<CredentialSecret>::as_select(),
             ))
             .load(conn)?;
-        Ok(with_valid_secrets(rows, now))
+        Ok(with_secrets(rows))
     }
 
-    /// The AUTH view of a credential by id (to re-check it mid-session),
-    /// like [`Self::for_auth_by_username`].
+    /// The AUTH view of a credential by id, like
+    /// [`Self::for_auth_by_username`].
     pub fn for_auth_by_id(
         conn: &mut DbConn,
         id: &CredentialId,
-        now: NaiveDateTime,
     ) -> QueryResult<Option<(CredentialForAuth, Vec<CredentialSecret>)>> {
         let rows = smtp_credentials::table
             .left_join(credential_secrets::table)
@@ -206,7 +232,7 @@ impl SmtpCredential {
                 Option::<CredentialSecret>::as_select(),
             ))
             .load(conn)?;
-        Ok(with_valid_secrets(rows, now))
+        Ok(with_secrets(rows))
     }
 
     /// Writes the editable fields.
@@ -305,16 +331,15 @@ impl SmtpCredential {
 }
 
 /// One credential's rows of a join with its secrets, as the credential and
-/// its secrets valid at `now`, the current one first.
-fn with_valid_secrets(
+/// its secrets, the current one first.
+fn with_secrets(
     rows: Vec<(CredentialForAuth, Option<CredentialSecret>)>,
-    now: NaiveDateTime,
 ) -> Option<(CredentialForAuth, Vec<CredentialSecret>)> {
     let mut secrets: Vec<CredentialSecret> = Vec::with_capacity(rows.len());
     let mut credential = None;
     for (row, secret) in rows {
         let credential = credential.get_or_insert(row);
-        secrets.extend(secret.filter(|s| s.credential_id == credential.id && s.is_valid_at(now)));
+        secrets.extend(secret.filter(|s| s.credential_id == credential.id));
     }
     CredentialSecret::current_first(&mut secrets);
     credential.map(|c| (c, secrets))

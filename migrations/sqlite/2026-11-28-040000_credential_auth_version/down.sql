@@ -1,0 +1,9 @@
+DROP TRIGGER domains_auth_version;
+DROP TRIGGER smtp_credential_domains_auth_version_update;
+DROP TRIGGER smtp_credential_domains_auth_version_delete;
+DROP TRIGGER smtp_credential_domains_auth_version_insert;
+DROP TRIGGER credential_secrets_auth_version_update;
+DROP TRIGGER credential_secrets_auth_version_delete;
+DROP TRIGGER credential_secrets_auth_version_insert;
+DROP TRIGGER smtp_credentials_auth_version;
+ALTER TABLE smtp_credentials DROP COLUMN auth_version;
