@@ -209,11 +209,20 @@ impl Search {
         cap: i64,
     ) -> QueryResult<(i64, i64)> {
         let plan = plan(conn, workspace, filter)?;
+        let postgres = !matches!(conn, DbConn::Sqlite(_));
         let sizes: Vec<i64> = serial(conn, filter, |conn| {
-            filtered(workspace, filter, plan)
-                .select(sandbox_messages::size)
-                .limit(cap + 1)
-                .load(conn)
+            let mut query = filtered(workspace, filter, plan).select(sandbox_messages::size);
+            if postgres {
+                // In the list's order, PostgreSQL plans the count as it
+                // plans the page (a walk of the newest that stops at the
+                // cap); unordered, it merge-joined two whole trigram scans
+                // of the text (at 100,000 messages 40 ms instead of ~10).
+                query = query.order((
+                    sandbox_messages::received_at.desc(),
+                    sandbox_messages::id.desc(),
+                ));
+            }
+            query.limit(cap + 1).load(conn)
         })?;
         Ok((sizes.len() as i64, sizes.iter().sum()))
     }
