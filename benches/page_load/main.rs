@@ -13,7 +13,10 @@
 //! Environment: POSTERN_BENCH_POSTERN and POSTERN_BENCH_LIMIT (the two
 //! binaries), POSTERN_BENCH_DATABASE_URL (an empty PostgreSQL database;
 //! SQLite in a temporary directory without it), POSTERN_BENCH_SIZES
-//! (default `10000,1000000`), POSTERN_BENCH_SECONDS (default 10).
+//! (default `10000,1000000`), POSTERN_BENCH_SECONDS (default 10);
+//! POSTERN_BENCH_HOLD=1 seeds the first size, signs in, prints the server's
+//! pid, the list's URL and the session cookie, and keeps the server up (for
+//! profiling by hand) instead of measuring.
 
 mod support;
 
@@ -86,6 +89,17 @@ async fn main() {
         let session = sign_in(&base).await;
         let list = format!("{base}/w/{}/settings/smtp-credentials", seeded.slug);
         let next = session.next_page(&list).await;
+        if std::env::var("POSTERN_BENCH_HOLD").is_ok() {
+            // For profiling by hand: the server stays up with its data.
+            println!(
+                "pid {}\nlist {list}\ncookie {}",
+                server.id(),
+                session.cookie
+            );
+            loop {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
+        }
         tokio::time::sleep(Duration::from_secs(1)).await;
         let idle = rss_kib(server.id());
 

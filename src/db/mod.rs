@@ -109,6 +109,35 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
+/// Before SQLite's first connection in this process: SQLite's
+/// multi-thread mode (no mutex on every call of a connection; r2d2 hands a
+/// connection to one thread at a time, which is all that mode asks) and no
+/// memory statistics (a global mutex on every allocation). Both showed as
+/// 7 % of the credentials page under load. Once SQLite has started (in a
+/// process that opened a database another way first), SQLite refuses the
+/// change and keeps its serialized mode, which is just slower.
+fn sqlite_without_mutexes() {
+    static CONFIGURED: std::sync::Once = std::sync::Once::new();
+    CONFIGURED.call_once(|| {
+        use libsqlite3_sys::{SQLITE_CONFIG_MEMSTATUS, SQLITE_CONFIG_MULTITHREAD, sqlite3_config};
+        // SAFETY: sqlite3_config before sqlite3_initialize, with the
+        // arguments these options document (none; one int).
+        let (threads, stats) = unsafe {
+            (
+                sqlite3_config(SQLITE_CONFIG_MULTITHREAD),
+                sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int),
+            )
+        };
+        if threads != libsqlite3_sys::SQLITE_OK || stats != libsqlite3_sys::SQLITE_OK {
+            tracing::debug!(
+                threads,
+                stats,
+                "SQLite had started already; its mutexes stay"
+            );
+        }
+    });
+}
+
 /// A cloneable handle on the connection pool.
 #[derive(Clone)]
 pub struct Db {
@@ -124,6 +153,7 @@ impl Db {
     /// are created for the server's user only ([`crate::data_dir`]).
     pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Self, String> {
         if let DatabaseUrl::Sqlite(path) = url {
+            sqlite_without_mutexes();
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 crate::data_dir::create_private_dir(parent)
                     .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;

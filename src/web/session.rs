@@ -119,6 +119,10 @@ impl TypedSession {
 
     /// Takes the message left by [`Self::flash`], if any.
     pub fn take_flash(&self) -> Option<String> {
+        // Looked for first: actix-session counts any `remove` as a change,
+        // and a changed session is written back (a database write on every
+        // page view otherwise).
+        self.session.get::<String>(FLASH).ok().flatten()?;
         self.session.remove_as::<String>(FLASH).and_then(Result::ok)
     }
 

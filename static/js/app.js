@@ -103,6 +103,28 @@
     }
   });
 
+  // A credential row's actions menu is written once per table (a
+  // <template>) and filled in when the row's menu is first opened: its id
+  // in each address, and Deactivate or Activate as the row's status says.
+  function fillRowMenu(menu) {
+    if (!menu || menu.hasAttribute("data-filled")) { return; }
+    var template = document.getElementById("credential-actions");
+    var row = menu.closest("tr[data-id]");
+    if (!template || !row) { return; }
+    var panel = menu.querySelector(".menu-panel");
+    panel.innerHTML = template.innerHTML.split("_ID_").join(row.getAttribute("data-id"));
+    panel.querySelectorAll("[data-when-active]").forEach(function (part) {
+      if (part.getAttribute("data-when-active") !== row.getAttribute("data-active")) { part.remove(); }
+    });
+    menu.setAttribute("data-filled", "");
+    if (window.htmx) { window.htmx.process(panel); }
+  }
+
+  document.addEventListener("click", function (event) {
+    var summary = event.target.closest && event.target.closest("details[data-row-menu] > summary");
+    if (summary) { fillRowMenu(summary.parentElement); }
+  }, true);
+
   // Menus: Enter or Space on the button opens (<details> does that) and
   // focuses the first item; arrows move; Escape closes, back on the button;
   // Tab moves on and closes.
@@ -113,6 +135,7 @@
   document.addEventListener("toggle", function (event) {
     var menu = event.target;
     if (!menu.matches || !menu.matches("details[data-menu]") || !menu.open) { return; }
+    if (menu.matches("[data-row-menu]")) { fillRowMenu(menu); }
     if (document.activeElement === menu.querySelector("summary") && keyboardOpened) {
       var items = menuItems(menu);
       if (items.length) { items[0].focus(); }

@@ -794,3 +794,46 @@ async fn a_flood_of_cookieless_sign_in_page_views_leaves_only_rows_that_expire_w
     }
     assert_eq!(count_sessions(&app, false).await, 50);
 }
+
+/// The signed-in session's stored (state, expiry).
+async fn stored_session(app: &TestApp) -> (String, chrono::NaiveDateTime) {
+    app.db
+        .query(|conn| {
+            sessions::table
+                .filter(sessions::user_id.is_not_null())
+                .select((sessions::state, sessions::expires_at))
+                .first(conn)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn viewing_pages_writes_nothing_to_the_session_until_it_changes() {
+    let app = spawn_app().await;
+    app.signed_in_owner().await;
+    let list = crate::credentials::LIST;
+    crate::credentials::create(&app, "Billing", "billing_app").await;
+    let id = crate::credentials::id_of(&app, "billing_app").await;
+    // The first view notes the workspace as the last one visited.
+    assert_eq!(app.get(list).await.status, 200);
+    let before = stored_session(&app).await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    for path in [list, list, "/w/acme-mail/settings/domains", list] {
+        assert_eq!(app.get(path).await.status, 200);
+    }
+    // Written back, the expiry would have moved on by the second slept.
+    assert_eq!(stored_session(&app).await, before);
+
+    // A message shown once is taken out: that is a change, written once.
+    app.post_form(&format!("{list}/{id}/deactivate"), &[])
+        .await
+        .assert_redirect_to(&format!("{list}?sort=created_at&dir=desc"));
+    let with_flash = stored_session(&app).await;
+    assert!(with_flash.0.contains("flash"), "{}", with_flash.0);
+    app.get(list).await.assert_contains("Deactivated Billing.");
+    let taken = stored_session(&app).await;
+    assert!(!taken.0.contains("flash"), "{}", taken.0);
+    assert_eq!(app.get(list).await.status, 200);
+    assert_eq!(stored_session(&app).await, taken);
+}

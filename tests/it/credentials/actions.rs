@@ -55,7 +55,9 @@ async fn deactivating_updates_the_row_in_place_and_activating_restores_it() {
         row.body
     );
     row.assert_contains("Inactive");
-    row.assert_contains("data-action=\"activate\"");
+    // Its actions menu (filled from the table's one template) now offers
+    // Activate: the browser keeps the part whose status matches the row's.
+    row.assert_contains("data-active=\"false\"");
 
     let page = app
         .post_form(
@@ -197,4 +199,45 @@ async fn every_change_is_on_the_activity_page_with_who_and_from_where() {
     page.assert_contains("owner@example.com");
     page.assert_contains("127.0.0.1");
     page.assert_contains("Audited (audited_app)");
+}
+
+#[tokio::test]
+async fn the_list_writes_the_actions_menu_once_and_each_row_names_its_credential_and_status() {
+    let app = spawn_app().await;
+    app.signed_in_owner().await;
+    for (name, username) in [
+        ("One", "one_app"),
+        ("Two", "two_app"),
+        ("Three", "three_app"),
+    ] {
+        create(&app, name, username).await;
+    }
+    let two = id_of(&app, "two_app").await;
+    app.post_form(&format!("{LIST}/{two}/deactivate"), &[])
+        .await
+        .assert_redirect_to(&format!("{LIST}?sort=created_at&dir=desc"));
+
+    let page = app.get(LIST).await;
+    // One menu for the table, whichever the number of rows: each action
+    // once, its addresses waiting for the row's id.
+    for action in ["edit", "regenerate", "deactivate", "activate", "delete"] {
+        let marker = format!("data-action=\"{action}\"");
+        assert_eq!(page.body.matches(&marker).count(), 1, "{action}");
+    }
+    page.assert_contains(&format!("{LIST}/_ID_/deactivate"));
+    assert_eq!(page.body.matches("<form role=\"none\"").count(), 2);
+    // The rows carry what the menu is filled with.
+    assert_eq!(
+        page.attrs("tr[data-id]", "data-active"),
+        vec!["true", "false", "true"]
+    );
+    assert_eq!(
+        page.attrs(&format!("#credential-{two}"), "data-id"),
+        vec![two.clone()]
+    );
+    // Without a script the menu still leads to the credential's page.
+    assert_eq!(
+        page.attrs(&format!("#credential-{two} .menu-panel a"), "href"),
+        vec![format!("{LIST}/{two}")]
+    );
 }
