@@ -374,6 +374,27 @@ mod tests {
 
     use super::*;
 
+    #[derive(diesel::QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        compile_options: String,
+    }
+
+    /// `.cargo/config.toml` builds SQLite without STAT4: with it, an
+    /// analyzed database compiles the list's statements again on every run.
+    #[tokio::test]
+    async fn sqlite_is_built_without_stat4_so_analyzed_statements_stay_compiled() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&DatabaseUrl::Sqlite(dir.path().join("options.db")), 1).unwrap();
+        let options: Vec<CompileOption> = db
+            .query(|conn| diesel::sql_query("PRAGMA compile_options").load(conn))
+            .await
+            .unwrap();
+        let options: Vec<&str> = options.iter().map(|o| o.compile_options.as_str()).collect();
+        assert!(options.contains(&"ENABLE_FTS5"), "{options:?}");
+        assert!(!options.iter().any(|o| o.contains("STAT4")), "{options:?}");
+    }
+
     #[tokio::test]
     async fn a_connection_left_inside_a_transaction_by_a_panic_is_not_reused() {
         let dir = tempfile::tempdir().unwrap();
