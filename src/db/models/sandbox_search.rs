@@ -1,7 +1,9 @@
 //! Searching and tagging sandbox mail. What ingest extracted from each
 //! message (`sandbox_message_text`) is indexed by trigrams: SQLite's FTS5
-//! `sandbox_search`, PostgreSQL's `pg_trgm` GIN index on [`DOCUMENT`]. A term of [`TRIGRAM`] characters or more is
-//! found through the index, a shorter one by a scan; either way a term
+//! `sandbox_search`, PostgreSQL's `pg_trgm` GIN index on [`DOCUMENT`]. A
+//! term of [`TRIGRAM`] characters or more can be found through the index
+//! (PostgreSQL's planner often checks each message's text instead, as it
+//! walks the list's order), a shorter one only by a scan; either way a term
 //! matches wherever it occurs in the subject, a sender, a recipient or the
 //! text, in any case. Tags sit in `sandbox_message_tags`.
 //!

@@ -2,9 +2,9 @@
 //! tag, received between two times) read a page at a time, counted up to a
 //! cap, or deleted. The dashboard's Sandbox list and the REST API both go
 //! through [`search`], [`count`] (the dashboard's list through
-//! [`search_and_count`]) and [`delete_matching`]. What a search looks in is extracted
-//! from each message once, at ingest ([`extract`]), and for mail stored
-//! before search existed by [`backfill`] at start-up.
+//! [`search_and_count`]) and [`delete_matching`]. What a search looks in
+//! is extracted from each message once, at ingest ([`extract`]), and for
+//! mail stored before search existed by [`backfill`] at start-up.
 //!
 //! Tags come from a message's `X-Tags` header and are edited on its page
 //! ([`set_tags`], members and above).
