@@ -7,7 +7,9 @@
 //!     POSTERN_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1/bench_sandbox cargo bench --bench sandbox_search
 //!     POSTERN_BENCH_MESSAGES=20000 cargo bench --bench sandbox_search
 //!
-//! (the PostgreSQL database must exist and be empty). Prints one line per
+//! (the PostgreSQL database must exist and be empty, or hold an earlier
+//! run's messages and `POSTERN_BENCH_REUSE=1` be set to time them again
+//! without seeding; `ANALYZE` runs either way). Prints one line per
 //! search: requests, matches shown, p50, p99 and max in milliseconds; then
 //! the same for the REST API (`GET /v2/accounts/{id}/sandbox/messages` with
 //! a `sandbox:read` key: first page, the next through its cursor, `q=`).
@@ -79,13 +81,22 @@ async fn main() {
     tokio::spawn(app.run_until_stopped());
 
     let seeded = Instant::now();
-    let (workspace, slug, credential) = seed(&db, messages).await;
+    let earlier = match std::env::var("POSTERN_BENCH_REUSE").is_ok() {
+        true => seeded_before(&db).await,
+        false => None,
+    };
+    let reused = earlier.is_some();
+    let (workspace, slug, credential) = match earlier {
+        Some(found) => found,
+        None => seed(&db, messages).await,
+    };
     // What autovacuum does shortly after a bulk load: give the planner statistics.
     db.query(|conn| diesel::RunQueryDsl::execute(diesel::sql_query("ANALYZE"), conn))
         .await
         .unwrap();
     println!(
-        "{backend}: seeded {messages} messages in {:.1} s",
+        "{backend}: {} {messages} messages in {:.1} s",
+        if reused { "reused" } else { "seeded" },
         seeded.elapsed().as_secs_f64()
     );
 
@@ -329,6 +340,26 @@ async fn seed(db: &postern::db::Db, n: usize) -> (WorkspaceId, String, String) {
     .await
     .unwrap();
     (workspace.id, slug, first)
+}
+
+/// The workspace, slug and first credential an earlier run seeded, if
+/// the database holds them (`POSTERN_BENCH_REUSE`).
+async fn seeded_before(db: &postern::db::Db) -> Option<(WorkspaceId, String, String)> {
+    use diesel::prelude::*;
+    use postern::db::schema::{smtp_credentials, workspaces};
+    db.query(|conn| {
+        workspaces::table
+            .inner_join(
+                smtp_credentials::table.on(smtp_credentials::workspace_id.eq(workspaces::id)),
+            )
+            .filter(workspaces::name.eq("Bench"))
+            .filter(smtp_credentials::name.eq("App 0"))
+            .select((workspaces::id, workspaces::slug, smtp_credentials::id))
+            .first::<(WorkspaceId, String, String)>(conn)
+            .optional()
+    })
+    .await
+    .unwrap()
 }
 
 /// Message `i`: a few words of [`WORDS`], a unique reference, tags on

@@ -1,8 +1,9 @@
 //! Searching and tagging sandbox mail. What ingest extracted from each
 //! message (`sandbox_message_text`) is indexed by trigrams: SQLite's FTS5
-//! `sandbox_search`, PostgreSQL's `pg_trgm` GIN index on
-//! `lower(`[`DOCUMENT`]`)`. A term of [`TRIGRAM`] characters or more is
-//! found through the index, a shorter one by a scan; either way a term
+//! `sandbox_search`, PostgreSQL's `pg_trgm` GIN index on [`DOCUMENT`]. A
+//! term of [`TRIGRAM`] characters or more can be found through the index
+//! (PostgreSQL's planner often checks each message's text instead, as it
+//! walks the list's order), a shorter one only by a scan; either way a term
 //! matches wherever it occurs in the subject, a sender, a recipient or the
 //! text, in any case. Tags sit in `sandbox_message_tags`.
 //!
@@ -34,9 +35,10 @@ pub const COMMON: i64 = 1_000;
 /// Most credentials the credential filter offers.
 const MAX_CREDENTIAL_CHOICES: i64 = 200;
 
-/// The text a search looks in, as the PostgreSQL index is built on it.
-pub const DOCUMENT: &str = "sandbox_message_text.subject || ' ' || sandbox_message_text.senders \
-     || ' ' || sandbox_message_text.recipients || ' ' || sandbox_message_text.body";
+/// The text a search looks in: subject, senders, recipients and body,
+/// lower-cased, in a column the database generates (PostgreSQL stores it
+/// and indexes it; SQLite computes it when read).
+pub const DOCUMENT: &str = "sandbox_message_text.document";
 
 /// Which of a workspace's sandbox messages to list, count, wait for or
 /// delete. Every part narrows the list (they combine with AND); the default
@@ -473,24 +475,25 @@ fn in_search_index(terms: &[&String]) -> Condition {
     )
 }
 
-/// The term occurs, in any case: a `LIKE` on the extracted text, which
-/// PostgreSQL answers with its trigram index; `walk`: checked row by row.
+/// The term occurs, in any case: a `LIKE` on the message's [`DOCUMENT`],
+/// which PostgreSQL answers with its trigram index or by checking the text
+/// of each message it walks; `walk`: checked row by row.
 fn contains(term: &str, walk: bool) -> Condition {
     let pattern = like_pattern(term);
     let condition = match walk {
         true => sql::<Bool>(
             "EXISTS (SELECT 1 FROM sandbox_message_text \
-             WHERE sandbox_message_text.message_id = sandbox_messages.id AND lower(",
+             WHERE sandbox_message_text.message_id = sandbox_messages.id AND ",
         ),
         false => sql::<Bool>(
             "sandbox_messages.id IN (SELECT sandbox_message_text.message_id \
-             FROM sandbox_message_text WHERE lower(",
+             FROM sandbox_message_text WHERE ",
         ),
     };
     Box::new(
         condition
             .sql(DOCUMENT)
-            .sql(") LIKE ")
+            .sql(" LIKE ")
             .bind::<Text, _>(pattern)
             .sql(" ESCAPE '\\')"),
     )

@@ -19,8 +19,8 @@ mod writer;
 pub use self::delete::{MAX_SELECTED, delete, delete_all};
 pub use self::events::{SandboxEvents, Slot, Slots};
 pub use self::search::{
-    ListedMessage, MessageFilter, MessagePage, Tally, count, delete_matching, search, set_tags,
-    tags,
+    ListedMessage, MessageFilter, MessagePage, Tally, count, delete_matching, search,
+    search_and_count, set_tags, tags,
 };
 pub use self::usage::SandboxUsage;
 use crate::auth::smtp_login::AuthenticatedCredential;

@@ -1,9 +1,10 @@
 //! Finding sandbox mail: a [`MessageFilter`] (search terms, credential,
 //! tag, received between two times) read a page at a time, counted up to a
 //! cap, or deleted. The dashboard's Sandbox list and the REST API both go
-//! through [`search`], [`count`] and [`delete_matching`]. What a search looks in is extracted
-//! from each message once, at ingest ([`extract`]), and for mail stored
-//! before search existed by [`backfill`] at start-up.
+//! through [`search`], [`count`] (the dashboard's list through
+//! [`search_and_count`]) and [`delete_matching`]. What a search looks in
+//! is extracted from each message once, at ingest ([`extract`]), and for
+//! mail stored before search existed by [`backfill`] at start-up.
 //!
 //! Tags come from a message's `X-Tags` header and are edited on its page
 //! ([`set_tags`], members and above).
@@ -152,31 +153,68 @@ pub async fn search(
     let workspace = workspace.clone();
     db.query(move |conn| {
         let rows = Search::page(conn, &workspace, &filter, &anchor, limit + 1)?;
-        let page = Page::from_scan(rows, &anchor, limit, |m| Cursor {
-            at: m.received_at,
-            id: m.id.clone(),
-        });
-        let ids: Vec<MessageId> = page.items.iter().map(|m| m.id.clone()).collect();
-        let mut tags = Search::tags_of(conn, &ids)?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|summary| {
-                let (mine, rest) = tags.drain(..).partition(|(id, _)| *id == summary.id);
-                tags = rest;
-                ListedMessage {
-                    tags: mine.into_iter().map(|(_, tag)| tag).collect::<Vec<_>>(),
-                    summary,
-                }
-            })
-            .collect();
-        Ok(MessagePage {
-            items,
-            next: page.next,
-            previous: page.previous,
-        })
+        listed(conn, rows, &anchor, limit)
     })
     .await
+}
+
+/// [`search`] and [`count`] of a filter, as the dashboard shows them. The
+/// first page is the head of the capped count (both walk the list's order
+/// from its newest message), so one query reads both there.
+pub async fn search_and_count(
+    db: &Db,
+    workspace: &WorkspaceId,
+    filter: MessageFilter,
+    anchor: Anchor<MessageId>,
+    limit: i64,
+) -> Result<(MessagePage, Tally), DbError> {
+    let cap = cap_of(&filter);
+    if !matches!(anchor, Anchor::First) || limit > cap {
+        let page = search(db, workspace, filter.clone(), anchor, limit).await?;
+        return Ok((page, count(db, workspace, filter).await?));
+    }
+    let workspace = workspace.clone();
+    db.query(move |conn| {
+        let mut rows = Search::page(conn, &workspace, &filter, &anchor, cap + 1)?;
+        let bytes = rows.iter().map(|m| m.size).sum();
+        let tally = tally(rows.len() as i64, bytes, cap);
+        rows.truncate(limit as usize + 1);
+        Ok((listed(conn, rows, &anchor, limit)?, tally))
+    })
+    .await
+}
+
+/// The page `rows` (read from `anchor`, one more than `limit` if there are
+/// more) make, with each message's tags.
+fn listed(
+    conn: &mut crate::db::DbConn,
+    rows: Vec<SandboxSummary>,
+    anchor: &Anchor<MessageId>,
+    limit: i64,
+) -> diesel::QueryResult<MessagePage> {
+    let page = Page::from_scan(rows, anchor, limit, |m| Cursor {
+        at: m.received_at,
+        id: m.id.clone(),
+    });
+    let ids: Vec<MessageId> = page.items.iter().map(|m| m.id.clone()).collect();
+    let mut tags = Search::tags_of(conn, &ids)?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|summary| {
+            let (mine, rest) = tags.drain(..).partition(|(id, _)| *id == summary.id);
+            tags = rest;
+            ListedMessage {
+                tags: mine.into_iter().map(|(_, tag)| tag).collect::<Vec<_>>(),
+                summary,
+            }
+        })
+        .collect();
+    Ok(MessagePage {
+        items,
+        next: page.next,
+        previous: page.previous,
+    })
 }
 
 /// How many of the workspace's messages `filter` lets through, and their
@@ -188,17 +226,27 @@ pub async fn count(
     filter: MessageFilter,
 ) -> Result<Tally, DbError> {
     let workspace = workspace.clone();
-    let cap = match filter.is_empty() {
-        true => TOTAL_CAP,
-        false => MATCH_CAP,
-    };
+    let cap = cap_of(&filter);
     let (messages, bytes) = db
         .read(move |conn| Search::count(conn, &workspace, &filter, cap))
         .await?;
-    Ok(match messages > cap {
+    Ok(tally(messages, bytes, cap))
+}
+
+/// Where a count of `filter` stops: [`TOTAL_CAP`] or [`MATCH_CAP`].
+fn cap_of(filter: &MessageFilter) -> i64 {
+    match filter.is_empty() {
+        true => TOTAL_CAP,
+        false => MATCH_CAP,
+    }
+}
+
+/// `messages` read, of `bytes` in all, by a count that stops past `cap`.
+fn tally(messages: i64, bytes: i64, cap: i64) -> Tally {
+    match messages > cap {
         true => Tally::MoreThan(cap),
         false => Tally::Exactly { messages, bytes },
-    })
+    }
 }
 
 /// The workspace's sandbox credentials as the credential filter offers

@@ -242,6 +242,36 @@ async fn filters_by_credential_tag_and_date_combine_with_the_search() {
         .await,
         ["Welcome aboard"]
     );
+    // Several terms (one too short for a trigram index), the tag and the
+    // credential, together: every one must hold.
+    for (filters, expected) in [
+        (
+            "tag=signup&q=welcome+other".to_owned(),
+            vec!["Welcome from other"],
+        ),
+        (
+            format!("credential={}&tag=signup&q=welcome+77-q", shop.id),
+            vec!["Welcome aboard"],
+        ),
+        (
+            format!("credential={}&tag=signup&q=welcome+other", shop.id),
+            vec![],
+        ),
+        (
+            format!("credential={}&tag=signup&q=welcome+other+hi", other.id),
+            vec!["Welcome from other"],
+        ),
+        (
+            format!("credential={}&tag=auth&q=welcome+other", other.id),
+            vec![],
+        ),
+    ] {
+        assert_eq!(
+            listed(&app, &format!("{base}?{filters}")).await,
+            expected,
+            "{filters}"
+        );
+    }
     let choices = page.attrs("#sandbox-credential option", "value");
     assert!(choices.contains(&other.id.to_string()), "{choices:?}");
 

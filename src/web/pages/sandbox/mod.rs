@@ -184,19 +184,19 @@ pub(super) async fn page(
 async fn results(cx: &WorkspacePage, search: SearchState) -> AppResult<Results> {
     let (db, workspace) = (&cx.state.db, &cx.access.workspace.id);
     let base = cx.urls().sandbox();
-    let found = sandbox::search(
-        db,
-        workspace,
-        search.filter.clone(),
-        search.anchor.clone(),
-        PAGE_SIZE,
-    )
-    .await?;
-    let can_delete = Role::can_manage_sandbox_mail(cx.access.role);
-    let matches = match search.is_filtered() {
-        true => Some(sandbox::count(db, workspace, search.filter.clone()).await?),
-        false => None,
+    let (filter, anchor) = (search.filter.clone(), search.anchor.clone());
+    let (found, matches) = match search.is_filtered() {
+        true => {
+            let (found, matches) =
+                sandbox::search_and_count(db, workspace, filter, anchor, PAGE_SIZE).await?;
+            (found, Some(matches))
+        }
+        false => (
+            sandbox::search(db, workspace, filter, anchor, PAGE_SIZE).await?,
+            None,
+        ),
     };
+    let can_delete = Role::can_manage_sandbox_mail(cx.access.role);
     let link =
         |name: &str, cursor: &Cursor<MessageId>| search.href(&base, Some((name, cursor.encode())));
     let now = now();

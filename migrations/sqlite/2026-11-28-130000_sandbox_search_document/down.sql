@@ -1,0 +1,1 @@
+ALTER TABLE sandbox_message_text DROP COLUMN document;
