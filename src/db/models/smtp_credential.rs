@@ -17,7 +17,7 @@ use crate::db::schema::{
 use crate::domain::{CredentialId, DomainId, SendingScope, UserId, WorkspaceId, now};
 
 pub use listing::{COUNT_CAP, Count, Filter, NEVER, SortKey, TRIGRAM};
-pub use rarity::Rarity;
+pub use rarity::{Probes, Rarity};
 pub use view::{CredentialDomain, CredentialView};
 
 /// An SMTP username/password pair, as the dashboard and the API show it.

@@ -2,7 +2,7 @@
 
 use crate::db::keyset::{Anchor, Cursor, Direction, Page};
 use crate::db::models::smtp_credential::{
-    Count, CredentialView, Filter, SmtpCredential, SortKey, TRIGRAM,
+    Count, CredentialView, Filter, Probes, SmtpCredential, SortKey, TRIGRAM,
 };
 use crate::db::{Db, DbConn, DbError};
 use crate::domain::{CredentialId, WorkspaceId};
@@ -84,7 +84,7 @@ pub async fn list(
     let read = move |conn: &mut DbConn| {
         let probes = match request.filter.as_deref() {
             Some(text) => rarity.probes(conn, text)?,
-            None => Vec::new(),
+            None => Probes::Whole,
         };
         let filter = Filter {
             text: request.filter.as_deref(),

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 
-use super::SmtpCredential;
+use super::{Probes, SmtpCredential};
 use crate::db::keyset::{Anchor, Cursor, Direction, keyset};
 use crate::db::schema::{
     coalesce, credential_counts, domains, lower, smtp_credential_domains, smtp_credentials, strpos,
@@ -61,7 +61,7 @@ fn never_literal() -> diesel::expression::SqlLiteral<diesel::sql_types::Timestam
 type Boxed<'a> = smtp_credentials::BoxedQuery<'a, MultiBackend>;
 
 /// Which of a workspace's credentials a list shows.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Filter<'a> {
     /// Only those whose name or username contains this (any case).
     pub text: Option<&'a str>,
@@ -70,9 +70,9 @@ pub struct Filter<'a> {
     /// Only scoped credentials none of whose domains lies outside these
     /// (domain names).
     pub within: Option<&'a [String]>,
-    /// On PostgreSQL, the parts of `text` its trigram indexes are asked for
-    /// (see [`super::Rarity`]); empty: the whole text.
-    pub probes: &'a [String],
+    /// On PostgreSQL, how its trigram indexes are asked for `text` (see
+    /// [`super::Rarity`]).
+    pub probes: &'a Probes,
 }
 
 impl Filter<'_> {
@@ -245,21 +245,26 @@ fn count_in_search_index(
 
 type Condition = Box<dyn BoxableExpression<smtp_credentials::table, MultiBackend, SqlType = Bool>>;
 
-/// Name or username contains `text`, in any case. Without `probes`, as one
+/// Name or username contains `text`, in any case. [`Probes::Whole`]: as one
 /// LIKE pattern each (a scan, or PostgreSQL's trigram indexes for all of
-/// the text's trigrams); with them, the indexes are asked for the probes
-/// (`%probe%` each) and the rows they find are checked for the whole text
-/// with `strpos`, which the planner cannot turn into index work.
-fn contains(text: &str, probes: &[String]) -> Condition {
-    if probes.is_empty() {
-        let pattern = like_pattern(text);
-        return Box::new(
-            lower(smtp_credentials::name)
-                .like(pattern.clone())
-                .escape('\\')
-                .or(lower(smtp_credentials::username).like(pattern).escape('\\')),
-        );
-    }
+/// the text's trigrams); [`Probes::Windows`]: the indexes are asked for
+/// those (`%probe%` each) and the rows they find are checked for the whole
+/// text with `strpos`, which the planner cannot turn into index work;
+/// [`Probes::Common`]: `strpos` alone, row by row.
+fn contains(text: &str, probes: &Probes) -> Condition {
+    let probes = match probes {
+        Probes::Windows(windows) => windows.as_slice(),
+        Probes::Common => &[],
+        Probes::Whole => {
+            let pattern = like_pattern(text);
+            return Box::new(
+                lower(smtp_credentials::name)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(smtp_credentials::username).like(pattern).escape('\\')),
+            );
+        }
+    };
     let text = text.to_lowercase();
     macro_rules! holds {
         ($column:expr) => {{

@@ -23,6 +23,9 @@ use crate::db::DbConn;
 
 /// How many windows of a filter the index is asked for.
 pub const PROBES: usize = 2;
+/// A window found in more than one sampled credential in this many is
+/// common: the index would hand back most of the table.
+const COMMON_SHARE: usize = 50;
 /// How many rows a sample reads at most.
 const SAMPLE_ROWS: i64 = 5_000;
 /// How long a sample is used before another is taken.
@@ -43,6 +46,8 @@ struct State {
 /// In how many sampled credentials each window occurs.
 struct Sample {
     counts: HashMap<String, u32>,
+    /// How many credentials were sampled.
+    rows: usize,
     taken: Instant,
 }
 
@@ -54,19 +59,35 @@ struct Sampled {
     username: String,
 }
 
+/// How PostgreSQL looks for a filter's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probes {
+    /// The whole pattern through the trigram indexes (a text with no three
+    /// letters or digits in a row; and on SQLite, which has its own index).
+    Whole,
+    /// These windows through the trigram indexes, rarest first; the whole
+    /// text is checked on the rows they find.
+    Windows(Vec<String>),
+    /// Even the rarest window is common (`7 Mail` where every name ends in
+    /// "Mail"): no index, each row checked in the list's order, which meets
+    /// a page of matches soon. Through the index, a bitmap of most of the
+    /// table was built before the first row came back.
+    Common,
+}
+
 impl Rarity {
-    /// The windows of `text` to give PostgreSQL's trigram indexes, rarest
-    /// first; empty on SQLite, and when the text has no three letters or
-    /// digits in a row (the whole pattern is then given, as before).
-    pub fn probes(&self, conn: &mut DbConn, text: &str) -> QueryResult<Vec<String>> {
+    /// How to look for `text` (see [`Probes`]): always [`Probes::Whole`]
+    /// on SQLite.
+    pub fn probes(&self, conn: &mut DbConn, text: &str) -> QueryResult<Probes> {
         if !matches!(conn, DbConn::Postgresql(_)) {
-            return Ok(Vec::new());
+            return Ok(Probes::Whole);
         }
         let found = windows(text);
-        if found.len() <= PROBES {
-            return Ok(found);
+        if found.is_empty() {
+            return Ok(Probes::Whole);
         }
-        Ok(rarest(found, &self.sample(conn)?.counts))
+        let sample = self.sample(conn)?;
+        Ok(choose(found, &sample))
     }
 
     fn sample(&self, conn: &mut DbConn) -> QueryResult<Arc<Sample>> {
@@ -100,6 +121,7 @@ fn take_sample(conn: &mut DbConn) -> QueryResult<Sample> {
     .bind::<diesel::sql_types::BigInt, _>(SAMPLE_ROWS)
     .load(conn)?;
     let mut counts: HashMap<String, u32> = HashMap::new();
+    let sampled = rows.len();
     for row in rows {
         let mut seen = windows(&row.name);
         seen.extend(windows(&row.username));
@@ -111,8 +133,24 @@ fn take_sample(conn: &mut DbConn) -> QueryResult<Sample> {
     }
     Ok(Sample {
         counts,
+        rows: sampled,
         taken: Instant::now(),
     })
+}
+
+/// The rarest windows of `found`, or [`Probes::Common`] when even the
+/// rarest is in more than one sampled credential in [`COMMON_SHARE`].
+fn choose(found: Vec<String>, sample: &Sample) -> Probes {
+    let probes = rarest(found, &sample.counts);
+    let rarest_count = probes
+        .first()
+        .and_then(|w| sample.counts.get(w))
+        .copied()
+        .unwrap_or(0) as usize;
+    match rarest_count * COMMON_SHARE > sample.rows && sample.rows >= COMMON_SHARE {
+        true => Probes::Common,
+        false => Probes::Windows(probes),
+    }
 }
 
 /// The [`PROBES`] windows of `found` that occur in the fewest sampled
@@ -157,6 +195,28 @@ mod tests {
         let found = windows("user_00042");
         assert_eq!(rarest(found.clone(), &counts), ["042", "004"]);
         assert_eq!(rarest(found, &HashMap::new()), ["use", "ser"]);
+    }
+
+    #[test]
+    fn a_text_whose_rarest_window_is_common_is_looked_for_row_by_row() {
+        let sample = |counts: &[(&str, u32)], rows| Sample {
+            counts: counts.iter().map(|(w, n)| ((*w).to_owned(), *n)).collect(),
+            rows,
+            taken: Instant::now(),
+        };
+        let every_name = sample(&[("mai", 5_000), ("ail", 5_000)], 5_000);
+        assert_eq!(choose(windows("7 Mail"), &every_name), Probes::Common);
+        let one_in_a_hundred = sample(&[("mai", 5_000), ("ail", 50)], 5_000);
+        assert_eq!(
+            choose(windows("7 Mail"), &one_in_a_hundred),
+            Probes::Windows(vec!["ail".to_owned(), "mai".to_owned()])
+        );
+        // Too small a sample to tell: the index, as before.
+        let tiny = sample(&[("mai", 3), ("ail", 3)], 3);
+        assert!(matches!(
+            choose(windows("7 Mail"), &tiny),
+            Probes::Windows(_)
+        ));
     }
 
     #[test]
