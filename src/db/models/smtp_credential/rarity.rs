@@ -23,8 +23,9 @@ use crate::db::DbConn;
 
 /// How many windows of a filter the index is asked for.
 pub const PROBES: usize = 2;
-/// A window found in more than one sampled credential in this many is
-/// common: the index would hand back most of the table.
+/// A text found in more than one sampled credential in this many is
+/// common: a walk of the list's order meets a page of it soon, where the
+/// index would hand back much of the table first.
 const COMMON_SHARE: usize = 50;
 /// How many rows a sample reads at most.
 const SAMPLE_ROWS: i64 = 5_000;
@@ -43,11 +44,11 @@ struct State {
     refreshing: bool,
 }
 
-/// In how many sampled credentials each window occurs.
+/// In how many sampled credentials each window occurs, and the sampled
+/// names and usernames themselves (lower-cased).
 struct Sample {
     counts: HashMap<String, u32>,
-    /// How many credentials were sampled.
-    rows: usize,
+    rows: Vec<(String, String)>,
     taken: Instant,
 }
 
@@ -68,10 +69,11 @@ pub enum Probes {
     /// These windows through the trigram indexes, rarest first; the whole
     /// text is checked on the rows they find.
     Windows(Vec<String>),
-    /// Even the rarest window is common (`7 Mail` where every name ends in
-    /// "Mail"): no index, each row checked in the list's order, which meets
-    /// a page of matches soon. Through the index, a bitmap of most of the
-    /// table was built before the first row came back.
+    /// The text itself is common in the sample (`7 Mail`, one credential
+    /// in ten, where every name ends in "Mail"): no index, each row checked
+    /// in the list's order, which meets a page of matches soon. Through the
+    /// index, a bitmap of most of the table was built before the first row
+    /// came back.
     Common,
 }
 
@@ -87,7 +89,7 @@ impl Rarity {
             return Ok(Probes::Whole);
         }
         let sample = self.sample(conn)?;
-        Ok(choose(found, &sample))
+        Ok(choose(text, found, &sample))
     }
 
     fn sample(&self, conn: &mut DbConn) -> QueryResult<Arc<Sample>> {
@@ -121,7 +123,7 @@ fn take_sample(conn: &mut DbConn) -> QueryResult<Sample> {
     .bind::<diesel::sql_types::BigInt, _>(SAMPLE_ROWS)
     .load(conn)?;
     let mut counts: HashMap<String, u32> = HashMap::new();
-    let sampled = rows.len();
+    let mut sampled = Vec::with_capacity(rows.len());
     for row in rows {
         let mut seen = windows(&row.name);
         seen.extend(windows(&row.username));
@@ -130,6 +132,7 @@ fn take_sample(conn: &mut DbConn) -> QueryResult<Sample> {
         for window in seen {
             *counts.entry(window).or_default() += 1;
         }
+        sampled.push((row.name, row.username));
     }
     Ok(Sample {
         counts,
@@ -138,19 +141,20 @@ fn take_sample(conn: &mut DbConn) -> QueryResult<Sample> {
     })
 }
 
-/// The rarest windows of `found`, or [`Probes::Common`] when even the
-/// rarest is in more than one sampled credential in [`COMMON_SHARE`].
-fn choose(found: Vec<String>, sample: &Sample) -> Probes {
-    let probes = rarest(found, &sample.counts);
-    let rarest_count = probes
-        .first()
-        .and_then(|w| sample.counts.get(w))
-        .copied()
-        .unwrap_or(0) as usize;
-    match rarest_count * COMMON_SHARE > sample.rows && sample.rows >= COMMON_SHARE {
-        true => Probes::Common,
-        false => Probes::Windows(probes),
+/// [`Probes::Common`] when `text` is in more than one sampled credential
+/// in [`COMMON_SHARE`] (of a sample of at least that many), else the
+/// rarest windows of `found`.
+fn choose(text: &str, found: Vec<String>, sample: &Sample) -> Probes {
+    let text = text.to_lowercase();
+    let holding = sample
+        .rows
+        .iter()
+        .filter(|(name, username)| name.contains(&text) || username.contains(&text))
+        .count();
+    if sample.rows.len() >= COMMON_SHARE && holding * COMMON_SHARE > sample.rows.len() {
+        return Probes::Common;
     }
+    Probes::Windows(rarest(found, &sample.counts))
 }
 
 /// The [`PROBES`] windows of `found` that occur in the fewest sampled
@@ -198,23 +202,47 @@ mod tests {
     }
 
     #[test]
-    fn a_text_whose_rarest_window_is_common_is_looked_for_row_by_row() {
-        let sample = |counts: &[(&str, u32)], rows| Sample {
-            counts: counts.iter().map(|(w, n)| ((*w).to_owned(), *n)).collect(),
+    fn a_text_common_in_the_sample_is_looked_for_row_by_row() {
+        // Every name ends in "Mail"; one in ten holds "7 mail"; "user_00042"
+        // in one alone, though each of its windows is common here.
+        let rows: Vec<(String, String)> = (0..100)
+            .map(|i| {
+                (
+                    format!("app {i:03}7 mail"),
+                    format!("user_{:05}", 42 * (i % 2)),
+                )
+            })
+            .map(|(name, username)| {
+                if name.contains("07 ") {
+                    (name, username)
+                } else {
+                    (name.replace("7 mail", "8 mail"), username)
+                }
+            })
+            .collect();
+        let sample = Sample {
+            counts: HashMap::from([("000".to_owned(), 100), ("004".to_owned(), 50)]),
             rows,
             taken: Instant::now(),
         };
-        let every_name = sample(&[("mai", 5_000), ("ail", 5_000)], 5_000);
-        assert_eq!(choose(windows("7 Mail"), &every_name), Probes::Common);
-        let one_in_a_hundred = sample(&[("mai", 5_000), ("ail", 50)], 5_000);
+        assert_eq!(choose("7 Mail", windows("7 Mail"), &sample), Probes::Common);
         assert_eq!(
-            choose(windows("7 Mail"), &one_in_a_hundred),
-            Probes::Windows(vec!["ail".to_owned(), "mai".to_owned()])
+            choose("USER_00042", windows("user_00042"), &sample),
+            Probes::Common,
+            "half the sample holds it"
         );
-        // Too small a sample to tell: the index, as before.
-        let tiny = sample(&[("mai", 3), ("ail", 3)], 3);
         assert!(matches!(
-            choose(windows("7 Mail"), &tiny),
+            choose("app 0017", windows("app 0017"), &sample),
+            Probes::Windows(_)
+        ));
+        // Too small a sample to tell: the index, as before.
+        let tiny = Sample {
+            counts: HashMap::new(),
+            rows: vec![("a mail".to_owned(), "u".to_owned())],
+            taken: Instant::now(),
+        };
+        assert!(matches!(
+            choose("mail", windows("mail"), &tiny),
             Probes::Windows(_)
         ));
     }
