@@ -121,8 +121,10 @@ impl TypedSession {
     pub fn take_flash(&self) -> Option<String> {
         // Looked for first: actix-session counts any `remove` as a change,
         // and a changed session is written back (a database write on every
-        // page view otherwise).
-        self.session.get::<String>(FLASH).ok().flatten()?;
+        // page view otherwise). One that is there is removed, readable or not.
+        if !self.session.contains_key(FLASH) {
+            return None;
+        }
         self.session.remove_as::<String>(FLASH).and_then(Result::ok)
     }
 
