@@ -203,36 +203,31 @@ mod tests {
 
     #[test]
     fn a_text_common_in_the_sample_is_looked_for_row_by_row() {
-        // Every name ends in "Mail"; one in ten holds "7 mail"; "user_00042"
-        // in one alone, though each of its windows is common here.
+        // 100 sampled credentials: every name ends in "mail", one in ten is
+        // "… 7 mail"; half the usernames are user_00042, half user_00000.
+        // Every window of user_00043 is counted as common too (as among
+        // sequential usernames), though no sampled row holds the text.
         let rows: Vec<(String, String)> = (0..100)
             .map(|i| {
-                (
-                    format!("app {i:03}7 mail"),
-                    format!("user_{:05}", 42 * (i % 2)),
-                )
-            })
-            .map(|(name, username)| {
-                if name.contains("07 ") {
-                    (name, username)
-                } else {
-                    (name.replace("7 mail", "8 mail"), username)
-                }
+                let digit = if i % 10 == 0 { 7 } else { 8 };
+                let user = if i % 2 == 0 { 42 } else { 0 };
+                (format!("app {i} {digit} mail"), format!("user_{user:05}"))
             })
             .collect();
+        let counts = ["use", "ser", "000", "004", "042", "043"].map(|w| (w.to_owned(), 50));
         let sample = Sample {
-            counts: HashMap::from([("000".to_owned(), 100), ("004".to_owned(), 50)]),
+            counts: HashMap::from(counts),
             rows,
             taken: Instant::now(),
         };
         assert_eq!(choose("7 Mail", windows("7 Mail"), &sample), Probes::Common);
         assert_eq!(
             choose("USER_00042", windows("user_00042"), &sample),
-            Probes::Common,
-            "half the sample holds it"
+            Probes::Common
         );
+        // Every window common, the text itself in no sampled row: the index.
         assert!(matches!(
-            choose("app 0017", windows("app 0017"), &sample),
+            choose("user_00043", windows("user_00043"), &sample),
             Probes::Windows(_)
         ));
         // Too small a sample to tell: the index, as before.
