@@ -9,9 +9,10 @@ pub mod keyset;
 pub mod models;
 pub mod schema;
 pub mod storage;
+pub mod timestamps;
 mod url;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -69,11 +70,74 @@ impl ConnectionManager {
     }
 }
 
+/// A pooled connection, and when a query on it last succeeded.
+pub struct Pooled {
+    conn: DbConn,
+    worked_at: Option<Instant>,
+}
+
+/// A connection that answered within this long is handed out again without
+/// the `SELECT 1` check (on PostgreSQL a round trip per checkout: three of
+/// the credentials page's eight statements). One that failed, or sat idle
+/// longer, is checked first. What this gives up: a connection the server
+/// dropped within those two seconds fails the one request that next uses
+/// it (503, as for any outage), and is checked and replaced after that.
+const RECENTLY: Duration = Duration::from_secs(2);
+
+impl Pooled {
+    /// Runs `f` on the connection, remembering whether it worked.
+    fn run<T, E>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
+        let result = f(&mut self.conn);
+        self.worked_at = result.is_ok().then(Instant::now);
+        result
+    }
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConn;
+
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConn;
+    type Connection = Pooled;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, Self::Error> {
+    fn connect(&self) -> Result<Pooled, Self::Error> {
+        let conn = self.open()?;
+        Ok(Pooled {
+            conn,
+            worked_at: Some(Instant::now()),
+        })
+    }
+
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), Self::Error> {
+        if pooled.worked_at.is_some_and(|at| at.elapsed() < RECENTLY) {
+            return Ok(());
+        }
+        pooled
+            .run(|conn| diesel::sql_query("SELECT 1").execute(conn))
+            .map(|_| ())
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    /// A connection left inside a transaction (a panic between `BEGIN` and
+    /// `COMMIT`) or whose transaction manager failed goes back to no one.
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        diesel::r2d2::R2D2Connection::is_broken(&mut pooled.conn)
+    }
+}
+
+impl ConnectionManager {
+    fn open(&self) -> Result<DbConn, diesel::r2d2::Error> {
         use diesel::r2d2::Error;
         match &self.url {
             DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
@@ -93,19 +157,6 @@ impl r2d2::ManageConnection for ConnectionManager {
                 Ok(DbConn::Sqlite(conn))
             }
         }
-    }
-
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        diesel::sql_query("SELECT 1")
-            .execute(conn)
-            .map(|_| ())
-            .map_err(diesel::r2d2::Error::QueryError)
-    }
-
-    /// A connection left inside a transaction (a panic between `BEGIN` and
-    /// `COMMIT`) or whose transaction manager failed goes back to no one.
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -200,7 +251,7 @@ impl Db {
             let mut conn = pool
                 .get()
                 .map_err(|e| DbError::Unavailable(Unavailable(e.to_string())))?;
-            f(&mut conn)
+            conn.run(f)
         });
         match task.await {
             Ok(result) => result,
@@ -237,7 +288,7 @@ impl Db {
         if self.embedded
             && let Some(mut conn) = self.pool.try_get()
         {
-            return f(&mut conn).map_err(DbError::Query);
+            return conn.run(f).map_err(DbError::Query);
         }
         self.query(f).await
     }

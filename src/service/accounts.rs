@@ -103,19 +103,20 @@ pub async fn signed_in_member(
     id: UserId,
     version: i32,
 ) -> Result<Option<(User, Vec<workspaces::WorkspaceWithRole>)>, DbError> {
-    db.read(move |conn| {
-        let Some(user) = find_signed_in(conn, &id, version)? else {
-            return Ok(None);
-        };
-        let workspaces = Membership::workspaces_of(conn, &user.id)?;
-        Ok(Some((user, workspaces)))
-    })
-    .await
+    let found = db
+        .read(move |conn| Membership::user_with_workspaces(conn, &id))
+        .await?;
+    Ok(found.filter(|(user, _)| signed_in_as(user, version)))
+}
+
+/// Whether a session signed in at `version` still stands for `user`.
+fn signed_in_as(user: &User, version: i32) -> bool {
+    !user.disabled && user.session_version == version
 }
 
 fn find_signed_in(conn: &mut DbConn, id: &UserId, version: i32) -> QueryResult<Option<User>> {
     let user = User::find(conn, id).optional()?;
-    Ok(user.filter(|u| !u.disabled && u.session_version == version))
+    Ok(user.filter(|u| signed_in_as(u, version)))
 }
 
 /// Checks an email and password. Unknown emails cost an argon2 verify too,

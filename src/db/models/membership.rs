@@ -81,6 +81,35 @@ impl Membership {
             .load(conn)?;
         Ok(rows.into_iter().filter_map(into_with_role).collect())
     }
+
+    /// The user and [`Membership::workspaces_of`] them in one statement
+    /// (read on every dashboard request).
+    pub fn user_with_workspaces(
+        conn: &mut DbConn,
+        user_id: &UserId,
+    ) -> QueryResult<Option<(User, Vec<WorkspaceWithRole>)>> {
+        type Joined = (User, Option<Workspace>, Option<String>);
+        let rows: Vec<Joined> = users::table
+            .left_join(memberships::table.inner_join(workspaces::table))
+            .filter(users::id.eq(user_id))
+            .order((workspaces::name.asc(), workspaces::slug.asc()))
+            .select((
+                User::as_select(),
+                Option::<Workspace>::as_select(),
+                memberships::role.nullable(),
+            ))
+            .load(conn)?;
+        let membership = |(_, workspace, role): Joined| workspace.zip(role);
+        let mut rows = rows.into_iter().peekable();
+        let Some(user) = rows.peek().map(|(user, _, _)| user.clone()) else {
+            return Ok(None);
+        };
+        let workspaces = rows
+            .filter_map(membership)
+            .filter_map(into_with_role)
+            .collect();
+        Ok(Some((user, workspaces)))
+    }
 }
 
 impl Membership {

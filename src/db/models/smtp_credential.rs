@@ -14,6 +14,7 @@ use crate::db::DbConn;
 use crate::db::schema::{
     credential_secrets, domains, lower, smtp_credential_domains, smtp_credentials,
 };
+use crate::db::timestamps::{MaybeStamp, Stamp};
 use crate::domain::{CredentialId, DomainId, SendingScope, UserId, WorkspaceId, now};
 
 pub use listing::{COUNT_CAP, Count, Filter, NEVER, SortKey, TRIGRAM};
@@ -33,8 +34,11 @@ pub struct SmtpCredential {
     pub sandbox: bool,
     pub scope: SendingScope,
     pub active: bool,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub last_used_at: Option<NaiveDateTime>,
     pub last_used_ip: Option<String>,
     pub created_by: Option<UserId>,
@@ -47,6 +51,7 @@ pub struct SmtpCredential {
 #[diesel(table_name = smtp_credentials, treat_none_as_null = true)]
 pub struct Policies {
     /// AUTH fails from this time on.
+    #[diesel(deserialize_as = MaybeStamp)]
     pub expires_at: Option<NaiveDateTime>,
     /// Normalised CIDRs, one per line; empty for any address.
     pub allowed_ips: String,
