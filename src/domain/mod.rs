@@ -40,5 +40,7 @@ pub use slug::Slug;
 pub use tags::{Tag, Tags, TagsError};
 pub use text::{Line, LineError};
 pub use theme::Theme;
-pub use time::{calendar_date, exact_time, now, relative_time};
+pub use time::{
+    CalendarDate, ExactTime, RelativeTime, calendar_date, exact_time, now, relative_time,
+};
 pub use username::Username;

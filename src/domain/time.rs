@@ -1,3 +1,5 @@
+use std::fmt;
+
 use chrono::{Datelike, NaiveDateTime, SubsecRound, Timelike, Utc};
 
 /// Now, in UTC, to the microsecond: what both SQLite and PostgreSQL store, so
@@ -9,14 +11,30 @@ pub fn now() -> NaiveDateTime {
 
 /// "just now", "5 minutes ago", "3 hours ago", "2 days ago", or the date.
 pub fn relative_time(then: NaiveDateTime, now: NaiveDateTime) -> String {
-    let seconds = (now - then).num_seconds();
-    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
-    match seconds {
-        s if s < 45 => "just now".to_owned(),
-        s if s < 3_600 => plural((s + 30) / 60, "minute"),
-        s if s < 86_400 => plural(s / 3_600, "hour"),
-        s if s < 30 * 86_400 => plural(s / 86_400, "day"),
-        _ => calendar_date(then),
+    RelativeTime { then, now }.to_string()
+}
+
+/// [`relative_time`], written straight into a page.
+#[derive(Debug, Clone, Copy)]
+pub struct RelativeTime {
+    pub then: NaiveDateTime,
+    pub now: NaiveDateTime,
+}
+
+impl fmt::Display for RelativeTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let seconds = (self.now - self.then).num_seconds();
+        let mut ago = |n: i64, unit: &str| {
+            let plural = if n == 1 { "" } else { "s" };
+            write!(f, "{n} {unit}{plural} ago")
+        };
+        match seconds {
+            s if s < 45 => f.write_str("just now"),
+            s if s < 3_600 => ago((s + 30) / 60, "minute"),
+            s if s < 86_400 => ago(s / 3_600, "hour"),
+            s if s < 30 * 86_400 => ago(s / 86_400, "day"),
+            _ => CalendarDate(self.then).fmt(f),
+        }
     }
 }
 
@@ -27,25 +45,49 @@ const MONTHS: [&str; 12] = [
 /// "Nov 3, 2026" (chrono's `%b %-d, %Y`, written without parsing a format
 /// string: list pages show a few per row).
 pub fn calendar_date(t: NaiveDateTime) -> String {
-    format!(
-        "{} {}, {:04}",
-        MONTHS[t.month0() as usize],
-        t.day(),
-        t.year()
-    )
+    CalendarDate(t).to_string()
+}
+
+/// [`calendar_date`], written straight into a page.
+#[derive(Debug, Clone, Copy)]
+pub struct CalendarDate(pub NaiveDateTime);
+
+impl fmt::Display for CalendarDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.0;
+        write!(
+            f,
+            "{} {}, {:04}",
+            MONTHS[t.month0() as usize],
+            t.day(),
+            t.year()
+        )
+    }
 }
 
 /// "2026-11-03 09:05:07 UTC" (chrono's `%Y-%m-%d %H:%M:%S UTC`, likewise).
 pub fn exact_time(t: NaiveDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    ExactTime(t).to_string()
+}
+
+/// [`exact_time`], written straight into a page.
+#[derive(Debug, Clone, Copy)]
+pub struct ExactTime(pub NaiveDateTime);
+
+impl fmt::Display for ExactTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.0;
+        write!(
+            f,
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    }
 }
 
 #[cfg(test)]

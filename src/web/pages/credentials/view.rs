@@ -4,9 +4,7 @@ use askama::Template;
 use chrono::NaiveDateTime;
 
 use super::params::ListState;
-use crate::domain::{
-    CredentialName, Description, Username, calendar_date, exact_time, relative_time,
-};
+use crate::domain::{CalendarDate, CredentialName, Description, ExactTime, RelativeTime, Username};
 use crate::service::credentials::{
     Count, CredentialPage, CredentialView, Direction, EXPIRING_SOON_DAYS, Policies,
 };
@@ -41,10 +39,9 @@ pub struct Row {
     /// The domains' names.
     pub domains: Vec<String>,
     /// ("3 minutes ago", "2026-11-23 10:15:02 UTC"), or `None`: never used.
-    pub last_used: Option<(String, String)>,
-    pub last_used_ip: String,
-    pub created: String,
-    pub created_exact: String,
+    pub last_used: Option<(RelativeTime, ExactTime)>,
+    pub created: CalendarDate,
+    pub created_exact: ExactTime,
     /// The policy badges: (CSS modifier, text), as [`badges`] gives them.
     pub badges: Vec<(&'static str, String)>,
 }
@@ -77,6 +74,11 @@ pub fn badges(p: &Policies, now: NaiveDateTime) -> Vec<(&'static str, String)> {
     badges
 }
 
+// Dates and times are digits, letters and spaces: nothing to escape.
+impl askama::filters::HtmlSafe for RelativeTime {}
+impl askama::filters::HtmlSafe for CalendarDate {}
+impl askama::filters::HtmlSafe for ExactTime {}
+
 impl std::ops::Deref for Row {
     type Target = CredentialView;
 
@@ -107,16 +109,20 @@ fn thousands(n: i64) -> String {
 }
 
 impl Row {
+    /// The address it last authenticated from, or "".
+    pub fn last_ip(&self) -> &str {
+        self.credential.last_used_ip.as_deref().unwrap_or_default()
+    }
+
     pub fn new(c: CredentialView, now: NaiveDateTime) -> Self {
         Self {
             scoped: c.is_scoped(),
             domains: c.domain_names(),
             last_used: c
                 .last_used_at
-                .map(|t| (relative_time(t, now), exact_time(t))),
-            last_used_ip: c.last_used_ip.clone().unwrap_or_default(),
-            created: calendar_date(c.created_at),
-            created_exact: exact_time(c.created_at),
+                .map(|then| (RelativeTime { then, now }, ExactTime(then))),
+            created: CalendarDate(c.created_at),
+            created_exact: ExactTime(c.created_at),
             badges: badges(&c.policies, now),
             credential: c,
         }
