@@ -12,6 +12,8 @@ pub mod storage;
 pub mod timestamps;
 mod url;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -62,11 +64,15 @@ pub enum DbError {
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    failures: Failures,
 }
 
 impl ConnectionManager {
     pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+        Self {
+            url,
+            failures: Failures::default(),
+        }
     }
 }
 
@@ -74,22 +80,49 @@ impl ConnectionManager {
 pub struct Pooled {
     conn: DbConn,
     worked_at: Option<Instant>,
+    /// [`Failures`] as they stood when it last worked.
+    failures_seen: u64,
+    failures: Failures,
 }
 
-/// A connection that answered within this long is handed out again without
-/// the `SELECT 1` check (on PostgreSQL a round trip per checkout: three of
-/// the credentials page's eight statements). One that failed, or sat idle
-/// longer, is checked first. What this gives up: a connection the server
-/// dropped within those two seconds fails the one request that next uses
-/// it (503, as for any outage), and is checked and replaced after that.
+/// How many times a use of any of the pool's connections failed. A failure
+/// may be the server going away, which every other connection then meets
+/// too: each is checked again before its next use.
+type Failures = Arc<AtomicU64>;
+
+/// A connection that answered within this long, with no failure on any
+/// connection since, is handed out again without the `SELECT 1` check (on
+/// PostgreSQL a round trip per checkout: three of the credentials page's
+/// eight statements). Otherwise it is checked first, and replaced if dead.
+/// What this gives up: a connection the server dropped within those two
+/// seconds fails the one request that next uses it (503, as for any
+/// outage), and from then on every connection is checked before use.
 const RECENTLY: Duration = Duration::from_secs(2);
 
 impl Pooled {
     /// Runs `f` on the connection, remembering whether it worked.
     fn run<T, E>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
+        let failures = self.failures.load(Ordering::Acquire);
         let result = f(&mut self.conn);
-        self.worked_at = result.is_ok().then(Instant::now);
+        match result.is_ok() {
+            true => self.worked(failures),
+            false => {
+                self.worked_at = None;
+                self.failures.fetch_add(1, Ordering::AcqRel);
+            }
+        }
         result
+    }
+
+    fn worked(&mut self, failures: u64) {
+        self.worked_at = Some(Instant::now());
+        self.failures_seen = failures;
+    }
+
+    /// Whether it worked a moment ago and nothing failed since.
+    fn recently_worked(&self) -> bool {
+        self.worked_at.is_some_and(|at| at.elapsed() < RECENTLY)
+            && self.failures_seen == self.failures.load(Ordering::Acquire)
     }
 }
 
@@ -112,15 +145,19 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<Pooled, Self::Error> {
-        let conn = self.open()?;
-        Ok(Pooled {
-            conn,
-            worked_at: Some(Instant::now()),
-        })
+        let failures = self.failures.load(Ordering::Acquire);
+        let mut pooled = Pooled {
+            conn: self.open()?,
+            worked_at: None,
+            failures_seen: failures,
+            failures: self.failures.clone(),
+        };
+        pooled.worked(failures);
+        Ok(pooled)
     }
 
     fn is_valid(&self, pooled: &mut Pooled) -> Result<(), Self::Error> {
-        if pooled.worked_at.is_some_and(|at| at.elapsed() < RECENTLY) {
+        if pooled.recently_worked() {
             return Ok(());
         }
         pooled

@@ -262,3 +262,5 @@ diesel::table! {
         credentials -> BigInt,
     }
 }
+
+diesel::allow_tables_to_appear_in_same_query!(credential_counts, smtp_credentials);

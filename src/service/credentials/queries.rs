@@ -92,7 +92,9 @@ pub async fn list(
             within: request.within_domains.as_deref(),
             probes: &probes,
         };
-        let total = match request.with_total {
+        // A filtered count decides how the page is read; an unfiltered
+        // one comes with the page's rows.
+        let mut total = match request.with_total && !filter.is_none() {
             true => Some(SmtpCredential::count(conn, &workspace, &filter)?),
             false => None,
         };
@@ -106,6 +108,13 @@ pub async fn list(
             request.limit + 1,
             total,
         )?;
+        if request.with_total && total.is_none() {
+            total = match SmtpCredential::total_of(&filter, &rows) {
+                Some(count) => Some(count),
+                None => Some(SmtpCredential::count(conn, &workspace, &filter)?),
+            };
+        }
+        let rows = rows.into_iter().map(|(credential, _)| credential).collect();
         let page = Page::from_scan(rows, &request.anchor, request.limit, |c| {
             c.cursor(request.sort)
         });

@@ -77,7 +77,7 @@ pub struct Filter<'a> {
 
 impl Filter<'_> {
     /// Lets every credential of the workspace through.
-    fn is_none(&self) -> bool {
+    pub fn is_none(&self) -> bool {
         self.text.is_none() && self.expiring_before.is_none() && self.within.is_none()
     }
 }
@@ -154,8 +154,11 @@ impl SmtpCredential {
     }
 
     /// Up to `limit` credentials from `anchor` on, in scan order (see
-    /// [`crate::db::keyset::Page::from_scan`]). `counted` is what
-    /// [`SmtpCredential::count`] found for the same filters, if asked.
+    /// [`crate::db::keyset::Page::from_scan`]), each with the workspace's
+    /// total from its counter, read in the same statement (an uncorrelated
+    /// subquery, run once): an unfiltered list needs no second trip for
+    /// its count. `counted` is what [`SmtpCredential::count`] found for the
+    /// same filters, if asked.
     #[allow(clippy::too_many_arguments)]
     pub fn page(
         conn: &mut DbConn,
@@ -166,14 +169,18 @@ impl SmtpCredential {
         anchor: &Anchor<CredentialId>,
         limit: i64,
         counted: Option<Count>,
-    ) -> QueryResult<Vec<SmtpCredential>> {
+    ) -> QueryResult<Vec<(SmtpCredential, Option<i64>)>> {
         let common = matches!(counted, Some(Count::MoreThan(_)));
         let base = Self::filtered(conn, workspace, filter, common);
         let id = smtp_credentials::id;
+        let total = credential_counts::table
+            .find(workspace)
+            .select(credential_counts::credentials)
+            .single_value();
         match sort {
             SortKey::CreatedAt => {
                 keyset!(base, smtp_credentials::created_at, id, dir, anchor, limit)
-                    .select(SmtpCredential::as_select())
+                    .select((SmtpCredential::as_select(), total))
                     .load(conn)
             }
             SortKey::LastUsedAt => keyset!(
@@ -184,8 +191,18 @@ impl SmtpCredential {
                 anchor,
                 limit
             )
-            .select(SmtpCredential::as_select())
+            .select((SmtpCredential::as_select(), total))
             .load(conn),
+        }
+    }
+
+    /// The count [`SmtpCredential::count`] gives for an unfiltered list,
+    /// taken from a page [`SmtpCredential::page`] read; `None` when the page
+    /// holds no row to tell it.
+    pub fn total_of(filter: &Filter<'_>, page: &[(SmtpCredential, Option<i64>)]) -> Option<Count> {
+        match page.first() {
+            Some((_, Some(total))) if filter.is_none() => Some(Count::Exactly(*total)),
+            _ => None,
         }
     }
 
